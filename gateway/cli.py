@@ -1,0 +1,39 @@
+"""The `cmaa` command: one sub-command per module, each registering its own arguments."""
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from gateway.commands import CommandError, store_commands
+
+CommandModule = Callable[[argparse._SubParsersAction], None]
+
+# Each module adds its sub-commands; the function it binds to `handler` returns an exit code.
+COMMAND_MODULES: tuple[CommandModule, ...] = (store_commands.register,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cmaa",
+        description="CMAA exchange gateway: one GraphQL endpoint over two customs administrations.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in COMMAND_MODULES:
+        register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    try:
+        return int(arguments.handler(arguments) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except CommandError as exc:
+        print(f"cmaa {arguments.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

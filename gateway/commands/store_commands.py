@@ -1,0 +1,125 @@
+"""`cmaa migrate`, `cmaa seed` and `cmaa demo`: preparing administrations' stores."""
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from gateway.commands import CommandError
+from gateway.settings import DEFAULT_DATA_DIR, DemoStores, load_configured_agreement
+from store.agreement import AgreementError
+from store.database import UnsupportedDatabaseURL, open_store
+from store.migrate import StoreMismatch, prepare_store
+from store.models.domain import Administration
+from store.seed import SeedError, seed_store, store_is_empty
+
+DEMO_CASES = 300
+DEMO_SEED = 7
+
+
+def _administrations(choice: str) -> list[Administration]:
+    return list(Administration) if choice == "both" else [Administration(choice)]
+
+
+def _targets(arguments: argparse.Namespace) -> dict[Administration, str]:
+    """The stores a command works on: one database URL, or the demo stores in a data directory."""
+    chosen = _administrations(arguments.administration)
+    if arguments.database_url:
+        if len(chosen) != 1:
+            raise CommandError("--database-url names one store: give --administration US or UZ")
+        return {chosen[0]: arguments.database_url}
+    stores = DemoStores(arguments.data_dir)
+    arguments.data_dir.mkdir(parents=True, exist_ok=True)
+    return {administration: stores.url(administration) for administration in chosen}
+
+
+def _run(coroutine: object) -> None:
+    try:
+        asyncio.run(coroutine)  # type: ignore[arg-type]
+    except (AgreementError, UnsupportedDatabaseURL, StoreMismatch, SeedError) as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"cannot reach the store: {exc.strerror or exc}") from None
+
+
+async def _migrate(targets: dict[Administration, str]) -> None:
+    for administration, url in targets.items():
+        await prepare_store(url, administration)
+        print(f"{administration.value}: schema is up to date")
+
+
+async def _seed(targets: dict[Administration, str], cases: int, seed: int, quiet: bool) -> None:
+    agreement = load_configured_agreement()
+    for administration, url in targets.items():
+        await prepare_store(url, administration)
+        async with open_store(url) as engine:
+            report = await seed_store(
+                engine, administration, agreement, cases=cases, seed=seed, progress=not quiet
+            )
+        print(f"{administration.value}: {report}")
+
+
+async def _prepare_demo(stores: DemoStores, cases: int, seed: int) -> None:
+    agreement = load_configured_agreement()
+    for administration, url in stores.urls().items():
+        await prepare_store(url, administration)
+        async with open_store(url) as engine:
+            if await store_is_empty(engine):
+                report = await seed_store(
+                    engine, administration, agreement, cases=cases, seed=seed, progress=True
+                )
+                print(f"{administration.value}: seeded {report}")
+            else:
+                print(f"{administration.value}: using the existing store {stores.path(administration)}")
+
+
+def migrate_command(arguments: argparse.Namespace) -> int:
+    _run(_migrate(_targets(arguments)))
+    return 0
+
+
+def seed_command(arguments: argparse.Namespace) -> int:
+    if arguments.cases < 1:
+        raise CommandError("--cases must be at least 1")
+    _run(_seed(_targets(arguments), arguments.cases, arguments.seed, arguments.quiet))
+    return 0
+
+
+def demo_command(arguments: argparse.Namespace) -> int:
+    stores = DemoStores(arguments.data_dir)
+    arguments.data_dir.mkdir(parents=True, exist_ok=True)
+    _run(_prepare_demo(stores, arguments.cases, arguments.seed))
+    return 0
+
+
+def _store_arguments(parser: argparse.ArgumentParser, default_administration: str) -> None:
+    parser.add_argument(
+        "--data-dir", type=Path, default=DEFAULT_DATA_DIR,
+        help=f"directory of the demo's SQLite stores (default: ./{DEFAULT_DATA_DIR})",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="one store's URL instead (sqlite+aiosqlite:///FILE or postgresql+asyncpg://...)",
+    )
+    parser.add_argument(
+        "--administration", choices=["US", "UZ", "both"], default=default_administration,
+        help=f"whose store (default: {default_administration})",
+    )
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    migrate = commands.add_parser("migrate", help="create or upgrade administration stores")
+    _store_arguments(migrate, "both")
+    migrate.set_defaults(handler=migrate_command)
+
+    seed = commands.add_parser("seed", help="fill stores with deterministic synthetic data")
+    _store_arguments(seed, "both")
+    seed.add_argument("--cases", type=int, default=1000, help="cases per administration")
+    seed.add_argument("--seed", type=int, default=DEMO_SEED, help="random seed (same seed, same data)")
+    seed.add_argument("--quiet", action="store_true", help="no progress bar")
+    seed.set_defaults(handler=seed_command)
+
+    demo = commands.add_parser("demo", help="run the embedded demo: both administrations on SQLite")
+    demo.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    demo.add_argument("--cases", type=int, default=DEMO_CASES, help="cases per administration")
+    demo.add_argument("--seed", type=int, default=DEMO_SEED)
+    demo.set_defaults(handler=demo_command)

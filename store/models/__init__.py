@@ -1,0 +1,43 @@
+"""The SQLModel tables of one administration's store (DESIGN.md §4)."""
+
+from store.models.audit import AuditEvent
+from store.models.cases import Case, CaseOffence, CaseParty
+from store.models.entities import Entity, EntityIdentifier, EntityLink
+from store.models.evidence import CustodyEvent, Evidence, EvidenceContent
+from store.models.identity import (
+    AuthorizationCode,
+    OAuthClient,
+    RefreshToken,
+    RevokedAccessToken,
+    SigningKey,
+    StoreInfo,
+    User,
+)
+from store.models.releases import Consent, ConsentItem, Release, ReleaseItem
+from store.models.requests import AssistanceRequest, Decision
+
+__all__ = [
+    "AssistanceRequest",
+    "AuditEvent",
+    "AuthorizationCode",
+    "Case",
+    "CaseOffence",
+    "CaseParty",
+    "Consent",
+    "ConsentItem",
+    "CustodyEvent",
+    "Decision",
+    "Entity",
+    "EntityIdentifier",
+    "EntityLink",
+    "Evidence",
+    "EvidenceContent",
+    "OAuthClient",
+    "RefreshToken",
+    "Release",
+    "ReleaseItem",
+    "RevokedAccessToken",
+    "SigningKey",
+    "StoreInfo",
+    "User",
+]

@@ -1,0 +1,27 @@
+"""The owner's audit log: one append-only, hash-chained row per access or change."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from store.models._base import json_list, json_object, timestamp
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_events"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    at: datetime = timestamp(index=True)
+    actor_administration: str = Field(max_length=2)
+    subject: str = Field(max_length=200)
+    client_id: str = Field(max_length=200)
+    scopes: list[str] = json_list()
+    operation: str = Field(max_length=120)
+    record_ids: list[str] = json_list()
+    release_ids: list[int] = json_list()
+    decision: str = Field(max_length=8)
+    rule: str = Field(max_length=120)
+    detail: dict[str, Any] = json_object()
+    prev_hash: str = Field(max_length=64)
+    entry_hash: str = Field(max_length=64, unique=True)
