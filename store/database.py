@@ -28,7 +28,8 @@ def check_url(url: str) -> str:
         raise UnsupportedDatabaseURL("database URL is malformed") from exc
     if driver not in SUPPORTED_DRIVERS:
         raise UnsupportedDatabaseURL(
-            f"database driver {driver!r} is not supported; use one of {', '.join(SUPPORTED_DRIVERS)}"
+            f"database driver {driver!r} is not supported; "
+            f"use one of {', '.join(SUPPORTED_DRIVERS)}"
         )
     return driver
 

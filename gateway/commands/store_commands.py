@@ -4,13 +4,14 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from store.seed import SeedError, seed_store, store_is_empty
+
 from gateway.commands import CommandError
 from gateway.settings import DEFAULT_DATA_DIR, DemoStores, load_configured_agreement
 from store.agreement import AgreementError
 from store.database import UnsupportedDatabaseURL, open_store
 from store.migrate import StoreMismatch, prepare_store
 from store.models.domain import Administration
-from store.seed import SeedError, seed_store, store_is_empty
 
 DEMO_CASES = 300
 DEMO_SEED = 7
@@ -34,7 +35,7 @@ def _targets(arguments: argparse.Namespace) -> dict[Administration, str]:
 
 def _run(coroutine: object) -> None:
     try:
-        asyncio.run(coroutine)  # type: ignore[arg-type]
+        asyncio.run(coroutine)
     except (AgreementError, UnsupportedDatabaseURL, StoreMismatch, SeedError) as exc:
         raise CommandError(str(exc)) from None
     except OSError as exc:
@@ -69,7 +70,8 @@ async def _prepare_demo(stores: DemoStores, cases: int, seed: int) -> None:
                 )
                 print(f"{administration.value}: seeded {report}")
             else:
-                print(f"{administration.value}: using the existing store {stores.path(administration)}")
+                existing = stores.path(administration)
+                print(f"{administration.value}: using the existing store {existing}")
 
 
 def migrate_command(arguments: argparse.Namespace) -> int:
@@ -93,7 +95,9 @@ def demo_command(arguments: argparse.Namespace) -> int:
 
 def _store_arguments(parser: argparse.ArgumentParser, default_administration: str) -> None:
     parser.add_argument(
-        "--data-dir", type=Path, default=DEFAULT_DATA_DIR,
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
         help=f"directory of the demo's SQLite stores (default: ./{DEFAULT_DATA_DIR})",
     )
     parser.add_argument(
@@ -101,7 +105,9 @@ def _store_arguments(parser: argparse.ArgumentParser, default_administration: st
         help="one store's URL instead (sqlite+aiosqlite:///FILE or postgresql+asyncpg://...)",
     )
     parser.add_argument(
-        "--administration", choices=["US", "UZ", "both"], default=default_administration,
+        "--administration",
+        choices=["US", "UZ", "both"],
+        default=default_administration,
         help=f"whose store (default: {default_administration})",
     )
 
@@ -114,7 +120,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     seed = commands.add_parser("seed", help="fill stores with deterministic synthetic data")
     _store_arguments(seed, "both")
     seed.add_argument("--cases", type=int, default=1000, help="cases per administration")
-    seed.add_argument("--seed", type=int, default=DEMO_SEED, help="random seed (same seed, same data)")
+    seed.add_argument(
+        "--seed", type=int, default=DEMO_SEED, help="random seed (same seed, same data)"
+    )
     seed.add_argument("--quiet", action="store_true", help="no progress bar")
     seed.set_defaults(handler=seed_command)
 

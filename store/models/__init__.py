@@ -1,6 +1,6 @@
 """The SQLModel tables of one administration's store (DESIGN.md §4)."""
 
-from store.models.audit import AuditEvent
+from store.models.audit import AuditEvent, AuditHead
 from store.models.cases import Case, CaseOffence, CaseParty
 from store.models.entities import Entity, EntityIdentifier, EntityLink
 from store.models.evidence import CustodyEvent, Evidence, EvidenceContent
@@ -19,6 +19,7 @@ from store.models.requests import AssistanceRequest, Decision
 __all__ = [
     "AssistanceRequest",
     "AuditEvent",
+    "AuditHead",
     "AuthorizationCode",
     "Case",
     "CaseOffence",

@@ -25,3 +25,14 @@ class AuditEvent(SQLModel, table=True):
     detail: dict[str, Any] = json_object()
     prev_hash: str = Field(max_length=64)
     entry_hash: str = Field(max_length=64, unique=True)
+
+
+class AuditHead(SQLModel, table=True):
+    """The chain's current end. Appends update this one row first, which serialises writers on
+    both databases (a row lock on PostgreSQL, the write lock on SQLite)."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int
+    entry_hash: str = Field(max_length=64)

@@ -37,9 +37,7 @@ class CaseParty(SQLModel, table=True):
     """A case's link to an entity, which may live in either administration's store."""
 
     __tablename__ = "case_parties"
-    __table_args__ = (
-        UniqueConstraint("case_id", "entity_administration", "entity_id", "role"),
-    )
+    __table_args__ = (UniqueConstraint("case_id", "entity_administration", "entity_id", "role"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True, ondelete="CASCADE")

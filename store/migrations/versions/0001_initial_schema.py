@@ -40,6 +40,13 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_events_at'), ['at'], unique=False)
 
+    audit_head = op.create_table('audit_head',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('entry_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.bulk_insert(audit_head, [{'id': 1, 'seq': 0, 'entry_hash': '0' * 64}])
     op.create_table('authorization_codes',
     sa.Column('code_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('client_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
@@ -456,4 +463,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_audit_events_at'))
 
     op.drop_table('audit_events')
+    op.drop_table('audit_head')
     # ### end Alembic commands ###

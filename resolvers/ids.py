@@ -1,0 +1,44 @@
+"""Global IDs: opaque to callers, and carrying the type, the owner and the local id.
+
+Decoding one tells the caller nothing it could not already see (its own request's id, or a
+record released to it); an id the caller may not see resolves exactly like a random one.
+"""
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+
+from store.models.domain import Administration
+
+TYPE_NAMES = ("Case", "Entity", "Evidence", "AssistanceRequest", "Release")
+_GLOBAL_ID = re.compile(r"^(?P<type>[A-Za-z]+):(?P<owner>US|UZ):(?P<id>[1-9][0-9]{0,17})$")
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalId:
+    type_name: str
+    owner: Administration
+    local_id: int
+
+    def encode(self) -> str:
+        raw = f"{self.type_name}:{self.owner.value}:{self.local_id}".encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def global_id(type_name: str, owner: Administration, local_id: int) -> str:
+    return GlobalId(type_name, owner, local_id).encode()
+
+
+def decode_global_id(value: str) -> GlobalId | None:
+    """The id's parts, or None for anything that is not one of our ids."""
+    if not value or len(value) > 64:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    match = _GLOBAL_ID.match(raw)
+    if match is None or match["type"] not in TYPE_NAMES:
+        return None
+    return GlobalId(match["type"], Administration(match["owner"]), int(match["id"]))

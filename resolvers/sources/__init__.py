@@ -1,0 +1,1 @@
+"""AdministrationSource: the one interface between the gateway and an administration."""

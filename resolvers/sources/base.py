@@ -1,0 +1,79 @@
+"""The one narrow interface between the gateway and an administration (DESIGN.md §3).
+
+Two transports implement it: in-process (the owner's store, directly) and remote (the owner's
+Federation subgraph over HTTP). Every call takes the caller's Principal; the owner's policy is
+applied by the owner's side, so what comes back is exactly what the caller may see.
+"""
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from auth.principal import Principal
+from resolvers.sources.filters import CaseFilter, EntityFilter, RequestFilter
+from resolvers.sources.records import (
+    CaseRecord,
+    EntityRecord,
+    EvidenceRecord,
+    Page,
+    PageRequest,
+    PartyRecord,
+    ReleaseRecord,
+    RequestRecord,
+)
+from store.models.domain import Administration
+
+CaseKey = tuple[Administration, int]
+
+
+class SourceUnavailable(Exception):
+    """The administration's source did not answer in time or answered nonsense."""
+
+    def __init__(self, administration: Administration, reason: str) -> None:
+        super().__init__(f"{administration.value} source unavailable: {reason}")
+        self.administration = administration
+
+
+class AdministrationSource(Protocol):
+    administration: Administration
+
+    async def list_cases(
+        self, principal: Principal, case_filter: CaseFilter, page: PageRequest
+    ) -> Page[CaseRecord]: ...
+
+    async def cases_by_id(
+        self, principal: Principal, ids: Sequence[int]
+    ) -> dict[int, CaseRecord]: ...
+
+    async def parties_of_cases(
+        self, principal: Principal, case_ids: Sequence[int]
+    ) -> dict[int, tuple[PartyRecord, ...]]: ...
+
+    async def list_entities(
+        self, principal: Principal, entity_filter: EntityFilter, page: PageRequest
+    ) -> Page[EntityRecord]: ...
+
+    async def entities_by_id(
+        self, principal: Principal, ids: Sequence[int]
+    ) -> dict[int, EntityRecord]: ...
+
+    async def evidence_by_id(
+        self, principal: Principal, ids: Sequence[int]
+    ) -> dict[int, EvidenceRecord]: ...
+
+    async def evidence_for_cases(
+        self, principal: Principal, cases: Sequence[CaseKey]
+    ) -> dict[CaseKey, tuple[EvidenceRecord, ...]]: ...
+
+    async def list_requests(
+        self, principal: Principal, request_filter: RequestFilter, page: PageRequest
+    ) -> Page[RequestRecord]: ...
+
+    async def requests_by_id(
+        self, principal: Principal, ids: Sequence[int]
+    ) -> dict[int, RequestRecord]: ...
+
+    async def list_releases(
+        self, principal: Principal, page: PageRequest
+    ) -> Page[ReleaseRecord]: ...
+
+    async def aclose(self) -> None: ...

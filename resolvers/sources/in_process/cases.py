@@ -1,0 +1,158 @@
+"""Cases and their parties, read under the owner's policy."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from auth.policy import ReadGrant
+from resolvers.sources.filters import CaseFilter
+from resolvers.sources.in_process.handling import handling_of, utc
+from resolvers.sources.in_process.query import count_rows, fetch_page, visible_rows
+from resolvers.sources.records import CaseRecord, PageRequest, PartyRecord
+from store.models import Case, CaseOffence, CaseParty, EntityIdentifier
+from store.models.domain import Administration, RecordType
+
+COLUMNS: tuple[Any, ...] = (
+    Case.id,
+    Case.reference,
+    Case.title,
+    Case.status,
+    Case.opened_at,
+    Case.closed_at,
+    Case.summary,
+    Case.legal_provisions,
+    Case.marking,
+    Case.tlp,
+)
+
+
+def _contains(column: Any, text: str) -> ColumnElement[bool]:
+    return func.lower(column).contains(text.lower(), autoescape=True)
+
+
+def conditions(case_filter: CaseFilter, owner: Administration) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if case_filter.statuses:
+        found.append(Case.status.in_(case_filter.statuses))
+    if case_filter.offence_types:
+        found.append(
+            exists().where(
+                CaseOffence.case_id == Case.id,
+                CaseOffence.offence_type.in_(case_filter.offence_types),
+            )
+        )
+    if case_filter.opened_from is not None:
+        found.append(Case.opened_at >= case_filter.opened_from)
+    if case_filter.opened_to is not None:
+        found.append(Case.opened_at < case_filter.opened_to)
+    if case_filter.text:
+        text = case_filter.text
+        found.append(
+            or_(
+                _contains(Case.reference, text),
+                _contains(Case.title, text),
+                _contains(Case.summary, text),
+            )
+        )
+    if case_filter.identifier is not None:
+        identifier = case_filter.identifier
+        # Parties held in this store only: the identifiers of the partner's entities are the
+        # partner's to match, under its own policy.
+        found.append(
+            exists().where(
+                CaseParty.case_id == Case.id,
+                CaseParty.entity_administration == owner.value,
+                EntityIdentifier.entity_id == CaseParty.entity_id,
+                EntityIdentifier.type == identifier.type.value,
+                EntityIdentifier.normalised == identifier.normalised,
+            )
+        )
+    return found
+
+
+async def _offences(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    if not ids:
+        return {}
+    rows = await session.exec(
+        select(CaseOffence.case_id, CaseOffence.offence_type)
+        .where(CaseOffence.case_id.in_(ids))
+        .order_by(CaseOffence.case_id, CaseOffence.offence_type)
+    )
+    offences: dict[int, list[str]] = defaultdict(list)
+    for case_id, offence_type in rows:
+        offences[case_id].append(offence_type)
+    return {case_id: tuple(types) for case_id, types in offences.items()}
+
+
+async def _records(session: AsyncSession, rows: list[Any], grant: ReadGrant) -> list[CaseRecord]:
+    offences = await _offences(session, [row.id for row in rows])
+    return [
+        CaseRecord(
+            owner=grant.owner,
+            id=row.id,
+            reference=row.reference,
+            title=row.title,
+            status=row.status,
+            offence_types=offences.get(row.id, ()),
+            opened_at=utc(row.opened_at),
+            closed_at=utc(row.closed_at),
+            summary=row.summary,
+            legal_provisions=tuple(row.legal_provisions),
+            handling=handling_of(row, grant),
+        )
+        for row in rows
+    ]
+
+
+async def list_cases(
+    session: AsyncSession,
+    grant: ReadGrant,
+    now: datetime,
+    case_filter: CaseFilter,
+    page: PageRequest,
+) -> tuple[list[CaseRecord], bool, int]:
+    where = conditions(case_filter, grant.owner)
+    statement = visible_rows(COLUMNS, Case, RecordType.CASE, grant, now).where(*where)
+    rows, has_more = await fetch_page(session, statement, Case.opened_at, Case.id, page)
+    total = await count_rows(session, statement)
+    return await _records(session, rows, grant), has_more, total
+
+
+async def cases_by_id(
+    session: AsyncSession, grant: ReadGrant, now: datetime, ids: Sequence[int]
+) -> list[CaseRecord]:
+    statement = visible_rows(COLUMNS, Case, RecordType.CASE, grant, now).where(Case.id.in_(ids))
+    rows = list((await session.exec(statement)).all())
+    return await _records(session, rows, grant)
+
+
+async def parties_of_cases(
+    session: AsyncSession, grant: ReadGrant, now: datetime, case_ids: Sequence[int]
+) -> dict[int, tuple[PartyRecord, ...]]:
+    """Party links of the visible cases among case_ids; each entity is resolved by its owner."""
+    visible = visible_rows((Case.id,), Case, RecordType.CASE, grant, now).where(
+        Case.id.in_(case_ids)
+    )
+    statement = (
+        select(
+            CaseParty.case_id, CaseParty.entity_administration, CaseParty.entity_id, CaseParty.role
+        )
+        .where(CaseParty.case_id.in_(visible.with_only_columns(Case.id).scalar_subquery()))
+        .order_by(CaseParty.case_id, CaseParty.id)
+    )
+    parties: dict[int, list[PartyRecord]] = defaultdict(list)
+    for case_id, entity_administration, entity_id, role in await session.exec(statement):
+        parties[case_id].append(
+            PartyRecord(
+                case_owner=grant.owner,
+                case_id=case_id,
+                entity_owner=Administration(entity_administration),
+                entity_id=entity_id,
+                role=role,
+            )
+        )
+    return {case_id: tuple(links) for case_id, links in parties.items()}

@@ -1,0 +1,140 @@
+"""Entities and their identifiers, read under the owner's policy; a natural person's personal
+data leaves the store only where it is released to the caller."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from auth.policy import ReadGrant, personal_data, personal_data_allowed
+from resolvers.sources.filters import EntityFilter
+from resolvers.sources.in_process.handling import handling_of, utc
+from resolvers.sources.in_process.query import count_rows, fetch_page, visible_rows
+from resolvers.sources.records import EntityRecord, IdentifierRecord, PageRequest
+from store.models import Entity, EntityIdentifier
+from store.models.domain import EntityKind, RecordType
+from store.names import normalise_name
+
+IS_PERSON = Entity.kind == EntityKind.PERSON.value
+
+
+def _columns(grant: ReadGrant) -> tuple[Any, ...]:
+    def guarded(column: Any, label: str) -> Any:
+        return personal_data(column, IS_PERSON, grant).label(label)
+
+    return (
+        Entity.id,
+        Entity.kind,
+        Entity.conveyance_type,
+        guarded(Entity.name, "name"),
+        guarded(Entity.name_cyrillic, "name_cyrillic"),
+        guarded(Entity.name_key, "name_key"),
+        guarded(Entity.date_of_birth, "date_of_birth"),
+        guarded(Entity.address, "address"),
+        Entity.country,
+        Entity.description,
+        Entity.created_at,
+        Entity.marking,
+        Entity.tlp,
+        and_(IS_PERSON, ~personal_data_allowed(grant)).label("withheld"),
+    )
+
+
+def conditions(entity_filter: EntityFilter, grant: ReadGrant) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    # A person's name and identifiers are personal data: matching on them where they are not
+    # released would tell the caller what it may not read.
+    searchable = or_(~IS_PERSON, personal_data_allowed(grant))
+    if entity_filter.kinds:
+        found.append(Entity.kind.in_(entity_filter.kinds))
+    if entity_filter.name:
+        key = normalise_name(entity_filter.name)
+        found.append(and_(searchable, Entity.name_key.contains(key, autoescape=True)))
+    if entity_filter.identifier is not None:
+        identifier = entity_filter.identifier
+        found.append(
+            and_(
+                searchable,
+                exists().where(
+                    EntityIdentifier.entity_id == Entity.id,
+                    EntityIdentifier.type == identifier.type.value,
+                    EntityIdentifier.normalised == identifier.normalised,
+                ),
+            )
+        )
+    return found
+
+
+async def _identifiers(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, tuple[IdentifierRecord, ...]]:
+    if not ids:
+        return {}
+    rows = await session.exec(
+        select(EntityIdentifier)
+        .where(EntityIdentifier.entity_id.in_(ids))
+        .order_by(EntityIdentifier.entity_id, EntityIdentifier.id)
+    )
+    found: dict[int, list[IdentifierRecord]] = defaultdict(list)
+    for identifier in rows:
+        found[identifier.entity_id].append(
+            IdentifierRecord(
+                type=identifier.type,
+                value=identifier.value,
+                normalised=identifier.normalised,
+                issuing_country=identifier.issuing_country,
+            )
+        )
+    return {entity_id: tuple(items) for entity_id, items in found.items()}
+
+
+async def _records(session: AsyncSession, rows: list[Any], grant: ReadGrant) -> list[EntityRecord]:
+    # Identifiers of a person whose personal data is withheld stay in the store.
+    identifiers = await _identifiers(session, [row.id for row in rows if not row.withheld])
+    return [
+        EntityRecord(
+            owner=grant.owner,
+            id=row.id,
+            kind=row.kind,
+            conveyance_type=row.conveyance_type,
+            name=row.name,
+            name_cyrillic=row.name_cyrillic,
+            name_key=row.name_key,
+            date_of_birth=row.date_of_birth,
+            address=row.address,
+            country=row.country,
+            description=row.description,
+            personal_data_withheld=bool(row.withheld),
+            identifiers=identifiers.get(row.id, ()),
+            created_at=utc(row.created_at),
+            handling=handling_of(row, grant),
+        )
+        for row in rows
+    ]
+
+
+async def list_entities(
+    session: AsyncSession,
+    grant: ReadGrant,
+    now: datetime,
+    entity_filter: EntityFilter,
+    page: PageRequest,
+) -> tuple[list[EntityRecord], bool, int]:
+    where = conditions(entity_filter, grant)
+    statement = visible_rows(_columns(grant), Entity, RecordType.ENTITY, grant, now).where(*where)
+    rows, has_more = await fetch_page(session, statement, Entity.created_at, Entity.id, page)
+    total = await count_rows(session, statement)
+    return await _records(session, rows, grant), has_more, total
+
+
+async def entities_by_id(
+    session: AsyncSession, grant: ReadGrant, now: datetime, ids: Sequence[int]
+) -> list[EntityRecord]:
+    statement = visible_rows(_columns(grant), Entity, RecordType.ENTITY, grant, now).where(
+        Entity.id.in_(ids)
+    )
+    rows = list((await session.exec(statement)).all())
+    return await _records(session, rows, grant)

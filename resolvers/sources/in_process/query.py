@@ -1,0 +1,65 @@
+"""Query building shared by every record kind: the policy's join, keyset paging, counting."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from auth.policy import ReadGrant, covering_release
+from resolvers.sources.in_process.handling import RELEASE_COLUMNS
+from resolvers.sources.records import PageRequest, Position
+from store.models import Release
+from store.models.domain import RecordType
+
+
+def visible_rows(
+    columns: Sequence[ColumnElement[Any]],
+    table: Any,
+    record_type: RecordType,
+    grant: ReadGrant,
+    now: datetime,
+) -> Select[Any]:
+    """SELECT the columns of records the caller may see; partner rows carry their release."""
+    if not grant.permitted:
+        return select(*columns).select_from(table).where(false())
+    if grant.own:
+        return select(*columns).select_from(table)
+    release = covering_release(record_type, table.id, grant, now)
+    return (
+        select(*columns, *RELEASE_COLUMNS).select_from(table).join(Release, Release.id == release)
+    )
+
+
+def after(sort_column: Any, id_column: Any, position: Position | None) -> ColumnElement[bool]:
+    """Keyset condition for a (sort key DESC, id DESC) order."""
+    if position is None:
+        return and_(True)
+    return or_(
+        sort_column < position.sort_key,
+        and_(sort_column == position.sort_key, id_column < position.id),
+    )
+
+
+async def fetch_page(
+    session: AsyncSession,
+    statement: Select[Any],
+    sort_column: Any,
+    id_column: Any,
+    page: PageRequest,
+) -> tuple[list[Any], bool]:
+    """One statement for the page: limit + 1 rows tell whether more follow."""
+    statement = (
+        statement.where(after(sort_column, id_column, page.after))
+        .order_by(sort_column.desc(), id_column.desc())
+        .limit(page.limit + 1)
+    )
+    rows = list((await session.exec(statement)).all())
+    return rows[: page.limit], len(rows) > page.limit
+
+
+async def count_rows(session: AsyncSession, statement: Select[Any]) -> int:
+    """How many rows the (unpaged) visible statement yields: the policy-filtered count."""
+    counted = select(func.count()).select_from(statement.order_by(None).subquery())
+    return int((await session.exec(counted)).one()[0])

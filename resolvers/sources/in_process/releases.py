@@ -1,0 +1,69 @@
+"""The owner's own releases, with the records each covers. Only the owner reads them."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, false, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from auth.policy import ReadGrant
+from resolvers.sources.in_process.handling import utc
+from resolvers.sources.in_process.query import count_rows, fetch_page
+from resolvers.sources.records import PageRequest, ReleaseItemRef, ReleaseRecord
+from store.models import Release, ReleaseItem
+from store.models.domain import Administration
+
+
+def _visible(grant: ReadGrant) -> Select[Any]:
+    statement = select(Release)
+    if not (grant.permitted and grant.own):
+        return statement.where(false())
+    return statement
+
+
+async def _items(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, tuple[ReleaseItemRef, ...]]:
+    if not ids:
+        return {}
+    rows = await session.exec(
+        select(ReleaseItem.release_id, ReleaseItem.record_type, ReleaseItem.record_id)
+        .where(ReleaseItem.release_id.in_(ids))
+        .order_by(ReleaseItem.release_id, ReleaseItem.id)
+    )
+    items: dict[int, list[ReleaseItemRef]] = defaultdict(list)
+    for release_id, record_type, record_id in rows:
+        items[release_id].append(ReleaseItemRef(record_type=record_type, record_id=record_id))
+    return {release_id: tuple(refs) for release_id, refs in items.items()}
+
+
+async def list_releases(
+    session: AsyncSession, grant: ReadGrant, now: datetime, page: PageRequest
+) -> tuple[list[ReleaseRecord], bool, int]:
+    statement = _visible(grant)
+    rows, has_more = await fetch_page(session, statement, Release.created_at, Release.id, page)
+    total = await count_rows(session, statement)
+    releases = list(rows)
+    items = await _items(session, [release.id for release in releases])
+    records = [
+        ReleaseRecord(
+            owner=grant.owner,
+            id=release.id,
+            recipient=Administration(release.recipient),
+            basis=release.basis,
+            request_reference=release.request_reference,
+            purpose=release.purpose,
+            permitted_uses=tuple(release.permitted_uses),
+            consent_required_for=tuple(release.consent_required_for),
+            conditions=tuple(release.conditions),
+            includes_personal_data=release.includes_personal_data,
+            created_at=utc(release.created_at),
+            expires_at=utc(release.expires_at),
+            revoked_at=utc(release.revoked_at),
+            items=items.get(release.id, ()),
+        )
+        for release in releases
+    ]
+    return records, has_more, total

@@ -1,0 +1,93 @@
+"""Assistance requests held by their requester: its own, and those addressed to the caller."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from auth.policy import ReadGrant
+from resolvers.sources.filters import Direction, RequestFilter
+from resolvers.sources.in_process.handling import utc
+from resolvers.sources.in_process.query import count_rows, fetch_page
+from resolvers.sources.records import PageRequest, RequestRecord
+from store.models import AssistanceRequest
+from store.models.domain import Administration
+
+
+def _visible(grant: ReadGrant) -> Select[Any]:
+    statement = select(AssistanceRequest)
+    if not grant.permitted:
+        return statement.where(false())
+    if grant.own:
+        return statement
+    # A request is communicated to the administration it is addressed to, and to nobody else.
+    return statement.where(
+        AssistanceRequest.requested_administration == grant.principal.administration.value
+    )
+
+
+def conditions(request_filter: RequestFilter, grant: ReadGrant) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if request_filter.statuses:
+        found.append(AssistanceRequest.status.in_(request_filter.statuses))
+    if request_filter.due_before is not None:
+        found.append(AssistanceRequest.due_at < request_filter.due_before)
+    if request_filter.direction is not None:
+        caller = grant.principal.administration.value
+        column = (
+            AssistanceRequest.requested_administration
+            if request_filter.direction is Direction.INCOMING
+            else AssistanceRequest.requesting_administration
+        )
+        found.append(column == caller)
+    return found
+
+
+def _record(request: AssistanceRequest, grant: ReadGrant) -> RequestRecord:
+    return RequestRecord(
+        owner=grant.owner,
+        id=request.id,
+        reference=request.reference,
+        requesting_administration=Administration(request.requesting_administration),
+        requested_administration=Administration(request.requested_administration),
+        agreement_reference=request.agreement_reference,
+        matter=request.matter,
+        assistance_type=request.assistance_type,
+        reasons=request.reasons,
+        case_description=request.case_description,
+        legal_provisions=tuple(request.legal_provisions),
+        persons_concerned=tuple(request.persons_concerned) if grant.pii_scope else None,
+        case_id=request.case_id if grant.own else None,
+        urgency=request.urgency,
+        oral=request.oral,
+        confirmed_in_writing_at=utc(request.confirmed_in_writing_at),
+        submitted_at=utc(request.submitted_at),
+        due_at=utc(request.due_at),
+        status=request.status,
+        closed_at=utc(request.closed_at),
+    )
+
+
+async def list_requests(
+    session: AsyncSession,
+    grant: ReadGrant,
+    now: datetime,
+    request_filter: RequestFilter,
+    page: PageRequest,
+) -> tuple[list[RequestRecord], bool, int]:
+    statement = _visible(grant).where(*conditions(request_filter, grant))
+    rows, has_more = await fetch_page(
+        session, statement, AssistanceRequest.submitted_at, AssistanceRequest.id, page
+    )
+    total = await count_rows(session, statement)
+    return [_record(row, grant) for row in rows], has_more, total
+
+
+async def requests_by_id(
+    session: AsyncSession, grant: ReadGrant, now: datetime, ids: Sequence[int]
+) -> list[RequestRecord]:
+    statement = _visible(grant).where(AssistanceRequest.id.in_(ids))
+    rows = (await session.exec(statement)).all()
+    return [_record(row, grant) for row in rows]

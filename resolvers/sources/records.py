@@ -1,0 +1,211 @@
+"""What a source hands the gateway: plain, immutable records, already filtered by the owner.
+
+Rows become these objects once, in the owner's source; GraphQL types read their attributes
+directly, so no per-field resolver runs for scalar data.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from store.models.domain import Administration
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRef:
+    """The release under which a partner record was handed over."""
+
+    id: int
+    basis: str
+    request_reference: str | None
+    purpose: str
+    includes_personal_data: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GrantedConsent:
+    id: int
+    use: str
+    recipient_agency: str | None
+    recipient_country: str | None
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Handling:
+    owner: Administration
+    marking: str
+    tlp: str
+    permitted_uses: tuple[str, ...]
+    consent_required_for: tuple[str, ...]
+    conditions: tuple[str, ...]
+    released_under: ReleaseRef | None
+    expires_at: datetime | None
+    consents: tuple[GrantedConsent, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    owner: Administration
+    id: int
+    reference: str
+    title: str
+    status: str
+    offence_types: tuple[str, ...]
+    opened_at: datetime
+    closed_at: datetime | None
+    summary: str
+    legal_provisions: tuple[str, ...]
+    handling: Handling
+
+
+@dataclass(frozen=True, slots=True)
+class PartyRecord:
+    case_owner: Administration
+    case_id: int
+    entity_owner: Administration
+    entity_id: int
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierRecord:
+    type: str
+    value: str
+    normalised: str
+    issuing_country: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRecord:
+    owner: Administration
+    id: int
+    kind: str
+    conveyance_type: str | None
+    # None where the record is a natural person's and personal data is not released to the caller.
+    name: str | None
+    name_cyrillic: str | None
+    name_key: str | None
+    date_of_birth: date | None
+    address: str | None
+    country: str | None
+    description: str
+    personal_data_withheld: bool
+    identifiers: tuple[IdentifierRecord, ...]
+    created_at: datetime
+    handling: Handling
+
+
+@dataclass(frozen=True, slots=True)
+class CustodyRecord:
+    sequence: int
+    from_holder: str
+    to_holder: str
+    at: datetime
+    purpose: str
+    seal: str | None
+    condition: str
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRecord:
+    owner: Administration
+    id: int
+    case_owner: Administration
+    case_id: int
+    kind: str
+    title: str
+    description: str
+    media_type: str
+    sha256: str
+    size_bytes: int
+    collected_at: datetime
+    collected_by: str
+    collected_place: str
+    return_due: datetime | None
+    returned_at: datetime | None
+    custody: tuple[CustodyRecord, ...]
+    handling: Handling
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    owner: Administration
+    id: int
+    decision: str
+    ground: str | None
+    reason: str | None
+    conditions: tuple[str, ...]
+    decided_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    owner: Administration
+    id: int
+    reference: str
+    requesting_administration: Administration
+    requested_administration: Administration
+    agreement_reference: str
+    matter: str
+    assistance_type: str
+    reasons: str
+    case_description: str
+    legal_provisions: tuple[str, ...]
+    # None where the caller may not read personal data.
+    persons_concerned: tuple[dict[str, Any], ...] | None
+    case_id: int | None
+    urgency: str
+    oral: bool
+    confirmed_in_writing_at: datetime | None
+    submitted_at: datetime
+    due_at: datetime
+    status: str
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseItemRef:
+    record_type: str
+    record_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRecord:
+    owner: Administration
+    id: int
+    recipient: Administration
+    basis: str
+    request_reference: str | None
+    purpose: str
+    permitted_uses: tuple[str, ...]
+    consent_required_for: tuple[str, ...]
+    conditions: tuple[str, ...]
+    includes_personal_data: bool
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    items: tuple[ReleaseItemRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a source stopped in its own order: the sort key and local id of the last item."""
+
+    sort_key: datetime
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    limit: int
+    after: Position | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    has_more: bool
+    total_count: int
