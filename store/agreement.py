@@ -78,6 +78,8 @@ class Limits:
     body_bytes: int
     max_depth: int
     max_aliases: int
+    max_fields: int
+    max_directives: int
     max_tokens: int
     max_cost: int
     max_page_size: int
@@ -287,6 +289,8 @@ def _limits(reader: _Reader, raw: Any) -> Limits:
         body_bytes=reader.whole(raw, "limits", "body_bytes"),
         max_depth=reader.whole(raw, "limits", "max_depth"),
         max_aliases=reader.whole(raw, "limits", "max_aliases"),
+        max_fields=reader.whole(raw, "limits", "max_fields"),
+        max_directives=reader.whole(raw, "limits", "max_directives"),
         max_tokens=reader.whole(raw, "limits", "max_tokens"),
         max_cost=reader.whole(raw, "limits", "max_cost"),
         max_page_size=reader.whole(raw, "limits", "max_page_size"),

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from auth.principal import Principal
-from resolvers.sources.filters import CaseFilter, EntityFilter, RequestFilter
+from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.records import (
     CaseRecord,
     EntityRecord,
@@ -56,6 +56,12 @@ class AdministrationSource(Protocol):
         self, principal: Principal, ids: Sequence[int]
     ) -> dict[int, EntityRecord]: ...
 
+    async def match_candidates(
+        self, principal: Principal, probe: MatchProbe
+    ) -> tuple[EntityRecord, ...]:
+        """Entities the caller may see that share an identifier or a name key with the probe."""
+        ...
+
     async def evidence_by_id(
         self, principal: Principal, ids: Sequence[int]
     ) -> dict[int, EvidenceRecord]: ...
@@ -75,5 +81,9 @@ class AdministrationSource(Protocol):
     async def list_releases(
         self, principal: Principal, page: PageRequest
     ) -> Page[ReleaseRecord]: ...
+
+    async def ping(self) -> None:
+        """Return when the source answers; raise SourceUnavailable when it does not."""
+        ...
 
     async def aclose(self) -> None: ...

@@ -30,6 +30,14 @@ class EntityFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class MatchProbe:
+    """What an entity is known by, to find the same entity among another owner's records."""
+
+    identifiers: tuple[tuple[str, str], ...] = ()  # (type, normalised value)
+    name_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RequestFilter:
     statuses: tuple[str, ...] = ()
     direction: Direction | None = None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
+from resolvers.ids import global_id
 from store.models.domain import Administration
 
 T = TypeVar("T")
@@ -60,6 +61,10 @@ class CaseRecord:
     legal_provisions: tuple[str, ...]
     handling: Handling
 
+    @property
+    def node_id(self) -> str:
+        return global_id("Case", self.owner, self.id)
+
 
 @dataclass(frozen=True, slots=True)
 class PartyRecord:
@@ -97,6 +102,10 @@ class EntityRecord:
     created_at: datetime
     handling: Handling
 
+    @property
+    def node_id(self) -> str:
+        return global_id("Entity", self.owner, self.id)
+
 
 @dataclass(frozen=True, slots=True)
 class CustodyRecord:
@@ -128,6 +137,10 @@ class EvidenceRecord:
     returned_at: datetime | None
     custody: tuple[CustodyRecord, ...]
     handling: Handling
+
+    @property
+    def node_id(self) -> str:
+        return global_id("Evidence", self.owner, self.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +178,10 @@ class RequestRecord:
     status: str
     closed_at: datetime | None
 
+    @property
+    def node_id(self) -> str:
+        return global_id("AssistanceRequest", self.owner, self.id)
+
 
 @dataclass(frozen=True, slots=True)
 class ReleaseItemRef:
@@ -188,6 +205,10 @@ class ReleaseRecord:
     expires_at: datetime
     revoked_at: datetime | None
     items: tuple[ReleaseItemRef, ...]
+
+    @property
+    def node_id(self) -> str:
+        return global_id("Release", self.owner, self.id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy import ReadGrant, personal_data, personal_data_allowed
-from resolvers.sources.filters import EntityFilter
+from resolvers.sources.filters import EntityFilter, MatchProbe
 from resolvers.sources.in_process.handling import handling_of, utc
 from resolvers.sources.in_process.query import count_rows, fetch_page, visible_rows
 from resolvers.sources.records import EntityRecord, IdentifierRecord, PageRequest
@@ -128,6 +128,35 @@ async def list_entities(
     rows, has_more = await fetch_page(session, statement, Entity.created_at, Entity.id, page)
     total = await count_rows(session, statement)
     return await _records(session, rows, grant), has_more, total
+
+
+MAX_CANDIDATES = 200
+
+
+async def match_candidates(
+    session: AsyncSession, grant: ReadGrant, now: datetime, probe: MatchProbe
+) -> list[EntityRecord]:
+    searchable = or_(~IS_PERSON, personal_data_allowed(grant))
+    alternatives: list[ColumnElement[bool]] = []
+    if probe.identifiers:
+        alternatives.append(
+            exists().where(
+                EntityIdentifier.entity_id == Entity.id,
+                tuple_(EntityIdentifier.type, EntityIdentifier.normalised).in_(probe.identifiers),
+            )
+        )
+    if probe.name_keys:
+        alternatives.append(Entity.name_key.in_(probe.name_keys))
+    if not alternatives:
+        return []
+    statement = (
+        visible_rows(_columns(grant), Entity, RecordType.ENTITY, grant, now)
+        .where(searchable, or_(*alternatives))
+        .order_by(Entity.id)
+        .limit(MAX_CANDIDATES)
+    )
+    rows = list((await session.exec(statement)).all())
+    return await _records(session, rows, grant)
 
 
 async def entities_by_id(

@@ -4,6 +4,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,8 +16,8 @@ from auth.policy import (
     record_grant,
 )
 from auth.principal import Principal
-from resolvers.sources.base import CaseKey
-from resolvers.sources.filters import CaseFilter, EntityFilter, RequestFilter
+from resolvers.sources.base import CaseKey, SourceUnavailable
+from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.in_process import cases, entities, evidence, releases, requests
 from resolvers.sources.records import (
     CaseRecord,
@@ -76,10 +78,14 @@ class InProcessSource:
     ) -> T:
         """Run one read in one transaction, with its audit entry where it touches partner data."""
         now = self._clock()
-        async with self._sessions() as session, session.begin():
-            result = await work(session, now)
-            if not grant.own:
-                await self._audit(session, grant, operation, now, records(result))
+        try:
+            async with self._sessions() as session, session.begin():
+                result = await work(session, now)
+                if not grant.own:
+                    await self._audit(session, grant, operation, now, records(result))
+        except (DBAPIError, OSError) as exc:
+            # The store itself is unreachable or failing: to the gateway, the source is down.
+            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
         return result
 
     async def _audit(
@@ -171,6 +177,18 @@ class InProcessSource:
         )
         return {record.id: record for record in found}
 
+    async def match_candidates(
+        self, principal: Principal, probe: MatchProbe
+    ) -> tuple[EntityRecord, ...]:
+        grant = record_grant(self.administration, principal, RecordType.ENTITY)
+        found = await self._read(
+            grant,
+            "entity.matches",
+            lambda session, now: entities.match_candidates(session, grant, now, probe),
+            lambda result: result,
+        )
+        return tuple(found)
+
     async def evidence_by_id(
         self, principal: Principal, ids: Sequence[int]
     ) -> dict[int, EvidenceRecord]:
@@ -231,6 +249,13 @@ class InProcessSource:
             lambda result: (),
         )
         return Page(tuple(items), has_more, total)
+
+    async def ping(self) -> None:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except (DBAPIError, OSError) as exc:
+            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
 
     async def aclose(self) -> None:
         """The engine belongs to whoever built the source; nothing of ours to close."""

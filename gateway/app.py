@@ -1,0 +1,87 @@
+"""The gateway's ASGI application: the exchange schema over both administrations, behind the
+HTTP hardening of DESIGN.md §7."""
+
+import secrets
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
+
+from auth.principal import Principal
+from auth.verification import Verifier
+from gateway.http.graphql_endpoint import GraphQLEndpoint, PageFactory
+from gateway.http.hardening import BodyLimit, SecurityHeaders
+from gateway.http.origins import with_origin_policy
+from gateway.http.rate_limit import RateLimiter
+from resolvers.exchange.administrations import Administrations
+from resolvers.exchange.context import ExchangeContext
+from resolvers.exchange.cursors import CursorCodec
+from resolvers.exchange.schema import build_exchange_schema
+from resolvers.limits import operation_limits
+from resolvers.sources.base import SourceUnavailable
+from store.agreement import Agreement
+
+
+@dataclass
+class GatewayParts:
+    """What the gateway is built from; the sources and verifier decide embedded or distributed."""
+
+    agreement: Agreement
+    administrations: Administrations
+    verifier: Verifier
+    cursor_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    cors_origins: tuple[str, ...] = ()
+
+
+def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None) -> list[BaseRoute]:
+    schema = build_exchange_schema(extensions=(operation_limits(parts.agreement.limits),))
+    cursors = CursorCodec(parts.cursor_secret)
+
+    def context(principal: Principal) -> ExchangeContext:
+        return ExchangeContext(
+            principal=principal,
+            administrations=parts.administrations,
+            cursors=cursors,
+            agreement=parts.agreement,
+        )
+
+    endpoint = GraphQLEndpoint(
+        schema,
+        parts.verifier,
+        context,
+        RateLimiter(parts.agreement.limits.rate_per_minute),
+        browser_page,
+    )
+
+    async def healthz(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> Response:
+        states = {}
+        for administration in parts.administrations:
+            try:
+                await parts.administrations.call(administration, lambda source: source.ping())
+                states[administration.value] = "reachable"
+            except SourceUnavailable:
+                states[administration.value] = "unavailable"
+        ready = all(state == "reachable" for state in states.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "degraded", "administrations": states},
+            status_code=200 if ready else 503,
+        )
+
+    return [
+        Route("/graphql", endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+
+
+def harden(app: ASGIApp, parts: GatewayParts, public_url: str) -> ASGIApp:
+    parsed = urlsplit(public_url)
+    own_origin = f"{parsed.scheme}://{parsed.netloc}"
+    guarded = with_origin_policy(app, own_origin, parts.cors_origins)
+    return SecurityHeaders(BodyLimit(guarded, parts.agreement.limits.body_bytes))

@@ -1,0 +1,182 @@
+"""POST /graphql: GraphQL over HTTP, authenticated, rate-limited, with coded errors.
+
+Order of refusal: method (405), media type (415), acceptable response (406), bearer token
+(401/403), rate (429), body (400), then GraphQL. The body size is limited before any of
+this reads it (gateway.http.hardening).
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import strawberry
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
+
+from auth.errors import TokenRefused
+from auth.http import authenticate, refusal_response
+from auth.principal import Principal
+from auth.verification import Verifier
+from gateway.http.errors import format_error, request_error
+from gateway.http.negotiation import GRAPHQL_RESPONSE, JSON, is_json_content, response_media_type
+from gateway.http.rate_limit import RateLimiter
+
+ALLOWED_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
+NO_STORE = {"Cache-Control": "no-store"}
+
+ContextFactory = Callable[[Principal], Any]
+PageFactory = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class GraphQLRequest:
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+    extensions: dict[str, Any] | None
+
+
+class RequestRefused(Exception):
+    def __init__(self, status: int, message: str, code: str = "BAD_REQUEST") -> None:
+        super().__init__(message)
+        self.status, self.message, self.code = status, message, code
+
+
+def json_response(body: Any, status: int, media_type: str = JSON, **headers: str) -> Response:
+    return Response(
+        orjson.dumps(body),
+        status_code=status,
+        media_type=media_type,
+        headers={**NO_STORE, **headers},
+    )
+
+
+def parse_body(body: bytes) -> GraphQLRequest:
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise RequestRefused(400, "The request body is not valid JSON.") from None
+    if isinstance(payload, list):
+        raise RequestRefused(400, "Batched operations are not supported; send one at a time.")
+    if not isinstance(payload, dict):
+        raise RequestRefused(400, "The request body must be a JSON object.")
+    query = payload.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise RequestRefused(400, "The request must carry a non-empty `query` string.")
+    variables = payload.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise RequestRefused(400, "`variables` must be a JSON object.")
+    operation_name = payload.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise RequestRefused(400, "`operationName` must be a string.")
+    extensions = payload.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise RequestRefused(400, "`extensions` must be a JSON object.")
+    return GraphQLRequest(query, variables, operation_name, extensions)
+
+
+def _is_request_error(data: Any, errors: list[GraphQLError]) -> bool:
+    """No data and no error located in the response: the operation never ran."""
+    return data is None and bool(errors) and all(not error.path for error in errors)
+
+
+class GraphQLEndpoint:
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        verifier: Verifier,
+        context_factory: ContextFactory,
+        limiter: RateLimiter,
+        browser_page: PageFactory | None = None,
+    ) -> None:
+        self.schema = schema
+        self.verifier = verifier
+        self.context_factory = context_factory
+        self.limiter = limiter
+        self.browser_page = browser_page
+
+    async def __call__(self, request: Request) -> Response:
+        if request.method == "GET":
+            return await self._get(request)
+        media_type = response_media_type(request.headers.get("accept"))
+        try:
+            if request.method != "POST":
+                raise RequestRefused(405, "Send GraphQL operations by POST.", "METHOD_NOT_ALLOWED")
+            if not is_json_content(request.headers.get("content-type")):
+                raise RequestRefused(415, "Send GraphQL operations as application/json.")
+            if media_type is None:
+                raise RequestRefused(406, f"Accept {GRAPHQL_RESPONSE} or {JSON}.")
+        except RequestRefused as refused:
+            return self._refused(refused, media_type)
+        try:
+            principal = await authenticate(request, self.verifier)
+        except TokenRefused as refusal:
+            return refusal_response(refusal)
+        wait = self.limiter.acquire(f"{principal.administration.value}:{principal.client_id}")
+        if wait > 0:
+            refused = RequestRefused(429, "Too many requests; retry later.", "RATE_LIMITED")
+            return self._refused(
+                refused, media_type, {"Retry-After": RateLimiter.retry_after(wait)}
+            )
+        try:
+            operation = parse_body(await request.body())
+        except RequestRefused as refused:
+            return self._refused(refused, media_type)
+        return await self._execute(operation, principal, media_type)
+
+    async def _get(self, request: Request) -> Response:
+        accepts_html = "text/html" in request.headers.get("accept", "")
+        # The page only: a GraphQL operation is never run from a GET.
+        if accepts_html and self.browser_page is not None:
+            return await self.browser_page(request)
+        refused = RequestRefused(405, "Send GraphQL operations by POST.", "METHOD_NOT_ALLOWED")
+        return self._refused(refused, JSON)
+
+    @staticmethod
+    def _refused(
+        refused: RequestRefused, media_type: str | None, headers: dict[str, str] | None = None
+    ) -> Response:
+        extra = dict(headers or {})
+        if refused.status == 405:
+            extra["Allow"] = "GET, POST"
+        return json_response(
+            request_error(refused.message, refused.code),
+            refused.status,
+            media_type or JSON,
+            **extra,
+        )
+
+    async def _execute(
+        self, operation: GraphQLRequest, principal: Principal, media_type: str
+    ) -> Response:
+        context = self.context_factory(principal)
+        try:
+            result = await self.schema.execute(
+                operation.query,
+                variable_values=operation.variables,
+                context_value=context,
+                operation_name=operation.operation_name,
+                allowed_operation_types=ALLOWED_OPERATIONS,
+                operation_extensions=operation.extensions,
+            )
+        except InvalidOperationTypeError:
+            refused = RequestRefused(400, "Only queries and mutations are served here.")
+            return self._refused(refused, media_type)
+        except CannotGetOperationTypeError:
+            refused = RequestRefused(400, "The document has no operation of that name.")
+            return self._refused(refused, media_type)
+        errors = list(result.errors or [])
+        request_error_only = _is_request_error(result.data, errors)
+        body: dict[str, Any] = {}
+        if not request_error_only:
+            body["data"] = result.data
+        if errors:
+            body["errors"] = [
+                format_error(error, before_execution=request_error_only) for error in errors
+            ]
+        status = 400 if request_error_only and media_type == GRAPHQL_RESPONSE else 200
+        return json_response(body, status, media_type)

@@ -1,0 +1,86 @@
+"""The one hierarchy of errors a GraphQL caller can see, each with `extensions.code`.
+
+Messages are fixed, plain sentences: they say what to fix and never carry internal detail
+(no SQL, no stack, no library text, no names of records the caller may not see).
+"""
+
+from typing import Any
+
+from graphql import GraphQLError
+
+
+class ExchangeError(Exception):
+    """Raised by resolvers; turned into a GraphQLError carrying `code` (and `extra`)."""
+
+    code = "INTERNAL"
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"code": self.code, **self.extra}
+
+    def as_graphql_error(self, path: list[str | int] | None = None) -> GraphQLError:
+        return GraphQLError(self.message, path=path, extensions=self.extensions)
+
+
+class Unauthenticated(ExchangeError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(ExchangeError):
+    code = "FORBIDDEN"
+
+
+class UnauthorizedField(ExchangeError):
+    code = "UNAUTHORIZED_FIELD"
+
+
+class NotFound(ExchangeError):
+    code = "NOT_FOUND"
+
+
+class BadUserInput(ExchangeError):
+    """Bad input; `field` names the argument or input field at fault."""
+
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message, field=field)
+
+
+class SourceUnavailableError(ExchangeError):
+    code = "SOURCE_UNAVAILABLE"
+
+    def __init__(self, administration: str) -> None:
+        super().__init__(
+            f"The {administration} administration's data is unavailable right now; "
+            "the rest of the response is complete.",
+            administration=administration,
+        )
+
+
+class LimitExceeded(ExchangeError):
+    code = "LIMIT_EXCEEDED"
+
+    def __init__(self, message: str, limit: str) -> None:
+        super().__init__(message, limit=limit)
+
+
+class Internal(ExchangeError):
+    code = "INTERNAL"
+
+    def __init__(self) -> None:
+        super().__init__("An internal error occurred.")
+
+
+def error_code(error: GraphQLError) -> str | None:
+    original = error.original_error
+    if isinstance(original, ExchangeError):
+        return original.code
+    extensions = error.extensions or {}
+    code = extensions.get("code")
+    return code if isinstance(code, str) else None

@@ -1,0 +1,103 @@
+"""Filter inputs of the exchange schema, and their translation into source filters."""
+
+from datetime import datetime
+
+import strawberry
+
+from resolvers.errors import BadUserInput
+from resolvers.exchange.enums import CaseStatus, Direction, EntityKind, OffenceType, RequestStatus
+from resolvers.sources.filters import CaseFilter as CaseFilterValue
+from resolvers.sources.filters import EntityFilter as EntityFilterValue
+from resolvers.sources.filters import RequestFilter as RequestFilterValue
+from store.identifiers import Identifier, IdentifierType, InvalidIdentifier, normalise_identifier
+
+MAX_TEXT = 200
+
+
+@strawberry.input(description="An identifier to match, as printed on the document.")
+class IdentifierInput:
+    type: str
+    value: str
+    issuing_country: str | None = None
+
+
+@strawberry.input
+class CaseFilter:
+    status: list[CaseStatus] | None = None
+    offence_types: list[OffenceType] | None = None
+    opened_from: datetime | None = None
+    opened_to: datetime | None = None
+    text: str | None = None
+    identifier: IdentifierInput | None = None
+
+
+@strawberry.input
+class EntityFilter:
+    kinds: list[EntityKind] | None = None
+    name: str | None = None
+    identifier: IdentifierInput | None = None
+
+
+@strawberry.input
+class AssistanceRequestFilter:
+    status: list[RequestStatus] | None = None
+    direction: Direction | None = None
+    due_before: datetime | None = None
+
+
+def _text(value: str | None, field: str) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > MAX_TEXT:
+        raise BadUserInput(f"{field} is longer than {MAX_TEXT} characters.", field=field)
+    return value or None
+
+
+def _identifier(value: IdentifierInput | None, field: str) -> Identifier | None:
+    if value is None:
+        return None
+    try:
+        return normalise_identifier(IdentifierType(value.type), value.value, value.issuing_country)
+    except ValueError as exc:
+        if isinstance(exc, InvalidIdentifier):
+            raise BadUserInput(str(exc), field=field) from None
+        known = ", ".join(kind.value for kind in IdentifierType)
+        raise BadUserInput(
+            f"Unknown identifier type; use one of {known}.", field=f"{field}.type"
+        ) from None
+
+
+def case_filter(value: CaseFilter | None) -> CaseFilterValue:
+    if value is None:
+        return CaseFilterValue()
+    if value.opened_from and value.opened_to and value.opened_from > value.opened_to:
+        raise BadUserInput("openedFrom is after openedTo.", field="filter.openedFrom")
+    return CaseFilterValue(
+        statuses=tuple(status.value for status in value.status or ()),
+        offence_types=tuple(offence.value for offence in value.offence_types or ()),
+        opened_from=value.opened_from,
+        opened_to=value.opened_to,
+        text=_text(value.text, "filter.text"),
+        identifier=_identifier(value.identifier, "filter.identifier"),
+    )
+
+
+def entity_filter(value: EntityFilter | None) -> EntityFilterValue:
+    if value is None:
+        return EntityFilterValue()
+    return EntityFilterValue(
+        kinds=tuple(kind.value for kind in value.kinds or ()),
+        name=_text(value.name, "filter.name"),
+        identifier=_identifier(value.identifier, "filter.identifier"),
+    )
+
+
+def request_filter(value: AssistanceRequestFilter | None) -> RequestFilterValue:
+    if value is None:
+        return RequestFilterValue()
+    return RequestFilterValue(
+        statuses=tuple(status.value for status in value.status or ()),
+        direction=value.direction,
+        due_before=value.due_before,
+    )

@@ -1,0 +1,121 @@
+"""Per-request batching: one call per source per level of the response, whatever its size."""
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from resolvers.exchange.matching import Match, matches_of, probe_for
+from resolvers.sources.base import AdministrationSource, CaseKey, SourceUnavailable
+from resolvers.sources.records import (
+    CaseRecord,
+    EntityRecord,
+    EvidenceRecord,
+    PartyRecord,
+    RequestRecord,
+)
+from store.models.domain import Administration
+
+if TYPE_CHECKING:
+    from resolvers.exchange.context import ExchangeContext
+
+T = TypeVar("T")
+RecordKey = tuple[Administration, int]
+ByOwner = Callable[[AdministrationSource, list[int]], Awaitable[dict[int, Any]]]
+
+
+def _bound(fetch: ByOwner, ids: list[int]) -> Callable[[AdministrationSource], Awaitable[Any]]:
+    return lambda source: fetch(source, ids)
+
+
+def _evidence_order(item: EvidenceRecord) -> tuple[datetime, str, int]:
+    return (item.collected_at, item.owner.value, item.id)
+
+
+class Loaders:
+    def __init__(self, context: "ExchangeContext") -> None:
+        self._context = context
+        principal = context.principal
+        self.cases: DataLoader[RecordKey, CaseRecord | None] = self._by_owner(
+            lambda source, ids: source.cases_by_id(principal, ids)
+        )
+        self.entities: DataLoader[RecordKey, EntityRecord | None] = self._by_owner(
+            lambda source, ids: source.entities_by_id(principal, ids)
+        )
+        self.evidence: DataLoader[RecordKey, EvidenceRecord | None] = self._by_owner(
+            lambda source, ids: source.evidence_by_id(principal, ids)
+        )
+        self.requests: DataLoader[RecordKey, RequestRecord | None] = self._by_owner(
+            lambda source, ids: source.requests_by_id(principal, ids)
+        )
+        self.parties: DataLoader[CaseKey, tuple[PartyRecord, ...] | None] = self._by_owner(
+            lambda source, ids: source.parties_of_cases(principal, ids)
+        )
+        self.case_evidence: DataLoader[CaseKey, tuple[EvidenceRecord, ...]] = DataLoader(
+            load_fn=self._evidence_of_cases
+        )
+        self.matches: DataLoader[EntityRecord, list[Match]] = DataLoader(
+            load_fn=self._matches, cache_key_fn=lambda entity: (entity.owner, entity.id)
+        )
+
+    async def _call(
+        self, owner: Administration, work: Callable[[AdministrationSource], Awaitable[T]]
+    ) -> T | None:
+        try:
+            return await self._context.administrations.call(owner, work)
+        except SourceUnavailable:
+            self._context.source_unavailable(owner)
+            return None
+
+    def _by_owner(self, fetch: ByOwner) -> DataLoader[Any, Any]:
+        """A loader whose keys are (owner, local id): each owner's source is asked once."""
+
+        async def load(keys: Sequence[RecordKey]) -> list[Any]:
+            wanted: dict[Administration, list[int]] = defaultdict(list)
+            for owner, local_id in keys:
+                wanted[owner].append(local_id)
+            owners = sorted(wanted)
+            answers = await asyncio.gather(
+                *(self._call(owner, _bound(fetch, sorted(set(wanted[owner])))) for owner in owners)
+            )
+            found = {owner: answer or {} for owner, answer in zip(owners, answers, strict=True)}
+            return [found[owner].get(local_id) for owner, local_id in keys]
+
+        return DataLoader(load_fn=load)
+
+    async def _matches(self, entities: Sequence[EntityRecord]) -> list[list[Match]]:
+        """One search in each other administration for all the entities of this level."""
+        principal = self._context.principal
+        by_owner: dict[Administration, list[EntityRecord]] = defaultdict(list)
+        for entity in entities:
+            by_owner[entity.owner].append(entity)
+        candidates: dict[Administration, tuple[EntityRecord, ...]] = {}
+        for owner, group in sorted(by_owner.items()):
+            for other in self._context.administrations:
+                if other is owner:
+                    continue
+                probe = probe_for(group)
+                found = await self._call(
+                    other, lambda source, probe=probe: source.match_candidates(principal, probe)
+                )
+                candidates[owner] = candidates.get(owner, ()) + (found or ())
+        return [matches_of(entity, candidates.get(entity.owner, ())) for entity in entities]
+
+    async def _evidence_of_cases(self, keys: Sequence[CaseKey]) -> list[tuple[EvidenceRecord, ...]]:
+        """Evidence for a case may be held by either administration: ask every source once."""
+        principal = self._context.principal
+        administrations = list(self._context.administrations)
+        answers = await asyncio.gather(
+            *(
+                self._call(owner, lambda source: source.evidence_for_cases(principal, list(keys)))
+                for owner in administrations
+            )
+        )
+        merged: dict[CaseKey, list[EvidenceRecord]] = defaultdict(list)
+        for answer in answers:
+            for case_key, items in (answer or {}).items():
+                merged[case_key].extend(items)
+        return [tuple(sorted(merged.get(key, ()), key=_evidence_order)) for key in keys]

@@ -1,0 +1,188 @@
+"""Limits on what one operation may ask for, checked before anything resolves.
+
+Tokens are counted while parsing; depth, aliases, field selections, directives and a cost
+computed from page sizes are counted on the validated operation (fragments expanded, with a
+budget so nested spreads cannot blow the walk up). Every refusal is LIMIT_EXCEEDED.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    parse,
+)
+from strawberry.extensions import SchemaExtension
+
+from resolvers.errors import LimitExceeded
+from store.agreement import Limits
+
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+# A list relation without `first` (a case's parties, its evidence) is costed at this many items.
+UNPAGED_LIST_COST = 10
+
+
+@lru_cache(maxsize=256)
+def _parse(query: str, max_tokens: int) -> DocumentNode:
+    return parse(query, max_tokens=max_tokens, no_location=False)
+
+
+def parse_bounded(query: str, max_tokens: int) -> DocumentNode:
+    try:
+        return _parse(query, max_tokens)
+    except GraphQLError as error:
+        if "tokens" in error.message and "Parsing aborted" in error.message:
+            raise LimitExceeded(
+                f"The operation has more than {max_tokens} tokens.", limit="tokens"
+            ).as_graphql_error() from None
+        raise GraphQLError(
+            error.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            extensions={"code": PARSE_FAILED},
+        ) from None
+
+
+class _Budget(Exception):
+    pass
+
+
+@dataclass
+class Measure:
+    """What one operation asks for."""
+
+    depth: int = 0
+    aliases: int = 0
+    fields: int = 0
+    directives: int = 0
+    cost: int = 0
+
+
+class _Walker:
+    def __init__(self, document: DocumentNode, variables: dict[str, Any], limits: Limits) -> None:
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.variables = variables
+        self.limits = limits
+        self.measure = Measure()
+
+    def _page_size(self, field: FieldNode) -> int | None:
+        for argument in field.arguments or ():
+            if argument.name.value != "first":
+                continue
+            value = argument.value
+            if isinstance(value, IntValueNode):
+                return int(value.value)
+            if isinstance(value, VariableNode):
+                given = self.variables.get(value.name.value)
+                return given if isinstance(given, int) else self.limits.default_page_size
+        return None
+
+    def walk(self, selection_set: SelectionSetNode | None, depth: int, weight: int) -> None:
+        if selection_set is None:
+            return
+        for selection in selection_set.selections:
+            self.measure.directives += len(selection.directives or ())
+            if isinstance(selection, FieldNode):
+                self.measure.fields += 1
+                if self.measure.fields > self.limits.max_fields:
+                    raise _Budget
+                if selection.alias is not None:
+                    self.measure.aliases += 1
+                self.measure.depth = max(self.measure.depth, depth)
+                self.measure.cost += weight
+                page = self._page_size(selection)
+                inner = weight * page if page is not None else weight
+                if (
+                    page is None
+                    and selection.selection_set
+                    and selection.name.value
+                    in (
+                        "parties",
+                        "evidence",
+                        "custody",
+                        "identifiers",
+                        "records",
+                        "matches",
+                    )
+                ):
+                    inner = weight * UNPAGED_LIST_COST
+                self.walk(selection.selection_set, depth + 1, inner)
+            elif isinstance(selection, InlineFragmentNode):
+                self.walk(selection.selection_set, depth, weight)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = self.fragments.get(selection.name.value)
+                if fragment is not None:
+                    self.walk(fragment.selection_set, depth, weight)
+
+
+def measure_operation(
+    document: DocumentNode, operation_name: str | None, variables: dict[str, Any], limits: Limits
+) -> LimitExceeded | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [
+        o
+        for o in operations
+        if operation_name is None or (o.name and o.name.value == operation_name)
+    ]
+    walker = _Walker(document, variables, limits)
+    try:
+        for operation in chosen[:1]:
+            walker.walk(operation.selection_set, 1, 1)
+    except _Budget:
+        return LimitExceeded(
+            f"The operation selects more than {limits.max_fields} fields.", limit="fields"
+        )
+    measured = walker.measure
+    checks: list[tuple[int, int, str, str]] = [
+        (measured.depth, limits.max_depth, "depth", "is nested deeper than"),
+        (measured.aliases, limits.max_aliases, "aliases", "uses more aliases than"),
+        (measured.directives, limits.max_directives, "directives", "uses more directives than"),
+        (measured.cost, limits.max_cost, "cost", "would cost more than"),
+    ]
+    for value, limit, name, sentence in checks:
+        if value > limit:
+            return LimitExceeded(f"The operation {sentence} {limit} ({name}).", limit=name)
+    return None
+
+
+def operation_limits(limits: Limits) -> Callable[[], SchemaExtension]:
+    """An extension factory enforcing `limits` (extensions are made per request)."""
+
+    class OperationLimits(SchemaExtension):
+        def on_parse(self) -> Iterator[None]:
+            context = self.execution_context
+            if context.graphql_document is None and context.query:
+                context.graphql_document = parse_bounded(context.query, limits.max_tokens)
+            yield
+
+        def on_execute(self) -> Iterator[None]:
+            context = self.execution_context
+            if context.graphql_document is not None and context.result is None:
+                exceeded = measure_operation(
+                    context.graphql_document,
+                    context.operation_name,
+                    context.variables or {},
+                    limits,
+                )
+                if exceeded is not None:
+                    context.result = ExecutionResult(
+                        data=None, errors=[exceeded.as_graphql_error()]
+                    )
+            yield
+
+    return OperationLimits
