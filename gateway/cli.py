@@ -4,12 +4,16 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from gateway.commands import CommandError, store_commands
+from gateway.commands import CommandError, auth_commands, store_commands, subgraph_commands
 
 CommandModule = Callable[[argparse._SubParsersAction], None]
 
 # Each module adds its sub-commands; the function it binds to `handler` returns an exit code.
-COMMAND_MODULES: tuple[CommandModule, ...] = (store_commands.register,)
+COMMAND_MODULES: tuple[CommandModule, ...] = (
+    store_commands.register,
+    auth_commands.register,
+    subgraph_commands.register,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

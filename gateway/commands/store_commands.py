@@ -4,14 +4,14 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from store.seed import SeedError, seed_store, store_is_empty
-
 from gateway.commands import CommandError
+from gateway.demo import DemoError, is_loopback, serve_demo
 from gateway.settings import DEFAULT_DATA_DIR, DemoStores, load_configured_agreement
 from store.agreement import AgreementError
 from store.database import UnsupportedDatabaseURL, open_store
 from store.migrate import StoreMismatch, prepare_store
 from store.models.domain import Administration
+from store.seed import SeedError, seed_store, store_is_empty
 
 DEMO_CASES = 300
 DEMO_SEED = 7
@@ -87,9 +87,15 @@ def seed_command(arguments: argparse.Namespace) -> int:
 
 
 def demo_command(arguments: argparse.Namespace) -> int:
+    if not is_loopback(arguments.host):
+        raise CommandError(f"--host {arguments.host} is not loopback; the demo serves plain HTTP")
     stores = DemoStores(arguments.data_dir)
     arguments.data_dir.mkdir(parents=True, exist_ok=True)
     _run(_prepare_demo(stores, arguments.cases, arguments.seed))
+    try:
+        serve_demo(stores, arguments.host, arguments.port, load_configured_agreement())
+    except (DemoError, AgreementError) as exc:
+        raise CommandError(str(exc)) from None
     return 0
 
 
@@ -130,4 +136,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     demo.add_argument("--cases", type=int, default=DEMO_CASES, help="cases per administration")
     demo.add_argument("--seed", type=int, default=DEMO_SEED)
+    demo.add_argument("--host", default="127.0.0.1", help="loopback address to serve on")
+    demo.add_argument("--port", type=int, default=8000, help="port to serve on (default: 8000)")
     demo.set_defaults(handler=demo_command)

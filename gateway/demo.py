@@ -1,0 +1,234 @@
+"""The embedded demo on one Starlette app: both administrations' authorization servers
+(issuers http://HOST:PORT/oauth/us and /oauth/uz), ready for the gateway to be mounted beside.
+
+`cmaa demo` prepares the stores, provisions the demo identities, writes
+DATA_DIR/demo-credentials.json (mode 0600) and serves the app with uvicorn on loopback.
+"""
+
+import asyncio
+import ipaddress
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from auth.demo_identities import ClientCredential, UserCredential, provision_demo_identities
+from auth.revocations import StoreRevocations
+from auth.server.app import AuthorizationService
+from auth.verification import (
+    BuiltinIssuer,
+    StoreKeySource,
+    TokenVerifier,
+    verifier_from_agreement,
+)
+from gateway.settings import DemoStores
+from store.agreement import Agreement
+from store.database import create_engine, open_store
+from store.models.domain import Administration
+
+CREDENTIALS_FILE = "demo-credentials.json"
+# The demo's verifier reads its issuers' keys from their stores: a rotation shows within 1 s.
+STORE_KEYS_REFRESH_SECONDS = 1.0
+
+
+class DemoError(ValueError):
+    pass
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def public_url_for(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"http://{shown}:{port}"
+
+
+def demo_issuer(public_url: str, administration: Administration) -> str:
+    return f"{public_url.rstrip('/')}/oauth/{administration.value.lower()}"
+
+
+def demo_issuers(public_url: str) -> dict[Administration, str]:
+    return {
+        administration: demo_issuer(public_url, administration) for administration in Administration
+    }
+
+
+def _allow_loopback_http(public_url: str) -> None:
+    parts = urlsplit(public_url)
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+        # Authlib refuses plain-HTTP OAuth URIs unless told; only ever for the loopback demo.
+        os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
+
+
+def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) -> Starlette:
+    """Both administrations' authorization servers on one app.
+
+    `app.state.verifier` verifies tokens of both demo issuers (keys and deny-lists read from
+    the stores); `app.state.authorization_services` holds each administration's service.
+    More routes (the GraphQL endpoint) can be mounted on the returned app.
+    """
+    public_url = public_url.rstrip("/")
+    _allow_loopback_http(public_url)
+    engines = {
+        administration: create_engine(stores.url(administration))
+        for administration in Administration
+    }
+    issuers = demo_issuers(public_url)
+    services: dict[Administration, AuthorizationService] = {}
+    builtin: dict[Administration, BuiltinIssuer] = {}
+    for administration, engine in engines.items():
+        revocations = StoreRevocations(engine)
+        services[administration] = AuthorizationService(
+            administration=administration,
+            issuer=issuers[administration],
+            engine=engine,
+            agreement=agreement,
+            revocations=revocations,
+        )
+        builtin[administration] = BuiltinIssuer(
+            issuer=issuers[administration],
+            keys=StoreKeySource(engine, agreement),
+            revocations=revocations,
+            refresh_interval=STORE_KEYS_REFRESH_SECONDS,
+        )
+    verifier: TokenVerifier = verifier_from_agreement(agreement, builtin)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            for service in services.values():
+                await service.startup()
+            yield
+        finally:
+            for engine in engines.values():
+                await engine.dispose()
+
+    routes: list[BaseRoute] = [route for service in services.values() for route in service.routes()]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.verifier = verifier
+    app.state.authorization_services = services
+    app.state.issuers = issuers
+    return app
+
+
+# -- credentials -------------------------------------------------------------------------------
+
+
+def credentials_path(stores: DemoStores) -> Path:
+    return stores.data_dir / CREDENTIALS_FILE
+
+
+def _known(document: Any) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """Secrets and passwords of an earlier run, by administration, then client id / username."""
+    secrets: dict[str, dict[str, str]] = {}
+    passwords: dict[str, dict[str, str]] = {}
+    if not isinstance(document, dict):
+        return secrets, passwords
+    for client in document.get("clients") or []:
+        if isinstance(client, dict) and isinstance(client.get("client_secret"), str):
+            by_admin = secrets.setdefault(str(client.get("administration")), {})
+            by_admin[str(client.get("client_id"))] = client["client_secret"]
+    for user in document.get("users") or []:
+        if isinstance(user, dict) and isinstance(user.get("password"), str):
+            by_admin = passwords.setdefault(str(user.get("administration")), {})
+            by_admin[str(user.get("username"))] = user["password"]
+    return secrets, passwords
+
+
+def read_credentials(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DemoError(
+            f"{path.name} is not valid JSON; remove it to generate new secrets"
+        ) from exc
+
+
+def write_credentials(path: Path, document: dict[str, Any]) -> None:
+    """Write the file readable by its owner only, replacing the old one atomically."""
+    temporary = path.with_name(path.name + ".new")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        json.dump(document, file, indent=2)
+        file.write("\n")
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
+async def prepare_demo_identities(
+    stores: DemoStores, public_url: str, agreement: Agreement
+) -> dict[str, Any]:
+    """Provision the demo's clients and people in both stores (their stores must be migrated)
+    and write the credentials file; returns its content."""
+    path = credentials_path(stores)
+    secrets, passwords = _known(read_credentials(path))
+    clients: list[ClientCredential] = []
+    users: list[UserCredential] = []
+    for administration in Administration:
+        async with open_store(stores.url(administration)) as engine:
+            added_clients, added_users = await provision_demo_identities(
+                engine,
+                administration,
+                agreement,
+                public_url,
+                secrets=secrets.get(administration.value, {}),
+                passwords=passwords.get(administration.value, {}),
+            )
+        clients += added_clients
+        users += added_users
+    document = {
+        "issuers": {adm.value: url for adm, url in demo_issuers(public_url).items()},
+        "clients": [client.as_json() for client in clients],
+        "users": [user.as_json() for user in users],
+    }
+    write_credentials(path, document)
+    return document
+
+
+def token_curl(document: dict[str, Any], administration: str = "UZ") -> str:
+    """A ready command that gets an access token with the administration's dashboard client."""
+    client = next(
+        c
+        for c in document["clients"]
+        if c["administration"] == administration and c["client_id"].endswith("-dashboard")
+    )
+    token_url = f"{document['issuers'][administration]}/token"
+    return (
+        f"curl -s -u '{client['client_id']}:{client['client_secret']}' "
+        f"-d grant_type=client_credentials {token_url}"
+    )
+
+
+# -- serving -----------------------------------------------------------------------------------
+
+
+def serve_demo(stores: DemoStores, host: str, port: int, agreement: Agreement) -> None:
+    """Provision, announce and serve the demo until interrupted (loopback only: plain HTTP)."""
+    if not is_loopback(host):
+        raise DemoError(
+            f"the demo serves plain HTTP, so it binds loopback only; {host!r} is not loopback"
+        )
+    public_url = public_url_for(host, port)
+    document = asyncio.run(prepare_demo_identities(stores, public_url, agreement))
+    app = build_demo_app(stores, public_url, agreement)
+    print(f"US issuer: {document['issuers']['US']}")
+    print(f"UZ issuer: {document['issuers']['UZ']}")
+    print(f"Demo clients, people and their secrets: {credentials_path(stores)} (owner-only)")
+    print("Get a UZ dashboard token:")
+    print(f"  {token_curl(document)}")
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
