@@ -5,16 +5,17 @@ import secrets
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp
 
 from auth.principal import Principal
 from auth.verification import Verifier
 from gateway.http.graphql_endpoint import GraphQLEndpoint, PageFactory
 from gateway.http.hardening import BodyLimit, SecurityHeaders
-from gateway.http.origins import with_origin_policy
+from gateway.http.origins import OriginGuard
 from gateway.http.rate_limit import RateLimiter
 from resolvers.exchange.administrations import Administrations
 from resolvers.exchange.context import ExchangeContext
@@ -74,14 +75,27 @@ def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None)
         )
 
     return [
-        Route("/graphql", endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
     ]
 
 
-def harden(app: ASGIApp, parts: GatewayParts, public_url: str) -> ASGIApp:
+def hardening(parts: GatewayParts, public_url: str) -> list[Middleware]:
+    """The middleware of DESIGN.md §7, outermost first, for every route of the app."""
     parsed = urlsplit(public_url)
-    own_origin = f"{parsed.scheme}://{parsed.netloc}"
-    guarded = with_origin_policy(app, own_origin, parts.cors_origins)
-    return SecurityHeaders(BodyLimit(guarded, parts.agreement.limits.body_bytes))
+    origins = frozenset(
+        origin.rstrip("/") for origin in (f"{parsed.scheme}://{parsed.netloc}", *parts.cors_origins)
+    )
+    return [
+        Middleware(SecurityHeaders),
+        Middleware(BodyLimit, limit=parts.agreement.limits.body_bytes),
+        Middleware(OriginGuard, allowed=origins),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=sorted(origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "accept"],
+            max_age=600,
+        ),
+    ]

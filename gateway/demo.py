@@ -1,5 +1,6 @@
-"""The embedded demo on one Starlette app: both administrations' authorization servers
-(issuers http://HOST:PORT/oauth/us and /oauth/uz), ready for the gateway to be mounted beside.
+"""The embedded demo on one Starlette app: the gateway at /graphql over both administrations'
+stores in process, GraphiQL, and both authorization servers (issuers http://HOST:PORT/oauth/us
+and /oauth/uz).
 
 `cmaa demo` prepares the stores, provisions the demo identities, writes
 DATA_DIR/demo-credentials.json (mode 0600) and serves the app with uvicorn on loopback.
@@ -28,7 +29,11 @@ from auth.verification import (
     TokenVerifier,
     verifier_from_agreement,
 )
+from gateway.app import GatewayParts, gateway_routes, hardening
+from gateway.graphiql import GraphiQLLogin, graphiql_assets, graphiql_page
 from gateway.settings import DemoStores
+from resolvers.exchange.administrations import Administrations
+from resolvers.sources.in_process import InProcessSource
 from store.agreement import Agreement
 from store.database import create_engine, open_store
 from store.models.domain import Administration
@@ -74,11 +79,11 @@ def _allow_loopback_http(public_url: str) -> None:
 
 
 def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) -> Starlette:
-    """Both administrations' authorization servers on one app.
+    """The gateway, GraphiQL and both administrations' authorization servers on one app.
 
     `app.state.verifier` verifies tokens of both demo issuers (keys and deny-lists read from
-    the stores); `app.state.authorization_services` holds each administration's service.
-    More routes (the GraphQL endpoint) can be mounted on the returned app.
+    the stores); `app.state.authorization_services` holds each administration's service;
+    `app.state.administrations` the gateway's in-process sources.
     """
     public_url = public_url.rstrip("/")
     _allow_loopback_http(public_url)
@@ -116,9 +121,24 @@ def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) ->
             for engine in engines.values():
                 await engine.dispose()
 
-    routes: list[BaseRoute] = [route for service in services.values() for route in service.routes()]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    administrations = Administrations(
+        {a: InProcessSource(a, engine) for a, engine in engines.items()},
+        timeout_seconds=agreement.limits.source_timeout_seconds,
+    )
+    parts = GatewayParts(agreement=agreement, administrations=administrations, verifier=verifier)
+    login = GraphiQLLogin(
+        issuers=issuers,
+        client_ids={a: f"{a.value.lower()}-graphiql" for a in Administration},
+        scopes=tuple(agreement.scopes),
+    )
+    routes: list[BaseRoute] = [
+        *gateway_routes(parts, graphiql_page(login, f"{public_url}/graphql")),
+        graphiql_assets(),
+        *(route for service in services.values() for route in service.routes()),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=hardening(parts, public_url))
     app.state.verifier = verifier
+    app.state.administrations = administrations
     app.state.authorization_services = services
     app.state.issuers = issuers
     return app
@@ -214,6 +234,24 @@ def token_curl(document: dict[str, Any], administration: str = "UZ") -> str:
     )
 
 
+# The shell step that takes the access token out of the token endpoint's JSON answer.
+JSON_FIELD_PICKER = (
+    """python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'"""
+)
+FIRST_QUERY = (
+    "{ viewer { administration } "
+    "cases(first: 3) { totalCount edges { node { reference title owner } } } }"
+)
+
+
+def query_curl(public_url: str) -> str:
+    body = json.dumps({"query": FIRST_QUERY})
+    return (
+        f'curl -s {public_url}/graphql -H "Authorization: Bearer $TOKEN" '
+        f"-H 'Content-Type: application/json' -d '{body}'"
+    )
+
+
 # -- serving -----------------------------------------------------------------------------------
 
 
@@ -226,9 +264,11 @@ def serve_demo(stores: DemoStores, host: str, port: int, agreement: Agreement) -
     public_url = public_url_for(host, port)
     document = asyncio.run(prepare_demo_identities(stores, public_url, agreement))
     app = build_demo_app(stores, public_url, agreement)
+    print(f"Gateway:  {public_url}/graphql  (GraphiQL in a browser)")
     print(f"US issuer: {document['issuers']['US']}")
     print(f"UZ issuer: {document['issuers']['UZ']}")
     print(f"Demo clients, people and their secrets: {credentials_path(stores)} (owner-only)")
-    print("Get a UZ dashboard token:")
-    print(f"  {token_curl(document)}")
+    print("Get a UZ dashboard token, then run a first query:")
+    print(f"  TOKEN=$({token_curl(document)} | {JSON_FIELD_PICKER})")
+    print(f"  {query_curl(public_url)}")
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)

@@ -99,7 +99,7 @@ class GraphQLEndpoint:
         self.limiter = limiter
         self.browser_page = browser_page
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         if request.method == "GET":
             return await self._get(request)
         media_type = response_media_type(request.headers.get("accept"))

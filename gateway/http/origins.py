@@ -1,7 +1,6 @@
 """Cross-origin requests: answered for the allow-list, refused for anyone else."""
 
 import orjson
-from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.http.errors import request_error
@@ -38,15 +37,3 @@ class OriginGuard:
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
-
-
-def with_origin_policy(app: ASGIApp, own_origin: str, allowed: tuple[str, ...]) -> ASGIApp:
-    origins = frozenset(origin.rstrip("/") for origin in (own_origin, *allowed))
-    cors = CORSMiddleware(
-        app,
-        allow_origins=sorted(origins),
-        allow_methods=["GET", "POST"],
-        allow_headers=["authorization", "content-type", "accept"],
-        max_age=600,
-    )
-    return OriginGuard(cors, origins)

@@ -1,0 +1,117 @@
+"""One administration's Federation subgraph as a Starlette app (`cmaa subgraph`).
+
+It serves the owner's store through the in-process source, so the owner's policy is applied
+in the owner's own query, and it verifies every bearer token itself: the gateway (or Apollo
+Router) in front of it is never trusted to have done so. The HTTP behaviour (401/403 before
+any GraphQL, 405/406/415, the body limit, coded and masked errors) is the gateway's own.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from auth.principal import Principal
+from auth.verification import Verifier
+from gateway.http.graphql_endpoint import GraphQLEndpoint
+from gateway.http.hardening import BodyLimit, SecurityHeaders
+from gateway.http.rate_limit import RateLimiter
+from resolvers.limits import operation_limits
+from resolvers.sources.base import SourceUnavailable
+from resolvers.sources.in_process import InProcessSource, system_clock
+from resolvers.sources.in_process.source import Clock
+from resolvers.subgraph import GRAPHQL_PATH, SubgraphContext, subgraph_schema
+from store.agreement import Agreement
+from store.migrate import store_administration
+from store.models.domain import Administration
+
+
+class WrongStore(RuntimeError):
+    """The database is not this administration's store."""
+
+
+def create_subgraph_app(
+    administration: Administration,
+    engine: AsyncEngine,
+    verifier: Verifier,
+    agreement: Agreement,
+    *,
+    clock: Clock = system_clock,
+) -> Starlette:
+    """The subgraph of `administration` over the store behind `engine`.
+
+    The app owns the engine from here on: it checks at start-up that the store is this
+    administration's and disposes of the engine at shutdown. `app.state.engine` and
+    `app.state.source` are set for the app's lifetime.
+    """
+    limits = agreement.limits
+    source = InProcessSource(administration, engine, clock)
+    schema = subgraph_schema(extensions=(operation_limits(limits),))
+
+    def context(principal: Principal) -> SubgraphContext:
+        return SubgraphContext(principal=principal, source=source, limits=limits)
+
+    # The gateway makes at most one call per source per level of an operation, so a caller
+    # within the gateway's rate never meets this one; it stops a client calling directly.
+    limiter = RateLimiter(limits.rate_per_minute * limits.max_depth)
+    endpoint = GraphQLEndpoint(schema, verifier, context, limiter)
+
+    async def healthz(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> Response:
+        try:
+            await source.ping()
+        except SourceUnavailable:
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            owner = await store_administration(engine)
+            if owner is not administration:
+                found = "no administration" if owner is None else owner.value
+                raise WrongStore(
+                    f"the database is {found}'s store, not {administration.value}'s; "
+                    "run `cmaa migrate` for it first"
+                )
+            yield
+        finally:
+            await engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route(GRAPHQL_PATH, endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(BodyLimit, limit=limits.body_bytes),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.source = source
+    app.state.schema = schema
+    return app
+
+
+def serve_subgraph(app: Any, host: str, port: int) -> None:
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        lifespan="on",
+        proxy_headers=True,
+        server_header=False,
+        log_level="info",
+    )
