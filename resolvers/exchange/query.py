@@ -26,6 +26,7 @@ from resolvers.exchange.types import AssistanceRequest, Case, Entity, Evidence, 
 from resolvers.exchange.union import empty_connection, merged_connection
 from resolvers.ids import decode_global_id
 from resolvers.reporting import report
+from resolvers.sources.base import SourceUnavailable
 
 # Which scope reads which type, and which loader fetches it, for `node(id)` and `x(id)`.
 NODE_TYPES: dict[str, tuple[str, str]] = {
@@ -197,6 +198,21 @@ class Query:
     @scoped_field(EVIDENCE_READ)
     async def evidence(self, info: Info, id: strawberry.ID) -> Evidence | None:
         return await _by_id(info, id, "Evidence")
+
+    @scoped_field(EVIDENCE_READ, empty=list)
+    async def overdue_originals(self, info: Info) -> list[Evidence]:
+        """Originals past their return date, not yet returned, of either administration."""
+        context = _context(info)
+        principal = context.principal
+        found: list[Any] = []
+        for owner in context.administrations:
+            try:
+                found += await context.administrations.call(
+                    owner, lambda source: source.overdue_originals(principal)
+                )
+            except SourceUnavailable:
+                context.source_unavailable(owner)
+        return sorted(found, key=lambda item: (item.return_due, item.owner.value, item.id))
 
     @strawberry.field(description="Any record by its global id.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:

@@ -1,13 +1,22 @@
 """The exchange schema: one GraphQL API over both administrations."""
 
 import warnings
+from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 
+from resolvers.exchange.mutations import Mutation
 from resolvers.exchange.query import Query
 from resolvers.exchange.types import AssistanceRequest, Case, Entity, Evidence, Release
 from resolvers.reporting import ReportedErrors
+
+
+class ExchangeSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Errors are logged where they are formatted for the caller (gateway.http.errors):
+        unexpected ones with their traceback, expected ones (coded refusals) not at all."""
 
 
 def build_exchange_schema(extensions: tuple[type, ...] = ()) -> strawberry.Schema:
@@ -15,8 +24,9 @@ def build_exchange_schema(extensions: tuple[type, ...] = ()) -> strawberry.Schem
         # @requiresScopes is Apollo Federation's directive; the exchange schema prints it so
         # partners see each field's scope, without being a subgraph itself.
         warnings.filterwarnings("ignore", message="Federation directive found in schema")
-        return strawberry.Schema(
+        return ExchangeSchema(
             query=Query,
+            mutation=Mutation,
             types=[Case, Entity, Evidence, AssistanceRequest, Release],
             extensions=[ReportedErrors, *extensions],
             config=StrawberryConfig(disable_field_suggestions=True),

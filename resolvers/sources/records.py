@@ -230,3 +230,35 @@ class Page(Generic[T]):
     items: tuple[T, ...]
     has_more: bool
     total_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    owner: Administration
+    id: int
+    requesting_administration: Administration
+    use: str
+    recipient_agency: str | None
+    recipient_country: str | None
+    purpose: str
+    status: str
+    requested_at: datetime
+    decided_at: datetime | None
+    reason: str | None
+    items: tuple[ReleaseItemRef, ...]
+
+    @property
+    def node_id(self) -> str:
+        return global_id("Consent", self.owner, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class EntityLinkRecord:
+    owner: Administration
+    id: int
+    entity_id: int
+    partner_administration: Administration
+    partner_entity_id: int
+    reason: str
+    confirmed_by: str
+    confirmed_at: datetime

@@ -4,6 +4,7 @@ from store.models.audit import AuditEvent, AuditHead
 from store.models.cases import Case, CaseOffence, CaseParty
 from store.models.entities import Entity, EntityIdentifier, EntityLink
 from store.models.evidence import CustodyEvent, Evidence, EvidenceContent
+from store.models.idempotency import IdempotencyKey
 from store.models.identity import (
     AuthorizationCode,
     OAuthClient,
@@ -33,6 +34,7 @@ __all__ = [
     "EntityLink",
     "Evidence",
     "EvidenceContent",
+    "IdempotencyKey",
     "OAuthClient",
     "RefreshToken",
     "Release",

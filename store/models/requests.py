@@ -32,6 +32,9 @@ class AssistanceRequest(SQLModel, table=True):
     due_at: datetime = timestamp(index=True)
     status: str = Field(max_length=16, index=True)
     closed_at: datetime | None = timestamp(nullable=True)
+    # The partner's last decision or response applied to this request ("DECISION:12"), so
+    # that receiving it again changes nothing.
+    last_partner_action: str | None = Field(default=None, max_length=40)
     idempotency_key: str | None = Field(default=None, max_length=128, unique=True)
 
 

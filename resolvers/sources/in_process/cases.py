@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy import ReadGrant
 from resolvers.sources.filters import CaseFilter
+from resolvers.sources.in_process.consents import granted_consents
 from resolvers.sources.in_process.handling import handling_of, utc
 from resolvers.sources.in_process.query import count_rows, fetch_page, visible_rows
 from resolvers.sources.records import CaseRecord, PageRequest, PartyRecord
@@ -90,6 +91,7 @@ async def _offences(session: AsyncSession, ids: Sequence[int]) -> dict[int, tupl
 
 async def _records(session: AsyncSession, rows: list[Any], grant: ReadGrant) -> list[CaseRecord]:
     offences = await _offences(session, [row.id for row in rows])
+    consents = await granted_consents(session, grant, RecordType.CASE, [row.id for row in rows])
     return [
         CaseRecord(
             owner=grant.owner,
@@ -102,7 +104,7 @@ async def _records(session: AsyncSession, rows: list[Any], grant: ReadGrant) -> 
             closed_at=utc(row.closed_at),
             summary=row.summary,
             legal_provisions=tuple(row.legal_provisions),
-            handling=handling_of(row, grant),
+            handling=handling_of(row, grant, consents.get(row.id, ())),
         )
         for row in rows
     ]

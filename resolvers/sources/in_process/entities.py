@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy import ReadGrant, personal_data, personal_data_allowed
 from resolvers.sources.filters import EntityFilter, MatchProbe
+from resolvers.sources.in_process.consents import granted_consents
 from resolvers.sources.in_process.handling import handling_of, utc
 from resolvers.sources.in_process.query import count_rows, fetch_page, visible_rows
 from resolvers.sources.records import EntityRecord, IdentifierRecord, PageRequest
@@ -79,7 +80,7 @@ async def _identifiers(
         .order_by(EntityIdentifier.entity_id, EntityIdentifier.id)
     )
     found: dict[int, list[IdentifierRecord]] = defaultdict(list)
-    for identifier in rows:
+    for identifier in rows.scalars():
         found[identifier.entity_id].append(
             IdentifierRecord(
                 type=identifier.type,
@@ -94,6 +95,7 @@ async def _identifiers(
 async def _records(session: AsyncSession, rows: list[Any], grant: ReadGrant) -> list[EntityRecord]:
     # Identifiers of a person whose personal data is withheld stay in the store.
     identifiers = await _identifiers(session, [row.id for row in rows if not row.withheld])
+    consents = await granted_consents(session, grant, RecordType.ENTITY, [row.id for row in rows])
     return [
         EntityRecord(
             owner=grant.owner,
@@ -110,7 +112,7 @@ async def _records(session: AsyncSession, rows: list[Any], grant: ReadGrant) -> 
             personal_data_withheld=bool(row.withheld),
             identifiers=identifiers.get(row.id, ()),
             created_at=utc(row.created_at),
-            handling=handling_of(row, grant),
+            handling=handling_of(row, grant, consents.get(row.id, ())),
         )
         for row in rows
     ]

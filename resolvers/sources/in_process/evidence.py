@@ -9,11 +9,12 @@ from sqlalchemy import and_, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy import ReadGrant
+from resolvers.sources.in_process.consents import granted_consents
 from resolvers.sources.in_process.handling import handling_of, utc
 from resolvers.sources.in_process.query import visible_rows
 from resolvers.sources.records import CustodyRecord, EvidenceRecord
 from store.models import CustodyEvent, Evidence
-from store.models.domain import Administration, RecordType
+from store.models.domain import Administration, EvidenceKind, RecordType
 
 CaseKey = tuple[Administration, int]
 
@@ -48,7 +49,7 @@ async def _custody(
         .order_by(CustodyEvent.evidence_id, CustodyEvent.sequence)
     )
     chains: dict[int, list[CustodyRecord]] = defaultdict(list)
-    for event in rows:
+    for event in rows.scalars():
         chains[event.evidence_id].append(
             CustodyRecord(
                 sequence=event.sequence,
@@ -67,6 +68,7 @@ async def _records(
     session: AsyncSession, rows: list[Any], grant: ReadGrant
 ) -> list[EvidenceRecord]:
     custody = await _custody(session, [row.id for row in rows])
+    consents = await granted_consents(session, grant, RecordType.EVIDENCE, [row.id for row in rows])
     return [
         EvidenceRecord(
             owner=grant.owner,
@@ -85,7 +87,7 @@ async def _records(
             return_due=utc(row.return_due),
             returned_at=utc(row.returned_at),
             custody=custody.get(row.id, ()),
-            handling=handling_of(row, grant),
+            handling=handling_of(row, grant, consents.get(row.id, ())),
         )
         for row in rows
     ]
@@ -118,6 +120,27 @@ async def evidence_for_cases(
         .order_by(
             Evidence.case_administration, Evidence.case_id, Evidence.collected_at, Evidence.id
         )
+    )
+    rows = list((await session.exec(statement)).all())
+    return await _records(session, rows, grant)
+
+
+MAX_OVERDUE = 500
+
+
+async def overdue_originals(
+    session: AsyncSession, grant: ReadGrant, now: datetime
+) -> list[EvidenceRecord]:
+    """Originals past their return date and not yet returned, that the caller may see."""
+    statement = (
+        visible_rows(COLUMNS, Evidence, RecordType.EVIDENCE, grant, now)
+        .where(
+            Evidence.kind == EvidenceKind.ORIGINAL.value,
+            Evidence.return_due < now,
+            Evidence.returned_at.is_(None),
+        )
+        .order_by(Evidence.return_due, Evidence.id)
+        .limit(MAX_OVERDUE)
     )
     rows = list((await session.exec(statement)).all())
     return await _records(session, rows, grant)

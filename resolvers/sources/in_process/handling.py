@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy.sql.elements import ColumnElement
 
 from auth.policy import ReadGrant
-from resolvers.sources.records import Handling, ReleaseRef
+from resolvers.sources.records import GrantedConsent, Handling, ReleaseRef
 from store.models import Release
 from store.models._base import as_utc
 from store.models.domain import Use
@@ -27,9 +27,9 @@ RELEASE_COLUMNS: tuple[ColumnElement[Any], ...] = (
 )
 
 
-def handling_of(row: Any, grant: ReadGrant) -> Handling:
+def handling_of(row: Any, grant: ReadGrant, consents: tuple[GrantedConsent, ...] = ()) -> Handling:
     """Build the handling block from a row carrying `marking`, `tlp` and, for partner reads,
-    the RELEASE_COLUMNS."""
+    the RELEASE_COLUMNS; `consents` are the granted consents covering the record."""
     if grant.own:
         return Handling(
             owner=grant.owner,
@@ -40,6 +40,7 @@ def handling_of(row: Any, grant: ReadGrant) -> Handling:
             conditions=(),
             released_under=None,
             expires_at=None,
+            consents=consents,
         )
     return Handling(
         owner=grant.owner,
@@ -56,6 +57,7 @@ def handling_of(row: Any, grant: ReadGrant) -> Handling:
             includes_personal_data=bool(row.release_pii),
         ),
         expires_at=as_utc(row.release_expires_at),
+        consents=consents,
     )
 
 

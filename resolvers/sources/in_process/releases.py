@@ -5,7 +5,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy import ReadGrant
@@ -39,15 +40,11 @@ async def _items(
     return {release_id: tuple(refs) for release_id, refs in items.items()}
 
 
-async def list_releases(
-    session: AsyncSession, grant: ReadGrant, now: datetime, page: PageRequest
-) -> tuple[list[ReleaseRecord], bool, int]:
-    statement = _visible(grant)
-    rows, has_more = await fetch_page(session, statement, Release.created_at, Release.id, page)
-    total = await count_rows(session, statement)
-    releases = list(rows)
+async def _records(
+    session: AsyncSession, grant: ReadGrant, releases: list[Release]
+) -> list[ReleaseRecord]:
     items = await _items(session, [release.id for release in releases])
-    records = [
+    return [
         ReleaseRecord(
             owner=grant.owner,
             id=release.id,
@@ -66,4 +63,19 @@ async def list_releases(
         )
         for release in releases
     ]
-    return records, has_more, total
+
+
+async def list_releases(
+    session: AsyncSession, grant: ReadGrant, now: datetime, page: PageRequest
+) -> tuple[list[ReleaseRecord], bool, int]:
+    statement = _visible(grant)
+    rows, has_more = await fetch_page(session, statement, Release.created_at, Release.id, page)
+    total = await count_rows(session, statement)
+    return await _records(session, grant, list(rows)), has_more, total
+
+
+async def releases_by_id(
+    session: AsyncSession, grant: ReadGrant, ids: Sequence[int]
+) -> list[ReleaseRecord]:
+    rows = await session.exec(_visible(grant).where(Release.id.in_(ids)))
+    return await _records(session, grant, list(rows))

@@ -1,19 +1,22 @@
 """Assistance requests held by their requester: its own, and those addressed to the caller."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, true
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy import ReadGrant
+from auth.procedures import LAPSE_FROM, effective_status
 from resolvers.sources.filters import Direction, RequestFilter
 from resolvers.sources.in_process.handling import utc
 from resolvers.sources.in_process.query import count_rows, fetch_page
 from resolvers.sources.records import PageRequest, RequestRecord
+from store.agreement import Agreement
 from store.models import AssistanceRequest
-from store.models.domain import Administration
+from store.models.domain import Administration, RequestStatus
 
 
 def _visible(grant: ReadGrant) -> Select[Any]:
@@ -28,10 +31,29 @@ def _visible(grant: ReadGrant) -> Select[Any]:
     )
 
 
-def conditions(request_filter: RequestFilter, grant: ReadGrant) -> list[ColumnElement[bool]]:
+def status_column(now: datetime, agreement: Agreement) -> ColumnElement[str]:
+    """The status as auth.procedures.effective_status sees it, in SQL, for filtering."""
+    cutoff = now - timedelta(days=agreement.oral_request_confirmation_days)
+    return case(
+        (
+            and_(
+                AssistanceRequest.oral == true(),
+                AssistanceRequest.confirmed_in_writing_at.is_(None),
+                AssistanceRequest.status.in_([s.value for s in LAPSE_FROM]),
+                AssistanceRequest.submitted_at < cutoff,
+            ),
+            RequestStatus.LAPSED.value,
+        ),
+        else_=AssistanceRequest.status,
+    )
+
+
+def conditions(
+    request_filter: RequestFilter, grant: ReadGrant, now: datetime, agreement: Agreement
+) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
     if request_filter.statuses:
-        found.append(AssistanceRequest.status.in_(request_filter.statuses))
+        found.append(status_column(now, agreement).in_(request_filter.statuses))
     if request_filter.due_before is not None:
         found.append(AssistanceRequest.due_at < request_filter.due_before)
     if request_filter.direction is not None:
@@ -45,7 +67,9 @@ def conditions(request_filter: RequestFilter, grant: ReadGrant) -> list[ColumnEl
     return found
 
 
-def _record(request: AssistanceRequest, grant: ReadGrant) -> RequestRecord:
+def _record(
+    request: AssistanceRequest, grant: ReadGrant, now: datetime, agreement: Agreement
+) -> RequestRecord:
     return RequestRecord(
         owner=grant.owner,
         id=request.id,
@@ -65,7 +89,14 @@ def _record(request: AssistanceRequest, grant: ReadGrant) -> RequestRecord:
         confirmed_in_writing_at=utc(request.confirmed_in_writing_at),
         submitted_at=utc(request.submitted_at),
         due_at=utc(request.due_at),
-        status=request.status,
+        status=effective_status(
+            RequestStatus(request.status),
+            request.oral,
+            request.confirmed_in_writing_at,
+            utc(request.submitted_at),
+            now,
+            agreement,
+        ).value,
         closed_at=utc(request.closed_at),
     )
 
@@ -76,18 +107,23 @@ async def list_requests(
     now: datetime,
     request_filter: RequestFilter,
     page: PageRequest,
+    agreement: Agreement,
 ) -> tuple[list[RequestRecord], bool, int]:
-    statement = _visible(grant).where(*conditions(request_filter, grant))
+    statement = _visible(grant).where(*conditions(request_filter, grant, now, agreement))
     rows, has_more = await fetch_page(
         session, statement, AssistanceRequest.submitted_at, AssistanceRequest.id, page
     )
     total = await count_rows(session, statement)
-    return [_record(row, grant) for row in rows], has_more, total
+    return [_record(row, grant, now, agreement) for row in rows], has_more, total
 
 
 async def requests_by_id(
-    session: AsyncSession, grant: ReadGrant, now: datetime, ids: Sequence[int]
+    session: AsyncSession,
+    grant: ReadGrant,
+    now: datetime,
+    ids: Sequence[int],
+    agreement: Agreement,
 ) -> list[RequestRecord]:
     statement = _visible(grant).where(AssistanceRequest.id.in_(ids))
     rows = (await session.exec(statement)).all()
-    return [_record(row, grant) for row in rows]
+    return [_record(row, grant, now, agreement) for row in rows]

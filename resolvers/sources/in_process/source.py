@@ -19,6 +19,7 @@ from auth.principal import Principal
 from resolvers.sources.base import CaseKey, SourceUnavailable
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.in_process import cases, entities, evidence, releases, requests
+from resolvers.sources.in_process.procedures import InProcessProcedures
 from resolvers.sources.records import (
     CaseRecord,
     EntityRecord,
@@ -29,6 +30,7 @@ from resolvers.sources.records import (
     ReleaseRecord,
     RequestRecord,
 )
+from store.agreement import Agreement, load_agreement
 from store.audit import AuditEntry, append_audit
 from store.database import session_factory
 from store.models.domain import Administration, AuditDecision, RecordType
@@ -55,17 +57,20 @@ def _record_id(record: object) -> str:
     raise TypeError(f"no audit name for {type(record).__name__}")
 
 
-class InProcessSource:
-    """Reads one administration's store under its owner's policy and audits partner reads."""
+class InProcessSource(InProcessProcedures):
+    """Reads one administration's store under its owner's policy and audits partner reads;
+    the agreement's procedures (InProcessProcedures) write to it."""
 
     def __init__(
         self,
         administration: Administration,
         engine: AsyncEngine,
         clock: Clock = system_clock,
+        agreement: Agreement | None = None,
     ) -> None:
         self.administration = administration
         self.engine = engine
+        self.agreement = agreement if agreement is not None else load_agreement()
         self._sessions = session_factory(engine)
         self._clock = clock
 
@@ -223,7 +228,9 @@ class InProcessSource:
         items, has_more, total = await self._read(
             grant,
             "assistanceRequests",
-            lambda session, now: requests.list_requests(session, grant, now, request_filter, page),
+            lambda session, now: requests.list_requests(
+                session, grant, now, request_filter, page, self.agreement
+            ),
             lambda result: result[0],
         )
         return Page(tuple(items), has_more, total)
@@ -235,7 +242,7 @@ class InProcessSource:
         found = await self._read(
             grant,
             "assistanceRequest",
-            lambda session, now: requests.requests_by_id(session, grant, now, ids),
+            lambda session, now: requests.requests_by_id(session, grant, now, ids, self.agreement),
             lambda result: result,
         )
         return {record.id: record for record in found}

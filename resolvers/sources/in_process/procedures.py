@@ -1,0 +1,369 @@
+"""The in-process transport's writes: the agreement's procedures on the owner's store.
+
+Each call is one transaction: the store's write lock first, then the idempotency key (a
+retry with the same key returns the first result and changes nothing), the change, and its
+audit entry. A refusal (auth.procedures.ProcedureViolation) rolls everything back.
+"""
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import DBAPIError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from auth.policy import ReadGrant, record_grant
+from auth.principal import Principal
+from auth.procedures import Action, ProcedureViolation
+from resolvers.sources.base import SourceUnavailable
+from resolvers.sources.drafts import (
+    ConsentDraft,
+    CustodyDraft,
+    DecisionDraft,
+    PartnerAction,
+    ReleaseDraft,
+    RequestDraft,
+)
+from resolvers.sources.in_process import consents, decisions, evidence, releases, workflow
+from resolvers.sources.records import (
+    ConsentRecord,
+    DecisionRecord,
+    EntityLinkRecord,
+    EvidenceRecord,
+    ReleaseRecord,
+    RequestRecord,
+)
+from store.audit import AuditEntry, append_audit
+from store.models import Decision
+from store.models.domain import (
+    Administration,
+    AuditDecision,
+    DecisionKind,
+    RecordType,
+    RequestStatus,
+)
+
+if TYPE_CHECKING:
+    from resolvers.sources.in_process.source import InProcessSource
+
+REQUESTS_WRITE = "cmaa.requests:write"
+REQUESTS_DECIDE = "cmaa.requests:decide"
+DISCLOSURES_WRITE = "cmaa.disclosures:write"
+CONSENTS_WRITE = "cmaa.consents:write"
+CUSTODY_WRITE = "cmaa.custody:write"
+MAX_KEY_LENGTH = 128
+
+DECIDED_STATUS = {
+    DecisionKind.ACCEPT: RequestStatus.ACCEPTED,
+    DecisionKind.REFUSE: RequestStatus.REFUSED,
+    DecisionKind.POSTPONE: RequestStatus.POSTPONED,
+    DecisionKind.ACCEPT_WITH_CONDITIONS: RequestStatus.CONDITIONAL,
+}
+
+Work = Callable[[AsyncSession, datetime], Awaitable[workflow.Ref]]
+
+
+def _check_caller(principal: Principal, scope: str, key: str) -> None:
+    if scope not in principal.scopes:
+        raise ProcedureViolation(f"This needs the scope {scope}.", rule="SCOPE")
+    if not principal.designated:
+        raise ProcedureViolation(
+            "Only designated officials act under the agreement.", rule="DESIGNATED"
+        )
+    if not key or not key.strip() or len(key) > MAX_KEY_LENGTH:
+        raise ProcedureViolation(
+            f"idempotencyKey must be 1 to {MAX_KEY_LENGTH} characters.",
+            rule="IDEMPOTENCY",
+            field="idempotencyKey",
+        )
+
+
+def _owner_only(principal: Principal, owner: Administration) -> None:
+    if principal.administration is not owner:
+        raise ProcedureViolation(
+            "Only the owning administration can do this.", rule="SOURCE_CONTROLS"
+        )
+
+
+class InProcessProcedures:
+    async def _write(
+        self: "InProcessSource",
+        principal: Principal,
+        scope: str,
+        operation: str,
+        key: str,
+        work: Work,
+    ) -> workflow.Ref:
+        _check_caller(principal, scope, key)
+        now = self._clock()
+        scoped = workflow.scoped_key(principal, key)
+        try:
+            async with self._sessions() as session, session.begin():
+                await workflow.serialise_writes(session)
+                try:
+                    await workflow.claim(session, scoped, operation)
+                except workflow.Replay as replay:
+                    return (replay.record_type, replay.record_id)
+                ref = await work(session, now)
+                workflow.remember(session, scoped, operation, ref, now)
+                await append_audit(
+                    session,
+                    AuditEntry(
+                        at=now,
+                        actor_administration=principal.administration.value,
+                        subject=principal.subject,
+                        client_id=principal.client_id,
+                        scopes=tuple(sorted(principal.scopes)),
+                        operation=operation,
+                        decision=AuditDecision.PERMIT.value,
+                        rule="PROCEDURE",
+                        record_ids=(f"{ref[0]}:{ref[1]}",),
+                    ),
+                )
+        except (DBAPIError, OSError) as exc:
+            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
+        return ref
+
+    async def _read_back(self: "InProcessSource", principal: Principal, reader: Any) -> Any:
+        """Read what the caller's procedure just wrote; having done it, it may see it."""
+        grant = ReadGrant(self.administration, principal, permitted=True, rule="PROCEDURE")
+        async with self._sessions() as session:
+            return await reader(session, grant, self._clock())
+
+    # -- requests ----------------------------------------------------------------------------
+
+    async def _request(
+        self: "InProcessSource", principal: Principal, request_id: int
+    ) -> RequestRecord:
+        found = await self.requests_by_id(principal, [request_id])
+        if request_id not in found:
+            raise ProcedureViolation("No such assistance request.", rule="NOT_FOUND", field="id")
+        return found[request_id]
+
+    async def submit_request(
+        self: "InProcessSource", principal: Principal, draft: RequestDraft, key: str
+    ) -> RequestRecord:
+        _owner_only(principal, self.administration)
+        ref = await self._write(
+            principal,
+            REQUESTS_WRITE,
+            "submitAssistanceRequest",
+            key,
+            lambda session, now: workflow.submit_request(
+                session, principal, self.administration, draft, now, self.agreement
+            ),
+        )
+        return await self._request(principal, ref[1])
+
+    async def requester_action(
+        self: "InProcessSource", principal: Principal, request_id: int, action: Action, key: str
+    ) -> RequestRecord:
+        _owner_only(principal, self.administration)
+        await self._write(
+            principal,
+            REQUESTS_WRITE,
+            f"request.{action.value}",
+            key,
+            lambda session, now: workflow.requester_action(
+                session, principal, self.administration, request_id, action, now, self.agreement
+            ),
+        )
+        return await self._request(principal, request_id)
+
+    async def receive_partner_action(
+        self: "InProcessSource", principal: Principal, request_id: int, action: PartnerAction
+    ) -> RequestRecord:
+        await self._write(
+            principal,
+            REQUESTS_DECIDE,
+            "request.receive",
+            f"receive:{request_id}:{action.label}",
+            lambda session, now: workflow.receive_partner_action(
+                session, principal, self.administration, request_id, action, now, self.agreement
+            ),
+        )
+        return await self._request(principal, request_id)
+
+    async def decide_request(
+        self: "InProcessSource",
+        principal: Principal,
+        request: RequestRecord,
+        draft: DecisionDraft,
+        key: str,
+    ) -> tuple[DecisionRecord, PartnerAction]:
+        _owner_only(principal, self.administration)
+
+        async def decide(session: AsyncSession, now: datetime) -> workflow.Ref:
+            ref, _ = await workflow.decide_request(
+                session, principal, self.administration, request, draft, now, self.agreement
+            )
+            return ref
+
+        ref = await self._write(principal, REQUESTS_DECIDE, "decideAssistanceRequest", key, decide)
+        async with self._sessions() as session:
+            decision = await session.get(Decision, ref[1])
+        assert decision is not None
+        status = DECIDED_STATUS[DecisionKind(decision.decision)]
+        found = await self._read_back(
+            principal, lambda s, g, _now: decisions.decisions_by_id(s, g, [ref[1]])
+        )
+        return found[0], PartnerAction("DECISION", ref[1], status.value)
+
+    async def respond_to_request(
+        self: "InProcessSource",
+        principal: Principal,
+        request: RequestRecord,
+        draft: ReleaseDraft,
+        key: str,
+    ) -> tuple[ReleaseRecord, PartnerAction]:
+        _owner_only(principal, self.administration)
+
+        async def respond(session: AsyncSession, now: datetime) -> workflow.Ref:
+            ref, _ = await workflow.respond_to_request(
+                session, principal, self.administration, request, draft, now, self.agreement
+            )
+            return ref
+
+        ref = await self._write(
+            principal, REQUESTS_DECIDE, "respondToAssistanceRequest", key, respond
+        )
+        release = await self._release(principal, ref[1])
+        return release, PartnerAction("RELEASE", ref[1], RequestStatus.ANSWERED.value)
+
+    # -- releases ----------------------------------------------------------------------------
+
+    async def _release(
+        self: "InProcessSource", principal: Principal, release_id: int
+    ) -> ReleaseRecord:
+        found = await self._read_back(
+            principal, lambda s, g, _now: releases.releases_by_id(s, g, [release_id])
+        )
+        return found[0]
+
+    async def disclose(
+        self: "InProcessSource", principal: Principal, draft: ReleaseDraft, key: str
+    ) -> ReleaseRecord:
+        _owner_only(principal, self.administration)
+        ref = await self._write(
+            principal,
+            DISCLOSURES_WRITE,
+            "discloseSpontaneously",
+            key,
+            lambda session, now: workflow.disclose(
+                session, principal, self.administration, draft, now, self.agreement
+            ),
+        )
+        return await self._release(principal, ref[1])
+
+    async def revoke_release(
+        self: "InProcessSource", principal: Principal, release_id: int, reason: str, key: str
+    ) -> ReleaseRecord:
+        _owner_only(principal, self.administration)
+        await self._write(
+            principal,
+            DISCLOSURES_WRITE,
+            "revokeRelease",
+            key,
+            lambda session, now: workflow.revoke_release(session, release_id, reason, now),
+        )
+        return await self._release(principal, release_id)
+
+    # -- consents ----------------------------------------------------------------------------
+
+    async def _consent(
+        self: "InProcessSource", principal: Principal, consent_id: int
+    ) -> ConsentRecord:
+        found = await self._read_back(
+            principal, lambda s, g, _now: consents.consents_by_id(s, g, [consent_id])
+        )
+        if not found:
+            raise ProcedureViolation("No such consent request.", rule="NOT_FOUND", field="id")
+        return found[0]
+
+    async def request_consent(
+        self: "InProcessSource", principal: Principal, draft: ConsentDraft, key: str
+    ) -> ConsentRecord:
+        ref = await self._write(
+            principal,
+            CONSENTS_WRITE,
+            "requestConsent",
+            key,
+            lambda session, now: workflow.request_consent(
+                session, principal, self.administration, draft, now, self.agreement
+            ),
+        )
+        return await self._consent(principal, ref[1])
+
+    async def decide_consent(
+        self: "InProcessSource",
+        principal: Principal,
+        consent_id: int,
+        grant: bool,
+        reason: str | None,
+        key: str,
+    ) -> ConsentRecord:
+        await self._write(
+            principal,
+            CONSENTS_WRITE,
+            "decideConsent",
+            key,
+            lambda session, now: workflow.decide_consent(
+                session, principal, self.administration, consent_id, grant, reason, now
+            ),
+        )
+        return await self._consent(principal, consent_id)
+
+    # -- custody and links -------------------------------------------------------------------
+
+    async def record_custody(
+        self: "InProcessSource",
+        principal: Principal,
+        evidence_id: int,
+        draft: CustodyDraft,
+        key: str,
+    ) -> EvidenceRecord:
+        _owner_only(principal, self.administration)
+        await self._write(
+            principal,
+            CUSTODY_WRITE,
+            "recordCustodyEvent",
+            key,
+            lambda session, now: workflow.record_custody(session, evidence_id, draft, now),
+        )
+        return (await self.evidence_by_id(principal, [evidence_id]))[evidence_id]
+
+    async def confirm_entity_match(
+        self: "InProcessSource",
+        principal: Principal,
+        entity_id: int,
+        partner: Administration,
+        partner_entity_id: int,
+        reason: str,
+        key: str,
+    ) -> EntityLinkRecord:
+        _owner_only(principal, self.administration)
+        ref = await self._write(
+            principal,
+            REQUESTS_WRITE,
+            "confirmEntityMatch",
+            key,
+            lambda session, now: workflow.confirm_entity_match(
+                session, principal, entity_id, partner, partner_entity_id, reason, now
+            ),
+        )
+        found = await self._read_back(
+            principal, lambda s, g, _now: decisions.links_by_id(s, g, [ref[1]])
+        )
+        return found[0]
+
+    async def overdue_originals(
+        self: "InProcessSource", principal: Principal
+    ) -> tuple[EvidenceRecord, ...]:
+        grant = record_grant(self.administration, principal, RecordType.EVIDENCE)
+        found = await self._read(
+            grant,
+            "overdueOriginals",
+            lambda session, now: evidence.overdue_originals(session, grant, now),
+            lambda result: result,
+        )
+        return tuple(found)
