@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from store.models.domain import Administration
 
-TYPE_NAMES = ("Case", "Entity", "Evidence", "AssistanceRequest", "Release")
+TYPE_NAMES = ("Case", "Entity", "Evidence", "AssistanceRequest", "Release", "Consent")
 _GLOBAL_ID = re.compile(r"^(?P<type>[A-Za-z]+):(?P<owner>US|UZ):(?P<id>[1-9][0-9]{0,17})$")
 
 
