@@ -54,6 +54,7 @@ def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None)
         parts.verifier,
         context,
         RateLimiter(parts.agreement.limits.rate_per_minute),
+        parts.agreement.limits.max_tokens,
         browser_page,
     )
 

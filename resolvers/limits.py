@@ -78,6 +78,7 @@ class _Walker:
         }
         self.variables = variables
         self.limits = limits
+        self.defaults: dict[str, int] = {}
         self.measure = Measure()
 
     def _page_size(self, field: FieldNode) -> int | None:
@@ -88,7 +89,7 @@ class _Walker:
             if isinstance(value, IntValueNode):
                 return int(value.value)
             if isinstance(value, VariableNode):
-                given = self.variables.get(value.name.value)
+                given = self.variables.get(value.name.value, self.defaults.get(value.name.value))
                 return given if isinstance(given, int) else self.limits.default_page_size
         return None
 
@@ -142,6 +143,11 @@ def measure_operation(
     walker = _Walker(document, variables, limits)
     try:
         for operation in chosen[:1]:
+            walker.defaults = {
+                definition.variable.name.value: int(definition.default_value.value)
+                for definition in operation.variable_definitions or ()
+                if isinstance(definition.default_value, IntValueNode)
+            }
             walker.walk(operation.selection_set, 1, 1)
     except _Budget:
         return LimitExceeded(
@@ -158,6 +164,19 @@ def measure_operation(
         if value > limit:
             return LimitExceeded(f"The operation {sentence} {limit} ({name}).", limit=name)
     return None
+
+
+def names_no_operation(query: str, operation_name: str | None, max_tokens: int) -> bool:
+    """A document of several operations with no operationName: GraphQL asks for a request
+    error, rather than running the first one."""
+    if operation_name is not None:
+        return False
+    try:
+        document = parse_bounded(query, max_tokens)
+    except GraphQLError:
+        return False  # the parse error is reported by the execution that follows
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return len(operations) > 1
 
 
 def operation_limits(limits: Limits) -> Callable[[], SchemaExtension]:

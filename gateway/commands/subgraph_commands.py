@@ -11,8 +11,8 @@ from gateway.commands import CommandError
 from gateway.settings import load_configured_agreement
 from gateway.subgraph import create_subgraph_app, serve_subgraph
 from store.agreement import Agreement, AgreementError
-from store.database import UnsupportedDatabaseURL, create_engine, open_store
-from store.migrate import store_administration
+from store.database import UnsupportedDatabaseURL, create_engine
+from store.migrate import StoreMismatch, prepare_store
 from store.models.domain import Administration
 
 
@@ -85,24 +85,15 @@ def trusted_issuers(
     return trusts
 
 
-async def _check_store(url: str, administration: Administration) -> None:
-    async with open_store(url) as engine:
-        owner = await store_administration(engine)
-    if owner is not administration:
-        found = "nobody's (not migrated)" if owner is None else f"{owner.value}'s"
-        raise CommandError(
-            f"the database is {found} store, not {administration.value}'s; "
-            f"run `cmaa migrate --administration {administration.value} --database-url ...`"
-        )
-
-
 def subgraph_command(arguments: argparse.Namespace) -> int:
     administration = Administration(arguments.administration)
     try:
         agreement = load_configured_agreement()
-        asyncio.run(_check_store(arguments.database_url, administration))
+        # As every command that opens a store: bring it to the newest schema, and make sure
+        # it is this administration's.
+        asyncio.run(prepare_store(arguments.database_url, administration))
         engine = create_engine(arguments.database_url)
-    except (AgreementError, UnsupportedDatabaseURL) as exc:
+    except (AgreementError, UnsupportedDatabaseURL, StoreMismatch) as exc:
         raise CommandError(str(exc)) from None
     except OSError as exc:
         raise CommandError(f"cannot reach the store: {exc.strerror or exc}") from None

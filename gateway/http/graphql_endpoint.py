@@ -18,12 +18,14 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from auth.errors import TokenRefused
-from auth.http import authenticate, refusal_response
+from auth.http import bearer_token, www_authenticate
 from auth.principal import Principal
 from auth.verification import Verifier
 from gateway.http.errors import format_error, request_error
 from gateway.http.negotiation import GRAPHQL_RESPONSE, JSON, is_json_content, response_media_type
 from gateway.http.rate_limit import RateLimiter
+from resolvers.limits import names_no_operation
+from resolvers.sources.remote.credentials import forwarding
 
 ALLOWED_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 NO_STORE = {"Cache-Control": "no-store"}
@@ -91,8 +93,10 @@ class GraphQLEndpoint:
         verifier: Verifier,
         context_factory: ContextFactory,
         limiter: RateLimiter,
+        max_tokens: int,
         browser_page: PageFactory | None = None,
     ) -> None:
+        self.max_tokens = max_tokens
         self.schema = schema
         self.verifier = verifier
         self.context_factory = context_factory
@@ -113,9 +117,10 @@ class GraphQLEndpoint:
         except RequestRefused as refused:
             return self._refused(refused, media_type)
         try:
-            principal = await authenticate(request, self.verifier)
+            token = bearer_token(request)
+            principal = await self.verifier.verify(token)
         except TokenRefused as refusal:
-            return refusal_response(refusal)
+            return self._unauthenticated(refusal, media_type)
         wait = self.limiter.acquire(f"{principal.administration.value}:{principal.client_id}")
         if wait > 0:
             refused = RequestRefused(429, "Too many requests; retry later.", "RATE_LIMITED")
@@ -124,9 +129,15 @@ class GraphQLEndpoint:
             )
         try:
             operation = parse_body(await request.body())
+            if names_no_operation(operation.query, operation.operation_name, self.max_tokens):
+                raise RequestRefused(
+                    400, "The document has several operations: name one in operationName."
+                )
         except RequestRefused as refused:
             return self._refused(refused, media_type)
-        return await self._execute(operation, principal, media_type)
+        # Remote sources forward the caller's own token: the owner verifies it itself.
+        with forwarding(principal, token):
+            return await self._execute(operation, principal, media_type)
 
     async def _get(self, request: Request) -> Response:
         accepts_html = "text/html" in request.headers.get("accept", "")
@@ -135,6 +146,17 @@ class GraphQLEndpoint:
             return await self.browser_page(request)
         refused = RequestRefused(405, "Send GraphQL operations by POST.", "METHOD_NOT_ALLOWED")
         return self._refused(refused, JSON)
+
+    @staticmethod
+    def _unauthenticated(refusal: TokenRefused, media_type: str | None) -> Response:
+        """RFC 6750's status and challenge, with a GraphQL-shaped body clients can read."""
+        code = "FORBIDDEN" if refusal.status_code == 403 else "UNAUTHENTICATED"
+        return json_response(
+            request_error(refusal.description, code),
+            refusal.status_code,
+            media_type or JSON,
+            **{"WWW-Authenticate": www_authenticate(refusal)},
+        )
 
     @staticmethod
     def _refused(

@@ -10,6 +10,7 @@ from resolvers.sources.filters import CaseFilter as CaseFilterValue
 from resolvers.sources.filters import EntityFilter as EntityFilterValue
 from resolvers.sources.filters import RequestFilter as RequestFilterValue
 from store.identifiers import Identifier, IdentifierType, InvalidIdentifier, normalise_identifier
+from store.models._base import as_utc
 
 MAX_TEXT = 200
 
@@ -68,16 +69,22 @@ def _identifier(value: IdentifierInput | None, field: str) -> Identifier | None:
         ) from None
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """An instant given without an offset is read as UTC, like every instant we store."""
+    return as_utc(moment)
+
+
 def case_filter(value: CaseFilter | None) -> CaseFilterValue:
     if value is None:
         return CaseFilterValue()
-    if value.opened_from and value.opened_to and value.opened_from > value.opened_to:
+    opened_from, opened_to = _utc(value.opened_from), _utc(value.opened_to)
+    if opened_from and opened_to and opened_from > opened_to:
         raise BadUserInput("openedFrom is after openedTo.", field="filter.openedFrom")
     return CaseFilterValue(
         statuses=tuple(status.value for status in value.status or ()),
         offence_types=tuple(offence.value for offence in value.offence_types or ()),
-        opened_from=value.opened_from,
-        opened_to=value.opened_to,
+        opened_from=opened_from,
+        opened_to=opened_to,
         text=_text(value.text, "filter.text"),
         identifier=_identifier(value.identifier, "filter.identifier"),
     )
@@ -99,5 +106,5 @@ def request_filter(value: AssistanceRequestFilter | None) -> RequestFilterValue:
     return RequestFilterValue(
         statuses=tuple(status.value for status in value.status or ()),
         direction=value.direction,
-        due_before=value.due_before,
+        due_before=_utc(value.due_before),
     )

@@ -92,17 +92,24 @@ class Loaders:
         by_owner: dict[Administration, list[EntityRecord]] = defaultdict(list)
         for entity in entities:
             by_owner[entity.owner].append(entity)
-        candidates: dict[Administration, tuple[EntityRecord, ...]] = {}
-        for owner, group in sorted(by_owner.items()):
-            for other in self._context.administrations:
-                if other is owner:
-                    continue
-                probe = probe_for(group)
-                found = await self._call(
+        searches = [
+            (owner, other, probe_for(group))
+            for owner, group in sorted(by_owner.items())
+            for other in self._context.administrations
+            if other is not owner
+        ]
+        answers = await asyncio.gather(
+            *(
+                self._call(
                     other, lambda source, probe=probe: source.match_candidates(principal, probe)
                 )
-                candidates[owner] = candidates.get(owner, ()) + (found or ())
-        return [matches_of(entity, candidates.get(entity.owner, ())) for entity in entities]
+                for _owner, other, probe in searches
+            )
+        )
+        candidates: dict[Administration, tuple[EntityRecord, ...]] = defaultdict(tuple)
+        for (owner, _other, _probe), found in zip(searches, answers, strict=True):
+            candidates[owner] += found or ()
+        return [matches_of(entity, candidates[entity.owner]) for entity in entities]
 
     async def _evidence_of_cases(self, keys: Sequence[CaseKey]) -> list[tuple[EvidenceRecord, ...]]:
         """Evidence for a case may be held by either administration: ask every source once."""

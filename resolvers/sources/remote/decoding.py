@@ -1,0 +1,312 @@
+"""A subgraph's JSON back into the very records the in-process source builds.
+
+Every value is checked for its type: an answer that does not fit is malformed, and the
+source reports the administration unavailable rather than hand on something half-right.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from resolvers.ids import decode_global_id
+from resolvers.sources.records import (
+    CaseRecord,
+    CustodyRecord,
+    EntityRecord,
+    EvidenceRecord,
+    GrantedConsent,
+    Handling,
+    IdentifierRecord,
+    PartyRecord,
+    ReleaseItemRef,
+    ReleaseRecord,
+    ReleaseRef,
+    RequestRecord,
+)
+from store.models.domain import Administration, RecordType
+
+T = TypeVar("T")
+Json = dict[str, Any]
+
+RECORD_TYPE_OF_NAME = {
+    "Case": RecordType.CASE.value,
+    "Entity": RecordType.ENTITY.value,
+    "Evidence": RecordType.EVIDENCE.value,
+}
+
+
+class Malformed(ValueError):
+    """The answer is not what the subgraph's schema promises."""
+
+
+def text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Malformed("expected a string")
+    return value
+
+
+def maybe(read: Callable[[Any], T], value: Any) -> T | None:
+    return None if value is None else read(value)
+
+
+def whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Malformed("expected a whole number")
+    return value
+
+
+def flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Malformed("expected true or false")
+    return value
+
+
+def moment(value: Any) -> datetime:
+    parsed = datetime.fromisoformat(text(value))
+    if parsed.tzinfo is None:
+        raise Malformed("expected a moment with its offset")
+    return parsed.astimezone(UTC)
+
+
+def day(value: Any) -> date:
+    return date.fromisoformat(text(value))
+
+
+def administration(value: Any) -> Administration:
+    return Administration(text(value))
+
+
+def obj(value: Any) -> Json:
+    if not isinstance(value, dict):
+        raise Malformed("expected an object")
+    return value
+
+
+def items(value: Any, read: Callable[[Any], T]) -> tuple[T, ...]:
+    if not isinstance(value, list):
+        raise Malformed("expected a list")
+    return tuple(read(item) for item in value)
+
+
+def texts(value: Any) -> tuple[str, ...]:
+    return items(value, text)
+
+
+def local_id(value: Any, type_name: str, owner: Administration | None = None) -> int:
+    """The local id of a global id that must name a `type_name` (of `owner`, if given)."""
+    decoded = decode_global_id(text(value))
+    if decoded is None or decoded.type_name != type_name:
+        raise Malformed(f"expected the id of a {type_name}")
+    if owner is not None and decoded.owner is not owner:
+        raise Malformed("the id names a record of the other administration")
+    return decoded.local_id
+
+
+def release_ref(value: Json, owner: Administration) -> ReleaseRef:
+    return ReleaseRef(
+        id=local_id(value["id"], "Release", owner),
+        basis=text(value["basis"]),
+        request_reference=maybe(text, value["requestReference"]),
+        purpose=text(value["purpose"]),
+        includes_personal_data=flag(value["includesPersonalData"]),
+    )
+
+
+def consent(value: Json, owner: Administration) -> GrantedConsent:
+    return GrantedConsent(
+        id=local_id(value["id"], "Consent", owner),
+        use=text(value["use"]),
+        recipient_agency=maybe(text, value["recipientAgency"]),
+        recipient_country=maybe(text, value["recipientCountry"]),
+        decided_at=maybe(moment, value["decidedAt"]),
+    )
+
+
+def handling(value: Any) -> Handling:
+    value = obj(value)
+    owner = administration(value["owner"])
+    released = value["releasedUnder"]
+    return Handling(
+        owner=owner,
+        marking=text(value["marking"]),
+        tlp=text(value["tlp"]),
+        permitted_uses=texts(value["permittedUses"]),
+        consent_required_for=texts(value["consentRequiredFor"]),
+        conditions=texts(value["conditions"]),
+        released_under=None if released is None else release_ref(obj(released), owner),
+        expires_at=maybe(moment, value["expiresAt"]),
+        consents=items(value["consents"], lambda item: consent(obj(item), owner)),
+    )
+
+
+def case(value: Any, owner: Administration) -> CaseRecord:
+    value = obj(value)
+    return CaseRecord(
+        owner=_owner(value, owner),
+        id=local_id(value["id"], "Case", owner),
+        reference=text(value["reference"]),
+        title=text(value["title"]),
+        status=text(value["status"]),
+        offence_types=texts(value["offenceTypes"]),
+        opened_at=moment(value["openedAt"]),
+        closed_at=maybe(moment, value["closedAt"]),
+        summary=text(value["summary"]),
+        legal_provisions=texts(value["legalProvisions"]),
+        handling=handling(value["handling"]),
+    )
+
+
+def party(value: Any, owner: Administration) -> PartyRecord:
+    value = obj(value)
+    case_owner = administration(value["caseOwner"])
+    entity_owner = administration(value["entityOwner"])
+    if case_owner is not owner:
+        raise Malformed("a party link of the other administration's case")
+    return PartyRecord(
+        case_owner=case_owner,
+        case_id=local_id(value["caseId"], "Case", case_owner),
+        entity_owner=entity_owner,
+        entity_id=local_id(value["entityId"], "Entity", entity_owner),
+        role=text(value["role"]),
+    )
+
+
+def identifier(value: Any) -> IdentifierRecord:
+    value = obj(value)
+    return IdentifierRecord(
+        type=text(value["type"]),
+        value=text(value["value"]),
+        normalised=text(value["normalised"]),
+        issuing_country=maybe(text, value["issuingCountry"]),
+    )
+
+
+def entity(value: Any, owner: Administration) -> EntityRecord:
+    value = obj(value)
+    return EntityRecord(
+        owner=_owner(value, owner),
+        id=local_id(value["id"], "Entity", owner),
+        kind=text(value["kind"]),
+        conveyance_type=maybe(text, value["conveyanceType"]),
+        name=maybe(text, value["name"]),
+        name_cyrillic=maybe(text, value["nameCyrillic"]),
+        name_key=maybe(text, value["nameKey"]),
+        date_of_birth=maybe(day, value["dateOfBirth"]),
+        address=maybe(text, value["address"]),
+        country=maybe(text, value["country"]),
+        description=text(value["description"]),
+        personal_data_withheld=flag(value["personalDataWithheld"]),
+        identifiers=items(value["identifiers"], identifier),
+        created_at=moment(value["createdAt"]),
+        handling=handling(value["handling"]),
+    )
+
+
+def custody(value: Any) -> CustodyRecord:
+    value = obj(value)
+    return CustodyRecord(
+        sequence=whole(value["sequence"]),
+        from_holder=text(value["fromHolder"]),
+        to_holder=text(value["toHolder"]),
+        at=moment(value["at"]),
+        purpose=text(value["purpose"]),
+        seal=maybe(text, value["seal"]),
+        condition=text(value["condition"]),
+    )
+
+
+def evidence(value: Any, owner: Administration) -> EvidenceRecord:
+    value = obj(value)
+    case_owner = administration(value["caseOwner"])
+    return EvidenceRecord(
+        owner=_owner(value, owner),
+        id=local_id(value["id"], "Evidence", owner),
+        case_owner=case_owner,
+        case_id=local_id(value["caseId"], "Case", case_owner),
+        kind=text(value["kind"]),
+        title=text(value["title"]),
+        description=text(value["description"]),
+        media_type=text(value["mediaType"]),
+        sha256=text(value["sha256"]),
+        size_bytes=whole(value["sizeBytes"]),
+        collected_at=moment(value["collectedAt"]),
+        collected_by=text(value["collectedBy"]),
+        collected_place=text(value["collectedPlace"]),
+        return_due=maybe(moment, value["returnDue"]),
+        returned_at=maybe(moment, value["returnedAt"]),
+        custody=items(value["custody"], custody),
+        handling=handling(value["handling"]),
+    )
+
+
+def person_concerned(value: Any) -> dict[str, Any]:
+    value = obj(value)
+    return {"name": text(value["name"]), "address": maybe(text, value["address"])}
+
+
+def request(value: Any, owner: Administration) -> RequestRecord:
+    value = obj(value)
+    persons = value["personsConcerned"]
+    case_id = value["caseId"]
+    return RequestRecord(
+        owner=_owner(value, owner),
+        id=local_id(value["id"], "AssistanceRequest", owner),
+        reference=text(value["reference"]),
+        requesting_administration=administration(value["requestingAdministration"]),
+        requested_administration=administration(value["requestedAdministration"]),
+        agreement_reference=text(value["agreementReference"]),
+        matter=text(value["matter"]),
+        assistance_type=text(value["assistanceType"]),
+        reasons=text(value["reasons"]),
+        case_description=text(value["caseDescription"]),
+        legal_provisions=texts(value["legalProvisions"]),
+        persons_concerned=None if persons is None else items(persons, person_concerned),
+        case_id=None if case_id is None else local_id(case_id, "Case", owner),
+        urgency=text(value["urgency"]),
+        oral=flag(value["oral"]),
+        confirmed_in_writing_at=maybe(moment, value["confirmedInWritingAt"]),
+        submitted_at=moment(value["submittedAt"]),
+        due_at=moment(value["dueAt"]),
+        status=text(value["status"]),
+        closed_at=maybe(moment, value["closedAt"]),
+    )
+
+
+def release_item(value: Any, owner: Administration) -> ReleaseItemRef:
+    value = obj(value)
+    record_type = text(value["recordType"])
+    decoded = decode_global_id(text(value["recordId"]))
+    if (
+        decoded is None
+        or decoded.owner is not owner
+        or RECORD_TYPE_OF_NAME.get(decoded.type_name) != record_type
+    ):
+        raise Malformed("a release item that is not the owner's record of its type")
+    return ReleaseItemRef(record_type=record_type, record_id=decoded.local_id)
+
+
+def release(value: Any, owner: Administration) -> ReleaseRecord:
+    value = obj(value)
+    return ReleaseRecord(
+        owner=_owner(value, owner),
+        id=local_id(value["id"], "Release", owner),
+        recipient=administration(value["recipient"]),
+        basis=text(value["basis"]),
+        request_reference=maybe(text, value["requestReference"]),
+        purpose=text(value["purpose"]),
+        permitted_uses=texts(value["permittedUses"]),
+        consent_required_for=texts(value["consentRequiredFor"]),
+        conditions=texts(value["conditions"]),
+        includes_personal_data=flag(value["includesPersonalData"]),
+        created_at=moment(value["createdAt"]),
+        expires_at=moment(value["expiresAt"]),
+        revoked_at=maybe(moment, value["revokedAt"]),
+        items=items(value["items"], lambda item: release_item(item, owner)),
+    )
+
+
+def _owner(value: Json, owner: Administration) -> Administration:
+    # Each subgraph serves its own administration's records and nothing else.
+    if administration(value["owner"]) is not owner:
+        raise Malformed("a record of the other administration")
+    return owner

@@ -1,0 +1,361 @@
+"""The remote transport: an administration's source behind its Federation subgraph.
+
+One HTTP call per interface call, whatever the number of ids, with the caller's own bearer
+token (resolvers.sources.remote.credentials): the subgraph verifies it and applies its
+owner's policy itself. Whatever goes wrong on the way (no answer in time, no connection, an
+HTTP error, an answer that is not JSON or not what the schema promises) is SourceUnavailable,
+with a fixed reason: nothing the remote said is passed on.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import httpx
+import orjson
+
+from auth.principal import Principal
+from resolvers.ids import global_id
+from resolvers.sources.base import CaseKey, SourceUnavailable
+from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
+from resolvers.sources.records import (
+    CaseRecord,
+    EntityRecord,
+    EvidenceRecord,
+    Page,
+    PageRequest,
+    PartyRecord,
+    ReleaseRecord,
+    RequestRecord,
+)
+from resolvers.sources.remote import decoding, encoding, operations
+from resolvers.sources.remote.credentials import token_for
+from resolvers.sources.remote.decoding import Malformed
+from resolvers.subgraph import GRAPHQL_PATH
+from store.agreement import Limits
+from store.models.domain import Administration
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Decode = Callable[[Any, Administration], T]
+
+# A root field the caller lacks the scope for is taken out of the operation: the owner's
+# answer is then "nothing", exactly what the in-process source returns for that grant.
+NOTHING_VISIBLE = "UNAUTHORIZED_FIELD"
+# Codes of our own error hierarchy (DESIGN.md §7): only these are named in a reason, so a
+# remote cannot put words of its own into our logs or errors.
+KNOWN_CODES = frozenset(
+    {
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "UNAUTHORIZED_FIELD",
+        "NOT_FOUND",
+        "BAD_USER_INPUT",
+        "SOURCE_UNAVAILABLE",
+        "LIMIT_EXCEEDED",
+        "INTERNAL",
+        "GRAPHQL_PARSE_FAILED",
+        "GRAPHQL_VALIDATION_FAILED",
+    }
+)
+MAX_CONNECTIONS = 20
+
+
+class _Nothing(Exception):
+    pass
+
+
+def _error_codes(errors: Any) -> set[str]:
+    if not isinstance(errors, list):
+        return {"?"}
+    codes = set()
+    for error in errors:
+        extensions = error.get("extensions") if isinstance(error, dict) else None
+        code = extensions.get("code") if isinstance(extensions, dict) else None
+        codes.add(code if code in KNOWN_CODES else "?")
+    return codes
+
+
+class RemoteSource:
+    def __init__(
+        self,
+        administration: Administration,
+        url: str,
+        limits: Limits,
+        *,
+        timeout_seconds: float | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.administration = administration
+        self.url = url.rstrip("/")
+        self.timeout_seconds = (
+            limits.source_timeout_seconds if timeout_seconds is None else timeout_seconds
+        )
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(self.timeout_seconds),
+            limits=httpx.Limits(
+                max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
+            ),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    # -- the wire ---------------------------------------------------------------------------
+
+    def _unavailable(self, reason: str) -> SourceUnavailable:
+        log.warning("%s subgraph at %s: %s", self.administration.value, self.url, reason)
+        return SourceUnavailable(self.administration, reason)
+
+    async def _post(self, token: str, payload: bytes) -> httpx.Response:
+        try:
+            # httpx's timeout bounds each phase; the call as a whole gets one deadline.
+            async with asyncio.timeout(self.timeout_seconds):
+                return await self._client.post(
+                    self.url + GRAPHQL_PATH,
+                    content=payload,
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": "application/json",
+                        "Accept": "application/json",
+                    },
+                )
+        except (TimeoutError, httpx.TimeoutException):
+            raise self._unavailable(f"no answer within {self.timeout_seconds:g} s") from None
+        except httpx.HTTPError as exc:
+            raise self._unavailable(f"cannot reach it ({type(exc).__name__})") from None
+
+    def _data(self, response: httpx.Response, field: str) -> Any:
+        if response.status_code >= 500:
+            raise self._unavailable(f"it answered HTTP {response.status_code}")
+        if response.status_code != 200:
+            raise self._unavailable(f"it refused the call (HTTP {response.status_code})")
+        try:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            raise self._unavailable("its answer is not JSON") from None
+        if not isinstance(body, dict):
+            raise self._unavailable("its answer is malformed")
+        errors = body.get("errors")
+        if errors:
+            codes = _error_codes(errors)
+            if codes == {NOTHING_VISIBLE}:
+                raise _Nothing
+            raise self._unavailable(f"it answered with errors ({', '.join(sorted(codes))})")
+        data = body.get("data")
+        if not isinstance(data, dict) or field not in data:
+            raise self._unavailable("its answer is malformed")
+        return data[field]
+
+    async def _call(
+        self, principal: Principal, query: str, variables: dict[str, Any], field: str
+    ) -> Any:
+        payload = orjson.dumps({"query": query, "variables": variables})
+        response = await self._post(token_for(principal), payload)
+        return self._data(response, field)
+
+    async def _read(
+        self,
+        principal: Principal,
+        query: str,
+        variables: dict[str, Any],
+        field: str,
+        decode: Callable[[Any], T],
+        nothing: T,
+    ) -> T:
+        try:
+            answer = await self._call(principal, query, variables, field)
+            return decode(answer)
+        except _Nothing:
+            return nothing
+        except (Malformed, KeyError, TypeError, ValueError):
+            raise self._unavailable("its answer is malformed") from None
+
+    # -- lists ------------------------------------------------------------------------------
+
+    async def _page(
+        self,
+        principal: Principal,
+        query: str,
+        page: PageRequest,
+        filter_value: dict[str, Any] | None,
+        decode: Decode[T],
+    ) -> Page[T]:
+        variables = encoding.page_variables(page)
+        if filter_value is not None:
+            variables["filter"] = filter_value or None
+
+        def read(answer: Any) -> Page[T]:
+            answer = decoding.obj(answer)
+            return Page(
+                items=decoding.items(
+                    answer["nodes"], lambda item: decode(item, self.administration)
+                ),
+                has_more=decoding.flag(decoding.obj(answer["pageInfo"])["hasNextPage"]),
+                total_count=decoding.whole(answer["totalCount"]),
+            )
+
+        return await self._read(principal, query, variables, "page", read, Page((), False, 0))
+
+    async def list_cases(
+        self, principal: Principal, case_filter: CaseFilter, page: PageRequest
+    ) -> Page[CaseRecord]:
+        return await self._page(
+            principal,
+            operations.LIST_CASES,
+            page,
+            encoding.case_filter(case_filter),
+            decoding.case,
+        )
+
+    async def list_entities(
+        self, principal: Principal, entity_filter: EntityFilter, page: PageRequest
+    ) -> Page[EntityRecord]:
+        return await self._page(
+            principal,
+            operations.LIST_ENTITIES,
+            page,
+            encoding.entity_filter(entity_filter),
+            decoding.entity,
+        )
+
+    async def list_requests(
+        self, principal: Principal, request_filter: RequestFilter, page: PageRequest
+    ) -> Page[RequestRecord]:
+        return await self._page(
+            principal,
+            operations.LIST_REQUESTS,
+            page,
+            encoding.request_filter(request_filter),
+            decoding.request,
+        )
+
+    async def list_releases(self, principal: Principal, page: PageRequest) -> Page[ReleaseRecord]:
+        return await self._page(principal, operations.LIST_RELEASES, page, None, decoding.release)
+
+    # -- batches by id ----------------------------------------------------------------------
+
+    async def _by_id(
+        self,
+        principal: Principal,
+        query: str,
+        type_name: str,
+        ids: Sequence[int],
+        decode: Decode[T],
+    ) -> dict[int, T]:
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        representations = [
+            {"__typename": type_name, "id": global_id(type_name, self.administration, local)}
+            for local in wanted
+        ]
+
+        def read(answer: Any) -> dict[int, T]:
+            if not isinstance(answer, list) or len(answer) != len(wanted):
+                raise Malformed("one answer per representation")
+            found: dict[int, T] = {}
+            for local, item in zip(wanted, answer, strict=True):
+                if item is None:
+                    continue
+                record = decode(item, self.administration)
+                if record.id != local:  # type: ignore[attr-defined]
+                    raise Malformed("an answer for another id")
+                found[local] = record
+            return found
+
+        return await self._read(
+            principal, query, {"representations": representations}, "found", read, {}
+        )
+
+    async def cases_by_id(self, principal: Principal, ids: Sequence[int]) -> dict[int, CaseRecord]:
+        return await self._by_id(principal, operations.CASES_BY_ID, "Case", ids, decoding.case)
+
+    async def entities_by_id(
+        self, principal: Principal, ids: Sequence[int]
+    ) -> dict[int, EntityRecord]:
+        return await self._by_id(
+            principal, operations.ENTITIES_BY_ID, "Entity", ids, decoding.entity
+        )
+
+    async def evidence_by_id(
+        self, principal: Principal, ids: Sequence[int]
+    ) -> dict[int, EvidenceRecord]:
+        return await self._by_id(
+            principal, operations.EVIDENCE_BY_ID, "Evidence", ids, decoding.evidence
+        )
+
+    async def requests_by_id(
+        self, principal: Principal, ids: Sequence[int]
+    ) -> dict[int, RequestRecord]:
+        return await self._by_id(
+            principal, operations.REQUESTS_BY_ID, "AssistanceRequest", ids, decoding.request
+        )
+
+    async def match_candidates(
+        self, principal: Principal, probe: MatchProbe
+    ) -> tuple[EntityRecord, ...]:
+        if not probe.identifiers and not probe.name_keys:
+            return ()
+        return await self._read(
+            principal,
+            operations.MATCH_CANDIDATES,
+            {"probe": encoding.match_probe(probe)},
+            "found",
+            lambda answer: decoding.items(
+                answer, lambda item: decoding.entity(item, self.administration)
+            ),
+            (),
+        )
+
+    # -- relations of cases -----------------------------------------------------------------
+
+    async def parties_of_cases(
+        self, principal: Principal, case_ids: Sequence[int]
+    ) -> dict[int, tuple[PartyRecord, ...]]:
+        wanted = list(dict.fromkeys(case_ids))
+        if not wanted:
+            return {}
+        variables = {"caseIds": [global_id("Case", self.administration, i) for i in wanted]}
+
+        def read(answer: Any) -> dict[int, tuple[PartyRecord, ...]]:
+            grouped: dict[int, list[PartyRecord]] = {}
+            links = decoding.items(answer, lambda item: decoding.party(item, self.administration))
+            for party in links:
+                grouped.setdefault(party.case_id, []).append(party)
+            return {case_id: tuple(links) for case_id, links in grouped.items()}
+
+        return await self._read(principal, operations.CASE_PARTIES, variables, "found", read, {})
+
+    async def evidence_for_cases(
+        self, principal: Principal, cases: Sequence[CaseKey]
+    ) -> dict[CaseKey, tuple[EvidenceRecord, ...]]:
+        wanted = list(dict.fromkeys(cases))
+        if not wanted:
+            return {}
+        variables = {"caseIds": [global_id("Case", owner, case_id) for owner, case_id in wanted]}
+
+        def read(answer: Any) -> dict[CaseKey, tuple[EvidenceRecord, ...]]:
+            grouped: dict[CaseKey, list[EvidenceRecord]] = {}
+            for item in decoding.items(
+                answer, lambda item: decoding.evidence(item, self.administration)
+            ):
+                grouped.setdefault((item.case_owner, item.case_id), []).append(item)
+            return {key: tuple(found) for key, found in grouped.items()}
+
+        return await self._read(principal, operations.CASE_EVIDENCE, variables, "found", read, {})
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    async def ping(self) -> None:
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                response = await self._client.get(self.url + "/readyz")
+        except (TimeoutError, httpx.HTTPError):
+            raise self._unavailable("it does not answer") from None
+        if response.status_code != 200:
+            raise self._unavailable(f"it is not ready (HTTP {response.status_code})")
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,69 @@
+"""Pages of a source as Relay-style connections; each cursor is the item's source Position."""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Generic, TypeVar
+
+import strawberry
+from strawberry import federation
+
+from resolvers.sources.records import (
+    CaseRecord,
+    EntityRecord,
+    Page,
+    Position,
+    ReleaseRecord,
+    RequestRecord,
+)
+from resolvers.subgraph.cursors import encode_cursor
+
+T = TypeVar("T")
+
+
+@federation.type(shareable=True, authenticated=True)
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@federation.type(shareable=True, authenticated=True)
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@federation.type(shareable=True, authenticated=True)
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    nodes: list[T]
+    page_info: PageInfo
+    total_count: int = strawberry.field(
+        description="How many items the caller may see in the whole list."
+    )
+
+
+# The order each list is kept in by its source: this key descending, then the local id.
+SortKey = Callable[[object], datetime]
+
+SORT_KEYS: dict[type, SortKey] = {
+    CaseRecord: lambda record: record.opened_at,  # type: ignore[attr-defined]
+    EntityRecord: lambda record: record.created_at,  # type: ignore[attr-defined]
+    RequestRecord: lambda record: record.submitted_at,  # type: ignore[attr-defined]
+    ReleaseRecord: lambda record: record.created_at,  # type: ignore[attr-defined]
+}
+
+
+def position_of(record: object) -> Position:
+    return Position(sort_key=SORT_KEYS[type(record)](record), id=record.id)  # type: ignore[attr-defined]
+
+
+def connection(page: Page[T]) -> Connection[T]:
+    edges = [Edge(cursor=encode_cursor(position_of(item)), node=item) for item in page.items]
+    return Connection(
+        edges=edges,
+        nodes=list(page.items),
+        page_info=PageInfo(
+            has_next_page=page.has_more, end_cursor=edges[-1].cursor if edges else None
+        ),
+        total_count=page.total_count,
+    )

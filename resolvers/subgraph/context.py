@@ -1,0 +1,69 @@
+"""What one request to an administration's subgraph works with."""
+
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from auth.principal import Principal
+from resolvers.errors import SourceUnavailableError
+from resolvers.ids import decode_global_id
+from resolvers.sources.base import AdministrationSource, SourceUnavailable
+from store.agreement import Limits
+
+Fetch = Callable[[Principal, Sequence[int]], Awaitable[dict[int, Any]]]
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """A failing store is reported as SOURCE_UNAVAILABLE, not masked as an internal error."""
+    try:
+        yield
+    except SourceUnavailable as exc:
+        raise SourceUnavailableError(exc.administration.value) from None
+
+
+@dataclass
+class SubgraphContext:
+    """`principal` is the verified caller; field authorization reads it from here too."""
+
+    principal: Principal
+    source: AdministrationSource
+    limits: Limits
+    loaders: dict[str, DataLoader[str, Any]] = field(default_factory=dict)
+
+    def references(self, type_name: str) -> DataLoader[str, Any]:
+        """The request's batch loader of one entity type, keyed by global id."""
+        loader = self.loaders.get(type_name)
+        if loader is None:
+            loader = DataLoader(load_fn=self._batch(type_name), cache=True)
+            self.loaders[type_name] = loader
+        return loader
+
+    def _batch(self, type_name: str) -> Callable[[list[str]], Awaitable[list[Any]]]:
+        fetch: Fetch = {
+            "Case": self.source.cases_by_id,
+            "Entity": self.source.entities_by_id,
+            "Evidence": self.source.evidence_by_id,
+            "AssistanceRequest": self.source.requests_by_id,
+        }[type_name]
+        owner = self.source.administration
+
+        async def load(keys: list[str]) -> list[Any]:
+            # An id of another type, of the other administration or of nothing at all is not
+            # looked up, and comes back null exactly like an id the caller may not see.
+            local: list[int | None] = []
+            for key in keys:
+                decoded = decode_global_id(key)
+                if decoded is None or decoded.type_name != type_name or decoded.owner is not owner:
+                    local.append(None)
+                else:
+                    local.append(decoded.local_id)
+            ids = sorted({local_id for local_id in local if local_id is not None})
+            with store_errors():
+                found = await fetch(self.principal, ids) if ids else {}
+            return [None if local_id is None else found.get(local_id) for local_id in local]
+
+        return load

@@ -1,0 +1,160 @@
+"""Root fields of the subgraph: one per call of the AdministrationSource interface.
+
+Reads by id are not root fields: they are Federation's `_entities` (resolvers.subgraph.schema).
+Every field is @shareable so that both administrations' subgraphs compose.
+"""
+
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import federation
+from strawberry.types import Info
+
+from auth.policy import CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
+from resolvers.errors import BadUserInput
+from resolvers.ids import decode_global_id
+from resolvers.sources.base import CaseKey
+from resolvers.sources.records import PageRequest
+from resolvers.subgraph.connections import Connection, connection
+from resolvers.subgraph.context import SubgraphContext, store_errors
+from resolvers.subgraph.cursors import decode_cursor
+from resolvers.subgraph.inputs import (
+    CaseFilterInput,
+    EntityFilterInput,
+    MatchProbeInput,
+    RequestFilterInput,
+    case_filter,
+    entity_filter,
+    match_probe,
+    request_filter,
+)
+from resolvers.subgraph.types import AssistanceRequest, Case, CaseParty, Entity, Evidence, Release
+
+# As many as `_entities` takes in one call (resolvers.subgraph.schema).
+MAX_IDS = 2000
+
+
+def root_field(scope: str, description: str) -> Any:
+    return federation.field(
+        description=description, shareable=True, authenticated=True, requires_scopes=[[scope]]
+    )
+
+
+def _context(info: Info) -> SubgraphContext:
+    return info.context  # type: ignore[no-any-return]
+
+
+def _page(info: Info, first: int | None, after: str | None) -> PageRequest:
+    limits = _context(info).limits
+    # One more than a page: the gateway asks each source for n + 1 items to know what follows.
+    most = limits.max_page_size + 1
+    size = limits.default_page_size if first is None else first
+    if not 0 <= size <= most:
+        raise BadUserInput(f"first must be between 0 and {most}.", field="first")
+    return PageRequest(limit=size, after=None if after is None else decode_cursor(after))
+
+
+def _case_keys(case_ids: list[strawberry.ID]) -> list[CaseKey]:
+    if len(case_ids) > MAX_IDS:
+        raise BadUserInput(f"At most {MAX_IDS} ids at a time.", field="caseIds")
+    keys: dict[CaseKey, None] = {}
+    for value in case_ids:
+        decoded = decode_global_id(value)
+        # An id that names no case is simply not found, like one the caller may not see.
+        if decoded is not None and decoded.type_name == "Case":
+            keys[(decoded.owner, decoded.local_id)] = None
+    return list(keys)
+
+
+@strawberry.type
+class Query:
+    @root_field(CASES_READ, "This administration's cases the caller may see, newest first.")
+    async def cases(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        where: Annotated[CaseFilterInput | None, strawberry.argument(name="filter")] = None,
+    ) -> Connection[Case]:
+        context = _context(info)
+        wanted, page_request = case_filter(where), _page(info, first, after)
+        with store_errors():
+            page = await context.source.list_cases(context.principal, wanted, page_request)
+        return connection(page)  # type: ignore[arg-type]
+
+    @root_field(ENTITIES_READ, "This administration's entities the caller may see, newest first.")
+    async def entities(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        where: Annotated[EntityFilterInput | None, strawberry.argument(name="filter")] = None,
+    ) -> Connection[Entity]:
+        context = _context(info)
+        wanted, page_request = entity_filter(where), _page(info, first, after)
+        with store_errors():
+            page = await context.source.list_entities(context.principal, wanted, page_request)
+        return connection(page)  # type: ignore[arg-type]
+
+    @root_field(
+        ENTITIES_READ,
+        "Entities the caller may see that share an identifier or a name key with the probe.",
+    )
+    async def match_candidates(self, info: Info, probe: MatchProbeInput) -> list[Entity]:
+        context = _context(info)
+        wanted = match_probe(probe)
+        with store_errors():
+            found = await context.source.match_candidates(context.principal, wanted)
+        return list(found)  # type: ignore[arg-type]
+
+    @root_field(
+        REQUESTS_READ,
+        "Assistance requests held by this administration that the caller may see, newest first.",
+    )
+    async def assistance_requests(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        where: Annotated[RequestFilterInput | None, strawberry.argument(name="filter")] = None,
+    ) -> Connection[AssistanceRequest]:
+        context = _context(info)
+        wanted, page_request = request_filter(where), _page(info, first, after)
+        with store_errors():
+            page = await context.source.list_requests(context.principal, wanted, page_request)
+        return connection(page)  # type: ignore[arg-type]
+
+    @root_field(REQUESTS_READ, "This administration's releases (the owner's own reads only).")
+    async def releases(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Release]:
+        context = _context(info)
+        page_request = _page(info, first, after)
+        with store_errors():
+            page = await context.source.list_releases(context.principal, page_request)
+        return connection(page)  # type: ignore[arg-type]
+
+    @root_field(CASES_READ, "The party links of this administration's cases among caseIds.")
+    async def case_parties(self, info: Info, case_ids: list[strawberry.ID]) -> list[CaseParty]:
+        context = _context(info)
+        owner = context.source.administration
+        local = [case_id for case_owner, case_id in _case_keys(case_ids) if case_owner is owner]
+        if not local:
+            return []
+        with store_errors():
+            found = await context.source.parties_of_cases(context.principal, local)
+        return [party for links in found.values() for party in links]  # type: ignore[misc]
+
+    @root_field(
+        EVIDENCE_READ,
+        "Evidence held by this administration for the cases among caseIds, of either "
+        "administration.",
+    )
+    async def case_evidence(self, info: Info, case_ids: list[strawberry.ID]) -> list[Evidence]:
+        context = _context(info)
+        keys = _case_keys(case_ids)
+        if not keys:
+            return []
+        with store_errors():
+            found = await context.source.evidence_for_cases(context.principal, keys)
+        return [item for items in found.values() for item in items]  # type: ignore[misc]

@@ -1,0 +1,74 @@
+"""The subgraph schema: a Federation 2 rendering of the AdministrationSource interface.
+
+`_entities` resolves references in batches: one loader per entity type per request, so one
+source call per type, whatever the number of representations. Each representation is read
+under the owner's policy like any other read; one the caller may not see, of the other
+administration, or of nothing at all resolves to null, identically.
+"""
+
+from functools import partial
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry import federation
+from strawberry.extensions import ValidationCache
+from strawberry.federation.schema import FederationAny
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext, Info
+
+from resolvers.errors import BadUserInput
+from resolvers.subgraph.context import SubgraphContext
+from resolvers.subgraph.query import Query
+from resolvers.subgraph.scalars import SCALAR_MAP
+from resolvers.subgraph.types import AssistanceRequest, Case, Entity, Evidence
+
+ENTITY_TYPES = (Case, Entity, Evidence, AssistanceRequest)
+ENTITY_TYPE_NAMES = frozenset(("Case", "Entity", "Evidence", "AssistanceRequest"))
+# Far above what a gateway asks at once (a page times its fan-out), far below the body limit.
+MAX_REPRESENTATIONS = 2000
+# @requiresScopes and @authenticated arrived in Federation 2.5; nothing newer is needed.
+FEDERATION_VERSION = "2.5"
+# A subgraph is mostly called by remote sources with the same few operations: validating
+# each once, not per call, halves the cost of a small page.
+VALIDATED_OPERATIONS = 256
+
+
+def _reference(context: SubgraphContext, representation: Any) -> Any:
+    if not isinstance(representation, dict):
+        return BadUserInput("A representation is an object.", field="representations")
+    type_name = representation.get("__typename")
+    if type_name not in ENTITY_TYPE_NAMES:
+        return BadUserInput("A representation names an unknown type.", field="representations")
+    key = representation.get("id")
+    if not isinstance(key, str):
+        return None
+    return context.references(type_name).load(key)
+
+
+class SubgraphSchema(federation.Schema):
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        if len(representations) > MAX_REPRESENTATIONS:
+            raise BadUserInput(
+                f"At most {MAX_REPRESENTATIONS} representations at a time.",
+                field="representations",
+            )
+        context: SubgraphContext = info.context
+        return [_reference(context, item) for item in representations]
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Not here: the HTTP endpoint logs each unexpected error once, where it masks it."""
+
+
+def subgraph_schema(extensions: tuple[Any, ...] = ()) -> SubgraphSchema:
+    """The schema; `extensions` (classes or factories) run before validation is cached."""
+    return SubgraphSchema(
+        query=Query,
+        types=ENTITY_TYPES,
+        extensions=(*extensions, partial(ValidationCache, maxsize=VALIDATED_OPERATIONS)),
+        config=StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=True),
+        federation_version=FEDERATION_VERSION,
+    )

@@ -1,0 +1,103 @@
+"""Both administrations' subgraphs compose into one supergraph under Apollo's own composition.
+
+The SDLs are printed from the schemas the subgraph apps serve (what `_service { sdl }`
+returns) and composed by `@apollo/composition` in node (compose.mjs). Node is required: a
+machine without it fails this test rather than skipping the contract.
+"""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from strawberry.printer import print_schema
+
+from auth.verification import TokenVerifier
+from gateway.subgraph import create_subgraph_app
+from store.agreement import load_agreement
+from store.database import create_engine
+from store.models.domain import Administration
+
+HERE = Path(__file__).resolve().parent
+# Hints that two subgraphs define one thing differently: none may appear.
+CONFLICT_HINT_PREFIXES = ("INCONSISTENT_", "DEFINED_IN_SOME_")
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"`{name}` is not installed; the composition contract needs Node.js and npm")
+    return found
+
+
+@pytest.fixture(scope="module")
+def composer() -> Path:
+    node_modules = HERE / "node_modules" / "@apollo" / "composition"
+    if not node_modules.is_dir():
+        subprocess.run(
+            [_tool("npm"), "install", "--no-audit", "--no-fund"],
+            cwd=HERE,
+            check=True,
+            timeout=300,
+        )
+    return HERE / "compose.mjs"
+
+
+def served_sdl(administration: Administration, directory: Path) -> str:
+    agreement = load_agreement()
+    engine = create_engine(f"sqlite+aiosqlite:///{directory / 'unused.sqlite3'}")
+    verifier = TokenVerifier([], audience=agreement.tokens.audience, leeway_seconds=0)
+    app = create_subgraph_app(administration, engine, verifier, agreement)
+    return print_schema(app.state.schema)
+
+
+def compose(composer: Path, sdls: dict[str, str], directory: Path) -> dict:
+    arguments = []
+    for name, sdl in sdls.items():
+        file = directory / f"{name}.graphql"
+        file.write_text(sdl, encoding="utf-8")
+        arguments.append(f"{name}={file}")
+    finished = subprocess.run(
+        [_tool("node"), str(composer), *arguments],
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    return json.loads(finished.stdout)
+
+
+def test_the_two_subgraphs_compose_without_errors_or_conflicts(
+    composer: Path, tmp_path: Path
+) -> None:
+    sdls = {
+        administration.value.lower(): served_sdl(administration, tmp_path)
+        for administration in Administration
+    }
+    report = compose(composer, sdls, tmp_path)
+
+    assert report["errors"] == []
+    conflicts = [
+        hint for hint in report["hints"] if str(hint["code"]).startswith(CONFLICT_HINT_PREFIXES)
+    ]
+    assert conflicts == []
+    supergraph = report["supergraph"]
+    for root_field in ("cases(", "entities(", "assistanceRequests(", "releases(", "caseParties("):
+        assert root_field in supergraph
+    assert "@requiresScopes" in supergraph and "@authenticated" in supergraph
+
+
+def test_the_check_catches_a_conflict(composer: Path, tmp_path: Path) -> None:
+    """Without @shareable on one side, two subgraphs resolving `cases` must not compose."""
+    us = served_sdl(Administration.US, tmp_path)
+    uz = us.replace(
+        '@requiresScopes(scopes: [["cmaa.cases:read"]]) @shareable\n',
+        '@requiresScopes(scopes: [["cmaa.cases:read"]])\n',
+        1,
+    )
+    assert uz != us
+    report = compose(composer, {"us": us, "uz": uz}, tmp_path)
+    assert report["errors"]

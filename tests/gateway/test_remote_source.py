@@ -1,0 +1,111 @@
+"""The gateway over the remote transport: UZ's source is its Federation subgraph on loopback
+(`cmaa subgraph`), which verifies the forwarded token and applies UZ's policy itself."""
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from auth.verification import BuiltinIssuer, verifier_from_agreement
+from gateway.app import GatewayParts, gateway_routes, hardening
+from gateway.demo import demo_issuer
+from gateway.subgraph import create_subgraph_app
+from resolvers.exchange.administrations import Administrations
+from resolvers.sources.in_process import InProcessSource
+from resolvers.sources.remote import RemoteSource
+from store.database import create_engine
+from store.models.domain import Administration
+from tests.gateway.conftest import World
+from tests.gateway.support import decode_id, only_error, post_graphql, visible_rows
+from tests.support.servers import running_server
+
+CASES = "{ cases(first: 100) { totalCount edges { node { id } } } }"
+
+
+class Subgraph:
+    """UZ's subgraph on its own uvicorn, stoppable from the test."""
+
+    def __init__(self, world: World) -> None:
+        verifier = verifier_from_agreement(
+            world.agreement,
+            {a: BuiltinIssuer(issuer=demo_issuer(world.base_url, a)) for a in Administration},
+        )
+        app = create_subgraph_app(
+            Administration.UZ,
+            create_engine(world.stores.url(Administration.UZ)),
+            verifier,
+            world.agreement,
+        )
+        self._stack = ExitStack()
+        self.url = self._stack.enter_context(running_server(app))
+
+    def stop(self) -> None:
+        self._stack.close()
+
+
+@pytest.fixture
+def remote_gateway(world: World) -> Iterator[tuple[str, Subgraph]]:
+    subgraph = Subgraph(world)
+    us_engine = create_engine(world.stores.url(Administration.US))
+    administrations = Administrations(
+        {
+            Administration.US: InProcessSource(Administration.US, us_engine),
+            Administration.UZ: RemoteSource(
+                Administration.UZ, subgraph.url, world.agreement.limits, timeout_seconds=1.0
+            ),
+        },
+        timeout_seconds=2.0,
+    )
+    verifier = verifier_from_agreement(
+        world.agreement,
+        {a: BuiltinIssuer(issuer=demo_issuer(world.base_url, a)) for a in Administration},
+    )
+    parts = GatewayParts(
+        agreement=world.agreement, administrations=administrations, verifier=verifier
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await administrations.aclose()
+            await us_engine.dispose()
+
+    app = Starlette(
+        routes=gateway_routes(parts), middleware=hardening(parts, world.base_url), lifespan=lifespan
+    )
+    try:
+        with running_server(app) as url:
+            yield url, subgraph
+    finally:
+        subgraph.stop()
+
+
+def test_the_gateway_over_a_remote_subgraph_answers_like_in_process(
+    http: httpx.Client, world: World, remote_gateway: tuple[str, Subgraph]
+) -> None:
+    url, _ = remote_gateway
+    response = post_graphql(http, url, world.token("uz-dashboard"), CASES)
+    body = response.json()
+    assert "errors" not in body, body
+    expected = visible_rows(world.stores, "UZ", "CASE")
+    assert body["data"]["cases"]["totalCount"] == len(expected)
+    got = [decode_id(edge["node"]["id"])[1:] for edge in body["data"]["cases"]["edges"]]
+    assert got == [(row.owner, row.id) for row in expected[:100]]
+
+
+def test_a_stopped_subgraph_gives_partial_results(
+    http: httpx.Client, world: World, remote_gateway: tuple[str, Subgraph]
+) -> None:
+    url, subgraph = remote_gateway
+    subgraph.stop()
+    response = post_graphql(http, url, world.token("us-dashboard"), CASES)
+    assert response.status_code == 200
+    body = response.json()
+    error = only_error(body)
+    assert error["extensions"] == {"code": "SOURCE_UNAVAILABLE", "administration": "UZ"}
+    owners = {decode_id(edge["node"]["id"])[1] for edge in body["data"]["cases"]["edges"]}
+    assert owners == {"US"}
