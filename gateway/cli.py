@@ -4,7 +4,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from gateway.commands import CommandError, auth_commands, store_commands, subgraph_commands
+from gateway.commands import (
+    CommandError,
+    auth_commands,
+    gateway_commands,
+    store_commands,
+    subgraph_commands,
+)
 
 CommandModule = Callable[[argparse._SubParsersAction], None]
 
@@ -13,6 +19,7 @@ COMMAND_MODULES: tuple[CommandModule, ...] = (
     store_commands.register,
     auth_commands.register,
     subgraph_commands.register,
+    gateway_commands.register,
 )
 
 

@@ -16,10 +16,16 @@ BUILTIN_ISSUER = "builtin"
 DEFAULT_AGREEMENT_FILE = Path(__file__).resolve().parent.parent / "agreement.toml"
 
 
-class AgreementError(ValueError):
+class ConfigurationError(ValueError):
+    """A configuration file that cannot be used: names the file, the key and the problem."""
+
     def __init__(self, file: Path, key: str, problem: str) -> None:
         super().__init__(f"{file}: {key}: {problem}")
         self.file, self.key, self.problem = file, key, problem
+
+
+class AgreementError(ConfigurationError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -111,14 +117,16 @@ class Agreement:
         return tuple(use for use, policy in self.uses.items() if policy.consent_required)
 
 
-class _Reader:
-    """Walks the parsed TOML, naming the exact key at fault in every error."""
+class KeyedReader:
+    """Walks parsed TOML, naming the exact key at fault in every error (also used for the
+    gateway's own configuration file)."""
 
-    def __init__(self, file: Path) -> None:
+    def __init__(self, file: Path, error: type[ConfigurationError] = AgreementError) -> None:
         self.file = file
+        self.error = error
 
-    def fail(self, key: str, problem: str) -> AgreementError:
-        return AgreementError(self.file, key, problem)
+    def fail(self, key: str, problem: str) -> ConfigurationError:
+        return self.error(self.file, key, problem)
 
     def table(self, data: Any, key: str) -> dict[str, Any]:
         if not isinstance(data, dict):
@@ -165,7 +173,7 @@ class _Reader:
         return value
 
 
-def _issuers(reader: _Reader, party: dict[str, Any], key: str) -> tuple[TrustedIssuer, ...]:
+def _issuers(reader: KeyedReader, party: dict[str, Any], key: str) -> tuple[TrustedIssuer, ...]:
     raw = reader.get(party, key, "issuers")
     if not isinstance(raw, list) or not raw:
         raise reader.fail(f"{key}.issuers", "must list at least one trusted issuer")
@@ -185,7 +193,7 @@ def _issuers(reader: _Reader, party: dict[str, Any], key: str) -> tuple[TrustedI
     return tuple(issuers)
 
 
-def _parties(reader: _Reader, raw: Any) -> dict[Administration, Party]:
+def _parties(reader: KeyedReader, raw: Any) -> dict[Administration, Party]:
     raw = reader.table(raw, "parties")
     unknown = set(raw) - {a.value for a in Administration}
     if unknown:
@@ -204,7 +212,7 @@ def _parties(reader: _Reader, raw: Any) -> dict[Administration, Party]:
     return parties
 
 
-def _grounds(reader: _Reader, raw: dict[str, Any], name: str) -> tuple[Ground, ...]:
+def _grounds(reader: KeyedReader, raw: dict[str, Any], name: str) -> tuple[Ground, ...]:
     items = reader.get(raw, "grounds", name)
     if not isinstance(items, list) or not items:
         raise reader.fail(f"grounds.{name}", "must be a non-empty list")
@@ -222,7 +230,7 @@ def _grounds(reader: _Reader, raw: dict[str, Any], name: str) -> tuple[Ground, .
     return tuple(grounds)
 
 
-def _uses(reader: _Reader, raw: Any) -> dict[Use, UsePolicy]:
+def _uses(reader: KeyedReader, raw: Any) -> dict[Use, UsePolicy]:
     raw = reader.table(raw, "uses")
     uses = {}
     for name, item in raw.items():
@@ -243,7 +251,7 @@ def _uses(reader: _Reader, raw: Any) -> dict[Use, UsePolicy]:
     return uses
 
 
-def _scopes(reader: _Reader, raw: Any) -> dict[str, str]:
+def _scopes(reader: KeyedReader, raw: Any) -> dict[str, str]:
     raw = reader.table(raw, "scopes")
     for scope, clause in raw.items():
         if not scope.startswith("cmaa.") or ":" not in scope:
@@ -255,7 +263,7 @@ def _scopes(reader: _Reader, raw: Any) -> dict[str, str]:
     return dict(raw)
 
 
-def _rules(reader: _Reader, raw: Any) -> tuple[Rule, ...]:
+def _rules(reader: KeyedReader, raw: Any) -> tuple[Rule, ...]:
     if not isinstance(raw, list) or not raw:
         raise reader.fail("rules", "must be a non-empty array of tables")
     rules = []
@@ -272,7 +280,7 @@ def _rules(reader: _Reader, raw: Any) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def _tokens(reader: _Reader, raw: Any) -> TokenPolicy:
+def _tokens(reader: KeyedReader, raw: Any) -> TokenPolicy:
     raw = reader.table(raw, "tokens")
     return TokenPolicy(
         access_token_minutes=reader.whole(raw, "tokens", "access_token_minutes"),
@@ -283,7 +291,7 @@ def _tokens(reader: _Reader, raw: Any) -> TokenPolicy:
     )
 
 
-def _limits(reader: _Reader, raw: Any) -> Limits:
+def _limits(reader: KeyedReader, raw: Any) -> Limits:
     raw = reader.table(raw, "limits")
     limits = Limits(
         body_bytes=reader.whole(raw, "limits", "body_bytes"),
@@ -305,7 +313,7 @@ def _limits(reader: _Reader, raw: Any) -> Limits:
 
 def load_agreement(file: Path | str = DEFAULT_AGREEMENT_FILE) -> Agreement:
     file = Path(file)
-    reader = _Reader(file)
+    reader = KeyedReader(file)
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:

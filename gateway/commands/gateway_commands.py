@@ -1,0 +1,59 @@
+"""`cmaa gateway --config FILE`: the distributed gateway over remote subgraphs."""
+
+import argparse
+import os
+from pathlib import Path
+
+import uvicorn
+
+from gateway.commands import CommandError
+from gateway.distributed import (
+    CONFIG_VARIABLE,
+    SECRET_VARIABLE,
+    build_gateway_app,
+    load_gateway_config,
+    verifier_for,
+)
+from gateway.settings import load_configured_agreement
+from store.agreement import ConfigurationError
+
+
+def gateway_command(arguments: argparse.Namespace) -> int:
+    try:
+        agreement = load_configured_agreement()
+        config = load_gateway_config(arguments.config)
+        verifier = verifier_for(config, agreement)
+    except ConfigurationError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"Gateway: {config.public_url}/graphql over", end=" ")
+    print(", ".join(f"{a.value} at {url}" for a, url in sorted(config.sources.items())))
+    common = {
+        "host": config.host,
+        "port": config.port,
+        "proxy_headers": True,
+        "server_header": False,
+        "log_level": "info",
+    }
+    if config.workers == 1:
+        uvicorn.run(build_gateway_app(config, agreement, verifier), **common)
+        return 0
+    # Workers build their own app from the same file and the same cursor secret.
+    os.environ[CONFIG_VARIABLE] = str(arguments.config.resolve())
+    os.environ[SECRET_VARIABLE] = config.cursor_secret.hex()
+    uvicorn.run(
+        "gateway.distributed:app_from_environment",
+        factory=True,
+        workers=config.workers,
+        **common,
+    )
+    return 0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    gateway = commands.add_parser(
+        "gateway", help="serve the gateway over the administrations' remote subgraphs"
+    )
+    gateway.add_argument(
+        "--config", type=Path, required=True, help="the gateway's TOML configuration file"
+    )
+    gateway.set_defaults(handler=gateway_command)

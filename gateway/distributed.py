@@ -1,0 +1,203 @@
+"""The distributed gateway (`cmaa gateway --config FILE`): the exchange schema over each
+administration's remote subgraph, trusting each administration's issuer by its JWKS URL.
+
+The gateway holds no data and no state of its own beyond the cursor secret, so it scales out
+as several uvicorn workers or replicas behind a load balancer, all given the same secret.
+
+The configuration file (TOML):
+
+    [gateway]
+    host = "127.0.0.1"
+    port = 8000
+    public_url = "https://exchange.example"    # default http://HOST:PORT
+    cors_origins = ["https://dashboard.example"]
+    cursor_secret_file = "cursor.secret"         # ≥ 32 bytes; or CMAA_CURSOR_SECRET (hex)
+    workers = 1
+
+    [sources]   # each administration's `cmaa subgraph` (its base URL; GraphQL at /graphql)
+    US = "https://us-subgraph.example"
+    UZ = "https://uz-subgraph.example"
+
+    [issuers]   # JWKS URL of each issuer agreement.toml trusts as "builtin"
+    "https://idp.example/oauth/us" = "https://idp.example/oauth/us/jwks"
+"""
+
+import logging
+import os
+import secrets
+import tomllib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+
+from auth.verification import TokenVerifier
+from gateway.app import GatewayParts, gateway_routes, hardening
+from resolvers.exchange.administrations import Administrations
+from resolvers.sources.remote import RemoteSource
+from store.agreement import Agreement, ConfigurationError, KeyedReader
+from store.models.domain import Administration
+
+log = logging.getLogger("cmaa.gateway")
+CONFIG_VARIABLE = "CMAA_GATEWAY_CONFIG"
+SECRET_VARIABLE = "CMAA_CURSOR_SECRET"  # noqa: S105  (the name of a variable, not a secret)
+MIN_SECRET_BYTES = 32
+
+
+class GatewayConfigError(ConfigurationError):
+    """A malformed gateway configuration: names the file, the key and what is wrong."""
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    host: str
+    port: int
+    public_url: str
+    cors_origins: tuple[str, ...]
+    cursor_secret: bytes
+    sources: dict[Administration, str]
+    issuer_jwks: dict[str, str]
+    workers: int
+    source: Path
+
+
+def _http_url(reader: KeyedReader, value: Any, key: str) -> str:
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise reader.fail(key, "must be an http(s) URL")
+    return str(value)
+
+
+def _cursor_secret(reader: KeyedReader, section: dict[str, Any], workers: int) -> bytes:
+    if "cursor_secret_file" in section:
+        path = Path(reader.text(section, "gateway", "cursor_secret_file"))
+        try:
+            secret = path.read_bytes().strip()
+        except OSError:
+            raise reader.fail("gateway.cursor_secret_file", "cannot be read") from None
+    elif os.environ.get(SECRET_VARIABLE):
+        try:
+            secret = bytes.fromhex(os.environ[SECRET_VARIABLE])
+        except ValueError:
+            raise reader.fail(SECRET_VARIABLE, "must be hexadecimal") from None
+    elif workers > 1:
+        raise reader.fail(
+            "gateway.cursor_secret_file",
+            "is required with several workers: every worker must sign cursors alike",
+        )
+    else:
+        return secrets.token_bytes(MIN_SECRET_BYTES)
+    if len(secret) < MIN_SECRET_BYTES:
+        raise reader.fail("gateway.cursor_secret_file", f"must hold ≥ {MIN_SECRET_BYTES} bytes")
+    return secret
+
+
+def load_gateway_config(path: Path) -> GatewayConfig:
+    reader = KeyedReader(path, GatewayConfigError)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GatewayConfigError(path, "(file)", "does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise GatewayConfigError(path, "(syntax)", str(exc)) from None
+    section = reader.table(data.get("gateway", {}), "gateway")
+    host = str(section.get("host", "127.0.0.1"))
+    port = section.get("port", 8000)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise reader.fail("gateway.port", "must be a port number")
+    workers = section.get("workers", 1)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise reader.fail("gateway.workers", "must be a whole number ≥ 1")
+    public_url = _http_url(
+        reader, section.get("public_url", f"http://{host}:{port}"), "gateway.public_url"
+    )
+    origins = section.get("cors_origins", [])
+    if not isinstance(origins, list):
+        raise reader.fail("gateway.cors_origins", "must be a list of origins")
+    cors = tuple(_http_url(reader, o, f"gateway.cors_origins[{i}]") for i, o in enumerate(origins))
+    raw_sources = reader.table(reader.get(data, "", "sources"), "sources")
+    sources = {}
+    for administration in Administration:
+        key = f"sources.{administration.value}"
+        sources[administration] = _http_url(
+            reader, reader.get(raw_sources, "sources", administration.value), key
+        )
+    unknown = sorted(set(raw_sources) - {a.value for a in Administration})
+    if unknown:
+        raise reader.fail(f"sources.{unknown[0]}", "is not a party (US or UZ)")
+    raw_issuers = reader.table(data.get("issuers", {}), "issuers")
+    issuers = {
+        _http_url(reader, issuer, f"issuers.{issuer}"): _http_url(reader, jwks, f"issuers.{issuer}")
+        for issuer, jwks in raw_issuers.items()
+    }
+    return GatewayConfig(
+        host=host,
+        port=port,
+        public_url=public_url.rstrip("/"),
+        cors_origins=cors,
+        cursor_secret=_cursor_secret(reader, section, workers),
+        sources=sources,
+        issuer_jwks=issuers,
+        workers=workers,
+        source=path,
+    )
+
+
+def build_gateway_app(
+    config: GatewayConfig, agreement: Agreement, verifier: TokenVerifier
+) -> Starlette:
+    remote = {
+        administration: RemoteSource(administration, url, agreement.limits)
+        for administration, url in config.sources.items()
+    }
+    administrations = Administrations(
+        remote,
+        timeout_seconds=agreement.limits.source_timeout_seconds,
+    )
+    parts = GatewayParts(
+        agreement=agreement,
+        administrations=administrations,
+        verifier=verifier,
+        cursor_secret=config.cursor_secret,
+        cors_origins=config.cors_origins,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await administrations.aclose()
+
+    app = Starlette(
+        routes=gateway_routes(parts),
+        middleware=hardening(parts, config.public_url),
+        lifespan=lifespan,
+    )
+    app.state.administrations = administrations
+    return app
+
+
+def verifier_for(config: GatewayConfig, agreement: Agreement) -> TokenVerifier:
+    from gateway.commands.subgraph_commands import trusted_issuers
+
+    return TokenVerifier(
+        trusted_issuers(agreement, config.issuer_jwks, {}),
+        audience=agreement.tokens.audience,
+        leeway_seconds=agreement.tokens.leeway_seconds,
+        known_scopes=agreement.scopes,
+    )
+
+
+def app_from_environment() -> Starlette:
+    """The app factory uvicorn's workers call: the configuration file is named by
+    CMAA_GATEWAY_CONFIG, the shared cursor secret by CMAA_CURSOR_SECRET."""
+    from gateway.settings import load_configured_agreement
+
+    config = load_gateway_config(Path(os.environ[CONFIG_VARIABLE]))
+    agreement = load_configured_agreement()
+    return build_gateway_app(config, agreement, verifier_for(config, agreement))
