@@ -40,6 +40,7 @@ PAGE = """<!doctype html>
 <head>
 <meta charset="utf-8">
 <title>CMAA exchange — GraphiQL</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{assets}/graphiql.min.css">
 <link rel="stylesheet" href="{assets}/cmaa.css">
 </head>

@@ -122,7 +122,10 @@ class _Walker:
                     )
                 ):
                     inner = weight * UNPAGED_LIST_COST
-                self.walk(selection.selection_set, depth + 1, inner)
+                # Introspection's type references nest `ofType` to unwrap lists and non-nulls;
+                # that chain is bounded by the schema, so it does not count as depth.
+                nested = depth if selection.name.value == "ofType" else depth + 1
+                self.walk(selection.selection_set, nested, inner)
             elif isinstance(selection, InlineFragmentNode):
                 self.walk(selection.selection_set, depth, weight)
             elif isinstance(selection, FragmentSpreadNode):

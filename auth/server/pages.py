@@ -55,7 +55,9 @@ def _headers(redirect_uri: str | None) -> dict[str, str]:
         ),
         "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
+        # "same-origin": the form post then carries its real Origin (no-referrer makes browsers
+        # send "Origin: null", which the origin guard rightly refuses).
+        "Referrer-Policy": "same-origin",
         "Cache-Control": "no-store",
     }
 

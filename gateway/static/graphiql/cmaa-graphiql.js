@@ -1,7 +1,7 @@
 // GraphiQL for the CMAA exchange: log in through the caller's own administration with the
 // authorization code flow + PKCE (S256), keep the access token in memory only, and send it
 // with every operation. Nothing is written to localStorage; the PKCE verifier waits in
-// sessionStorage only for the length of the redirect.
+// sessionStorage only for the length of the redirect. Logging out revokes the token.
 (function () {
   "use strict";
 
@@ -12,6 +12,7 @@
   const who = document.getElementById("cmaa-who");
   const PKCE_KEY = "cmaa.pkce";
   let accessToken = null;
+  let loggedInTo = null;
 
   function base64url(bytes) {
     let text = "";
@@ -81,31 +82,69 @@
       return;
     }
     accessToken = token.access_token;
+    loggedInTo = saved.administration;
     select.value = saved.administration;
     show("Logged in to " + saved.administration.toUpperCase());
     loginButton.hidden = true;
     logoutButton.hidden = false;
   }
 
-  function logout() {
+  // Forget the token (and show the Log in button again); GraphiQL restarts without it.
+  function forget(text) {
+    const dropped = { token: accessToken, administration: loggedInTo };
     accessToken = null;
-    show("Not logged in");
+    loggedInTo = null;
+    show(text);
     loginButton.hidden = false;
     logoutButton.hidden = true;
+    render();
+    return dropped;
   }
 
-  async function fetcher(params) {
+  async function revoke(dropped) {
+    if (!dropped.token) { return; }
+    const server = await metadata(dropped.administration);
+    if (!server.revocation_endpoint) { return; }
+    await fetch(server.revocation_endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        token: dropped.token,
+        token_type_hint: "access_token",
+        client_id: config.clients[dropped.administration],
+      }),
+    });
+  }
+
+  function logout() {
+    revoke(forget("Not logged in")).catch(function () {
+      show("Logged out (the token could not be revoked; it expires by itself)");
+    });
+  }
+
+  // A new fetcher for each login state: GraphiQL fetches the schema again whenever its fetcher
+  // changes, so the schema is read with the token once there is one.
+  function makeFetcher(token) {
+    return async function fetcher(params) {
+      return execute(params, token);
+    };
+  }
+
+  async function execute(params, token) {
     const headers = {
       "content-type": "application/json",
       accept: "application/graphql-response+json, application/json",
     };
-    if (accessToken) { headers.authorization = "Bearer " + accessToken; }
+    if (token) { headers.authorization = "Bearer " + token; }
     const response = await fetch(config.endpoint, {
       method: "POST",
       headers: headers,
       body: JSON.stringify(params),
     });
     if (response.status === 401) {
+      // A token that is no longer accepted (expired or revoked) is dropped, so that the
+      // Log in button the message points to is shown.
+      if (token && token === accessToken) { forget("Login expired"); }
       return { errors: [{ message: "Log in first (the button above).", extensions: { code: "UNAUTHENTICATED" } }] };
     }
     return response.json();
@@ -121,20 +160,27 @@
     get length() { return memory.size; },
   };
 
+  const root = ReactDOM.createRoot(document.getElementById("graphiql"));
+
+  function render() {
+    root.render(
+      React.createElement(GraphiQL, {
+        fetcher: makeFetcher(accessToken),
+        storage: storage,
+        shouldPersistHeaders: false,
+        defaultQuery: config.defaultQuery,
+        isHeadersEditorEnabled: false,
+      })
+    );
+  }
+
   loginButton.addEventListener("click", function () {
     login().catch(function (error) { show("Login failed: " + error.message); });
   });
   logoutButton.addEventListener("click", logout);
-  completeLogin().catch(function (error) { show("Login failed: " + error.message); });
-
-  const root = ReactDOM.createRoot(document.getElementById("graphiql"));
-  root.render(
-    React.createElement(GraphiQL, {
-      fetcher: fetcher,
-      storage: storage,
-      shouldPersistHeaders: false,
-      defaultQuery: config.defaultQuery,
-      isHeadersEditorEnabled: false,
-    })
-  );
+  // GraphiQL starts once a returning login has finished (or failed), so that its first schema
+  // request already carries the token.
+  completeLogin()
+    .catch(function (error) { show("Login failed: " + error.message); })
+    .finally(render);
 })();
