@@ -165,15 +165,16 @@ def test_matches_wait_for_the_slower_source_only(
     built, url = gateway
     _, body = query(http, world, url, "uz-dashboard", MIXED_ENTITIES_WITH_MATCHES)
     assert {edge["node"]["owner"] for edge in body["data"]["entities"]["edges"]} == {"US", "UZ"}
-    delay = 0.4
+    delay = 0.6
     for source in built.sources.values():
         source.delay = delay
     for _ in range(3):
         _, body = query(http, world, url, "uz-dashboard", MIXED_ENTITIES_WITH_MATCHES)
         assert "errors" not in body, body
     median = built.timed.median_of_last(3)
-    # Asked one after the other, the sleeps alone add up to 3 × delay.
-    assert median < 2 * delay + 0.3, f"{median:.3f} s"
+    # Asked one after the other, the sleeps alone add up to 3 × delay; the margin is half a
+    # delay, so a loaded machine does not make the difference disappear.
+    assert median < 2.5 * delay, f"{median:.3f} s"
 
 
 # -- (c) the circuit breaker -------------------------------------------------------------------
