@@ -135,7 +135,7 @@ def released_to_caller(
 def personal_data_allowed(grant: ReadGrant) -> ColumnElement[bool]:
     """Whether personal data of a record is released, given the covering release joined as
     `Release` (partner reads) or nothing (own reads)."""
-    if not grant.pii_scope:
+    if not (grant.permitted and grant.pii_scope):
         return false()
     if grant.own:
         return true()
