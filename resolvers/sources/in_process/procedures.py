@@ -34,7 +34,7 @@ from resolvers.sources.records import (
     RequestRecord,
 )
 from store.audit import AuditEntry, append_audit
-from store.models import Decision
+from store.models import Decision, Release
 from store.models.domain import (
     Administration,
     AuditDecision,
@@ -76,6 +76,30 @@ def _check_caller(principal: Principal, scope: str, key: str) -> None:
             rule="IDEMPOTENCY",
             field="idempotencyKey",
         )
+
+
+def _key_for_another(what: str) -> ProcedureViolation:
+    return ProcedureViolation(
+        f"This idempotency key was used for another {what}.",
+        rule="IDEMPOTENCY",
+        field="idempotencyKey",
+    )
+
+
+def _for_request(
+    request: RequestRecord, administration: str | None, request_id: int | None
+) -> None:
+    """A replayed decision or response stands for the request it was made on; delivering it
+    to another request would give that one a status nobody decided."""
+    if (administration, request_id) != (request.owner.value, request.id):
+        raise _key_for_another("request")
+
+
+def _for_record(ref: workflow.Ref, record_id: int, what: str) -> None:
+    """A replay answers for the record the key first changed; answering with another record,
+    unchanged, would tell the caller a change was made that was not."""
+    if ref[1] != record_id:
+        raise _key_for_another(what)
 
 
 def _owner_only(principal: Principal, owner: Administration) -> None:
@@ -159,7 +183,7 @@ class InProcessProcedures:
         self: "InProcessSource", principal: Principal, request_id: int, action: Action, key: str
     ) -> RequestRecord:
         _owner_only(principal, self.administration)
-        await self._write(
+        ref = await self._write(
             principal,
             REQUESTS_WRITE,
             f"request.{action.value}",
@@ -168,6 +192,7 @@ class InProcessProcedures:
                 session, principal, self.administration, request_id, action, now, self.agreement
             ),
         )
+        _for_record(ref, request_id, "request")
         return await self._request(principal, request_id)
 
     async def receive_partner_action(
@@ -203,6 +228,7 @@ class InProcessProcedures:
         async with self._sessions() as session:
             decision = await session.get(Decision, ref[1])
         assert decision is not None
+        _for_request(request, decision.request_administration, decision.request_id)
         status = DECIDED_STATUS[DecisionKind(decision.decision)]
         found = await self._read_back(
             principal, lambda s, g, _now: decisions.decisions_by_id(s, g, [ref[1]])
@@ -227,6 +253,10 @@ class InProcessProcedures:
         ref = await self._write(
             principal, REQUESTS_DECIDE, "respondToAssistanceRequest", key, respond
         )
+        async with self._sessions() as session:
+            stored = await session.get(Release, ref[1])
+        assert stored is not None
+        _for_request(request, stored.request_administration, stored.request_id)
         release = await self._release(principal, ref[1])
         return release, PartnerAction("RELEASE", ref[1], RequestStatus.ANSWERED.value)
 
@@ -259,13 +289,14 @@ class InProcessProcedures:
         self: "InProcessSource", principal: Principal, release_id: int, reason: str, key: str
     ) -> ReleaseRecord:
         _owner_only(principal, self.administration)
-        await self._write(
+        ref = await self._write(
             principal,
             DISCLOSURES_WRITE,
             "revokeRelease",
             key,
             lambda session, now: workflow.revoke_release(session, release_id, reason, now),
         )
+        _for_record(ref, release_id, "release")
         return await self._release(principal, release_id)
 
     # -- consents ----------------------------------------------------------------------------
@@ -302,7 +333,7 @@ class InProcessProcedures:
         reason: str | None,
         key: str,
     ) -> ConsentRecord:
-        await self._write(
+        ref = await self._write(
             principal,
             CONSENTS_WRITE,
             "decideConsent",
@@ -311,6 +342,7 @@ class InProcessProcedures:
                 session, principal, self.administration, consent_id, grant, reason, now
             ),
         )
+        _for_record(ref, consent_id, "consent request")
         return await self._consent(principal, consent_id)
 
     # -- custody and links -------------------------------------------------------------------
@@ -323,13 +355,14 @@ class InProcessProcedures:
         key: str,
     ) -> EvidenceRecord:
         _owner_only(principal, self.administration)
-        await self._write(
+        ref = await self._write(
             principal,
             CUSTODY_WRITE,
             "recordCustodyEvent",
             key,
             lambda session, now: workflow.record_custody(session, evidence_id, draft, now),
         )
+        _for_record(ref, evidence_id, "evidence item")
         return (await self.evidence_by_id(principal, [evidence_id]))[evidence_id]
 
     async def confirm_entity_match(

@@ -567,13 +567,23 @@ async def record_custody(
     )
     last = (
         await session.exec(
-            select(func.max(CustodyEvent.sequence)).where(CustodyEvent.evidence_id == evidence_id)
+            select(CustodyEvent)
+            .where(CustodyEvent.evidence_id == evidence_id)
+            .order_by(CustodyEvent.sequence.desc())
+            .limit(1)
         )
-    ).one()
+    ).first()
+    # A chain of custody is told in order: an event cannot precede the one before it.
+    _require(
+        last is None or as_utc(draft.at) >= as_utc(last.at),
+        "A custody event cannot be dated before the last one in the chain.",
+        "REQUEST_FORM",
+        "at",
+    )
     session.add(
         CustodyEvent(
             evidence_id=evidence_id,
-            sequence=int(last or 0) + 1,
+            sequence=(last.sequence if last else 0) + 1,
             from_holder=draft.from_holder.strip(),
             to_holder=draft.to_holder.strip(),
             at=draft.at,
@@ -587,6 +597,12 @@ async def record_custody(
             evidence.return_due is not None,
             "Only an original is returned.",
             "REQUEST_FORM",
+            "returned",
+        )
+        _require(
+            evidence.returned_at is None,
+            "This original was already returned.",
+            "REQUEST_STATE",
             "returned",
         )
         evidence.returned_at = draft.at
