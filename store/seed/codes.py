@@ -9,6 +9,7 @@ common is always one the plan put in both, never a coincidence.
 import math
 import random
 from datetime import date
+from functools import cache
 
 from store.identifiers import (
     Identifier,
@@ -193,5 +194,7 @@ def uz_declaration(rng: random.Random, serials: Serials, on: date) -> Identifier
     return _valid(IdentifierType.DECLARATION_NUMBER, code, "UZ")
 
 
+@cache
 def hs_code(code: str) -> Identifier:
+    # A handful of codes recur on every shipment of a kind: check each once.
     return _valid(IdentifierType.HS_CODE, code)
