@@ -6,8 +6,10 @@ from collections.abc import Callable, Sequence
 
 from gateway.commands import (
     CommandError,
+    audit_commands,
     auth_commands,
     gateway_commands,
+    schema_commands,
     store_commands,
     subgraph_commands,
 )
@@ -20,6 +22,8 @@ COMMAND_MODULES: tuple[CommandModule, ...] = (
     auth_commands.register,
     subgraph_commands.register,
     gateway_commands.register,
+    schema_commands.register,
+    audit_commands.register,
 )
 
 

@@ -2,21 +2,63 @@
 
 An entry is appended in the caller's transaction, so the access or change it records and its
 audit entry are committed together or not at all.
+
+Why a hash chain, not an RFC 6962 / RFC 9162 Merkle tree. A Merkle tree earns its keep when
+many parties must check one entry's inclusion, or two tree heads' consistency, without
+reading the log (Certificate Transparency: huge public logs, many monitors). Here the
+verifiers are the two administrations, and each verifies whole logs: the owner its own, the
+partner the one it cosigns, with read access to it. For them a chain gives the same tamper
+evidence at less cost: entry n's hash covers (n, entry n-1's hash, entry n's content), so a
+change, removal, insertion or reordering anywhere before n changes the hash at n, and a
+signed checkpoint (size n, hash at n, time) that no longer matches the log exposes it. An
+append is one hash and one row lock (the head), inside the access's own transaction, with no
+interior nodes to maintain. Should a third party ever need inclusion proofs without the
+whole log, a Merkle tree can be built over these same entry hashes without changing a row.
+
+The database refuses UPDATE and DELETE on the log (migration 0003); `audit_head`, the tip,
+is the one row that changes, and `check_chain` compares it with the log.
 """
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    update,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.models import AuditEvent, AuditHead
 from store.models._base import as_utc
+from store.models.domain import Administration
 
 GENESIS_HASH = "0" * 64
+# Entries read per query while checking a chain: a few MB at most, whatever the log's size.
+CHECK_BATCH = 5000
+
+_events = AuditEvent.__table__
+_head = AuditHead.__table__
+# Built once: an append runs these three statements and nothing else.
+_ADVANCE_HEAD = (
+    update(_head)
+    .where(_head.c.id == 1)
+    .values(seq=_head.c.seq + 1)
+    .returning(_head.c.seq, _head.c.entry_hash)
+)
+_INSERT_EVENT = insert(_events)
+_SET_HEAD_HASH = update(_head).where(_head.c.id == 1).values(entry_hash=bindparam("digest"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,29 +102,310 @@ def entry_hash(seq: int, prev_hash: str, entry: AuditEntry) -> str:
 
 async def append_audit(session: AsyncSession, entry: AuditEntry) -> AuditEvent:
     """Append one entry in the session's transaction (the caller commits)."""
-    # Touching the head row first takes the write lock before the previous hash is read.
-    await session.exec(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
-    head = (
-        await session.exec(select(AuditHead.seq, AuditHead.entry_hash).where(AuditHead.id == 1))
-    ).one()
+    # Moving the head first takes the write lock before the previous hash is read.
+    head = (await session.exec(_ADVANCE_HEAD)).one()
     seq, prev_hash = int(head[0]), str(head[1])
     digest = entry_hash(seq, prev_hash, entry)
-    event = AuditEvent(
-        seq=seq,
-        at=entry.at,
-        actor_administration=entry.actor_administration,
-        subject=entry.subject,
-        client_id=entry.client_id,
-        scopes=list(entry.scopes),
-        operation=entry.operation,
-        record_ids=list(entry.record_ids),
-        release_ids=list(entry.release_ids),
-        decision=entry.decision,
-        rule=entry.rule,
-        detail=entry.detail,
-        prev_hash=prev_hash,
-        entry_hash=digest,
+    values = {
+        "seq": seq,
+        "at": entry.at,
+        "actor_administration": entry.actor_administration,
+        "subject": entry.subject,
+        "client_id": entry.client_id,
+        "scopes": list(entry.scopes),
+        "operation": entry.operation,
+        "record_ids": list(entry.record_ids),
+        "release_ids": list(entry.release_ids),
+        "decision": entry.decision,
+        "rule": entry.rule,
+        "detail": entry.detail,
+        "prev_hash": prev_hash,
+        "entry_hash": digest,
+    }
+    await session.exec(_INSERT_EVENT, params=values)
+    await session.exec(_SET_HEAD_HASH, params={"digest": digest})
+    return AuditEvent(**values)
+
+
+# -- reading the log ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEntry:
+    """One entry as the log holds it, with the administration whose log it is."""
+
+    owner: Administration
+    seq: int
+    at: datetime
+    actor_administration: str
+    subject: str
+    client_id: str
+    scopes: tuple[str, ...]
+    operation: str
+    record_ids: tuple[str, ...]
+    release_ids: tuple[int, ...]
+    decision: str
+    rule: str
+    detail: dict[str, Any]
+    prev_hash: str
+    entry_hash: str
+
+    @property
+    def id(self) -> int:
+        """The entry's position, which is also what lists page by."""
+        return self.seq
+
+
+def _entry_of(row: Any) -> AuditEntry:
+    return AuditEntry(
+        at=row.at,
+        actor_administration=row.actor_administration,
+        subject=row.subject,
+        client_id=row.client_id,
+        scopes=tuple(row.scopes),
+        operation=row.operation,
+        decision=row.decision,
+        rule=row.rule,
+        record_ids=tuple(row.record_ids),
+        release_ids=tuple(row.release_ids),
+        detail=row.detail,
     )
-    session.add(event)
-    await session.exec(update(AuditHead).where(AuditHead.id == 1).values(entry_hash=digest))
-    return event
+
+
+def _logged(owner: Administration, row: Any) -> LoggedEntry:
+    at = as_utc(row.at)
+    assert at is not None
+    return LoggedEntry(
+        owner=owner,
+        seq=int(row.seq),
+        at=at,
+        actor_administration=row.actor_administration,
+        subject=row.subject,
+        client_id=row.client_id,
+        scopes=tuple(row.scopes),
+        operation=row.operation,
+        record_ids=tuple(row.record_ids),
+        release_ids=tuple(row.release_ids),
+        decision=row.decision,
+        rule=row.rule,
+        detail=dict(row.detail),
+        prev_hash=row.prev_hash,
+        entry_hash=row.entry_hash,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditTrailFilter:
+    """What an administration may look for in its own log; times are UTC, `at_to` exclusive.
+    `record_id` is a record as the log names it: its type and local id (`CASE:12`)."""
+
+    actor_administration: str | None = None
+    operation: str | None = None
+    decision: str | None = None
+    record_id: str | None = None
+    at_from: datetime | None = None
+    at_to: datetime | None = None
+
+
+def _names_record(session: AsyncSession, record_id: str) -> ColumnElement[bool]:
+    # record_ids is a JSON array: look inside it, each database its own way.
+    dialect = session.get_bind().dialect.name
+    function = func.json_each if dialect == "sqlite" else func.json_array_elements_text
+    elements = function(_events.c.record_ids).table_valued("value")
+    return exists(select(literal(1)).select_from(elements).where(elements.c.value == record_id))
+
+
+def _trail_conditions(session: AsyncSession, wanted: AuditTrailFilter) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if wanted.actor_administration is not None:
+        found.append(_events.c.actor_administration == wanted.actor_administration)
+    if wanted.operation is not None:
+        found.append(_events.c.operation == wanted.operation)
+    if wanted.decision is not None:
+        found.append(_events.c.decision == wanted.decision)
+    if wanted.at_from is not None:
+        found.append(_events.c.at >= wanted.at_from)
+    if wanted.at_to is not None:
+        found.append(_events.c.at < wanted.at_to)
+    if wanted.record_id is not None:
+        found.append(_names_record(session, wanted.record_id))
+    return found
+
+
+async def read_trail(
+    session: AsyncSession,
+    owner: Administration,
+    wanted: AuditTrailFilter,
+    limit: int,
+    before_seq: int | None = None,
+) -> tuple[list[LoggedEntry], bool, int]:
+    """A page of the log, newest first: (entries, whether more follow, how many match)."""
+    conditions = _trail_conditions(session, wanted)
+    total = (
+        await session.exec(
+            select(func.count()).select_from(_events).where(and_(true(), *conditions))
+        )
+    ).one()[0]
+    page = [*conditions]
+    if before_seq is not None:
+        page.append(_events.c.seq < before_seq)
+    rows = (
+        await session.exec(
+            select(_events)
+            .where(and_(true(), *page))
+            .order_by(_events.c.seq.desc())
+            .limit(limit + 1)
+        )
+    ).all()
+    entries = [_logged(owner, row) for row in rows[:limit]]
+    return entries, len(rows) > limit, int(total)
+
+
+async def read_head(session: AsyncSession) -> tuple[int, str]:
+    """The chain's tip as the head row records it: (size, hash of the last entry)."""
+    row = (await session.exec(select(_head.c.seq, _head.c.entry_hash).where(_head.c.id == 1))).one()
+    return int(row[0]), str(row[1])
+
+
+# -- checking the log --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """What is wrong with a log: the first entry that is not as it was written, and why."""
+
+    seq: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"entry {self.seq}: {self.message}"
+
+
+@dataclass
+class ChainCheck:
+    """The outcome of recomputing a chain up to `size` (the head, or a checkpoint's size)."""
+
+    size: int
+    head_hash: str
+    problem: Problem | None = None
+    # The recorded hash at each position asked for (checkpoint sizes), where the log has one.
+    hashes: dict[int, str] = field(default_factory=dict)
+
+    def hash_at(self, seq: int) -> str | None:
+        return GENESIS_HASH if seq == 0 else self.hashes.get(seq)
+
+
+async def check_chain(
+    session: AsyncSession,
+    positions: Iterable[int] = (),
+    up_to: int | None = None,
+    batch: int = CHECK_BATCH,
+) -> ChainCheck:
+    """Recompute every entry's hash from seq 1 up to the head (or `up_to`), and compare the
+    head row with the log; stop at the first entry that is wrong.
+
+    The head is read first and only entries up to it are checked, so appends committed while
+    this runs are left for the next check.
+    """
+    head_seq, head_hash = await read_head(session)
+    size = head_seq if up_to is None else up_to
+    wanted = set(positions)
+    check = ChainCheck(size=size, head_hash=GENESIS_HASH)
+    expected, prev = 1, GENESIS_HASH
+    while expected <= size:
+        rows = (
+            await session.exec(
+                select(_events)
+                .where(_events.c.seq >= expected, _events.c.seq <= size)
+                .order_by(_events.c.seq)
+                .limit(batch)
+            )
+        ).all()
+        if not rows:
+            break
+        for row in rows:
+            problem = _problem(row, expected, prev)
+            if problem is not None:
+                check.problem = problem
+                return check
+            prev = row.entry_hash
+            if row.seq in wanted:
+                check.hashes[row.seq] = prev
+            expected += 1
+    check.head_hash = prev
+    last = expected - 1
+    if last < size:
+        missing = "the tail was removed" if up_to is None else "they were removed"
+        check.problem = Problem(
+            last + 1,
+            f"entries {last + 1} to {size} are missing ({missing}); the log ends at {last}",
+        )
+    elif up_to is None and head_hash != prev:
+        check.problem = Problem(
+            last, f"the head row records hash {head_hash[:16]}… but entry {last} is {prev[:16]}…"
+        )
+    elif up_to is None:
+        beyond = (await session.exec(select(func.max(_events.c.seq)))).one()[0]
+        # The largest seq is read before the head: an append committed in between moves both,
+        # so only an entry written without moving the head can lie beyond it.
+        if beyond is not None and beyond > (await read_head(session))[0]:
+            check.problem = Problem(
+                size + 1, "an entry lies beyond the head: it was written outside the chain"
+            )
+    return check
+
+
+def _problem(row: Any, expected: int, prev: str) -> Problem | None:
+    seq = int(row.seq)
+    if seq != expected:
+        gap = "is missing" if seq == expected + 1 else f"to {seq - 1} are missing"
+        return Problem(expected, f"entry {expected} {gap} (deleted): the next one is {seq}")
+    if row.prev_hash != prev:
+        return Problem(
+            seq,
+            f"it does not follow entry {seq - 1}: it names {row.prev_hash[:16]}… as the previous "
+            f"hash, entry {seq - 1} is {prev[:16]}… (entries were removed, moved or swapped)",
+        )
+    recomputed = entry_hash(seq, prev, _entry_of(row))
+    if recomputed != row.entry_hash:
+        return Problem(
+            seq,
+            f"its content was changed after it was written: it hashes to {recomputed[:16]}…, "
+            f"the chain recorded {row.entry_hash[:16]}…",
+        )
+    return None
+
+
+# -- checkpoints ---------------------------------------------------------------------------------
+
+
+def checkpoint_claims(
+    log: Administration, size: int, head_hash: str, signed_at: datetime
+) -> dict[str, Any]:
+    """What a checkpoint signs: whose log, how many entries, the hash at the last, and when."""
+    moment = as_utc(signed_at)
+    assert moment is not None
+    return {
+        "typ": "cmaa-audit-checkpoint",
+        "log": log.value,
+        "size": size,
+        "head": head_hash,
+        "at": moment.isoformat(timespec="microseconds"),
+    }
+
+
+def cosignature_claims(
+    checkpoint: dict[str, Any], checkpoint_signature: str, cosigner: Administration
+) -> dict[str, Any]:
+    """What a cosignature signs: the checkpoint's claims, the very signature it countersigns,
+    and who countersigns."""
+    return {
+        **checkpoint,
+        "typ": "cmaa-audit-cosignature",
+        "checkpoint": hashlib.sha256(checkpoint_signature.encode("ascii")).hexdigest(),
+        "cosigner": cosigner.value,
+    }
+
+
+def canonical(claims: dict[str, Any]) -> bytes:
+    return orjson.dumps(claims, option=orjson.OPT_SORT_KEYS)

@@ -4,11 +4,14 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import InvalidClientError, OAuth2Request
+from joserfc import jws
 from starlette.responses import JSONResponse, Response
 
 from auth.revocations import StoreRevocations
+from auth.scopes import parse_scope
 from auth.server.endpoints import TokenIntrospection, TokenRevocation
 from auth.server.grants import (
     AuthorizationCodeGrant,
@@ -72,6 +75,17 @@ class AdministrationAuthorizationServer(AuthorizationServer):
             ) from None
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+        # Every issuance is audited, in the session that commits it; the token itself is not.
+        claims = orjson.loads(jws.extract_compact(token["access_token"].encode()).payload)
+        on_event_loop(
+            current_records().audit,
+            "token.issue",
+            claims["sub"],
+            claims["client_id"],
+            parse_scope(token.get("scope")),
+            request.payload.grant_type,
+            {"jti": claims["jti"], "exp": claims["exp"], "refresh": "refresh_token" in token},
+        )
         # Access tokens are self-contained JWTs; only refresh tokens are kept (hashed).
         refresh_token = token.get("refresh_token")
         if refresh_token is None or request.user is None:

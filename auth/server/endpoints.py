@@ -14,6 +14,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from starlette.requests import Request
 
 from auth.errors import TokenRefused
+from auth.scopes import parse_scope
 from auth.server.models import CONFIDENTIAL_METHODS, PUBLIC, IssuedRefreshToken
 from auth.server.records import current_records, on_event_loop
 from auth.verification import VerifiedToken
@@ -122,5 +123,19 @@ class TokenRevocation(RevocationEndpoint):
             jti = token.claims["jti"]
             on_event_loop(records.revoke_access_token, jti, token.expires_at)
             records.after_commit(lambda: self.server.revocations.note_revoked(jti))
+            subject, client_id = token.claims["sub"], token.claims["client_id"]
+            detail: dict[str, str] = {"jti": jti}
         else:
             on_event_loop(records.revoke_refresh_token, token.row.token_hash, utcnow())
+            subject, client_id = token.row.subject, token.row.client_id
+            detail = {"token_type": "refresh_token"}
+        # Audited in the session that records the revocation.
+        on_event_loop(
+            records.audit,
+            "token.revoke",
+            subject,
+            client_id,
+            parse_scope(token.get_scope()),
+            "RFC7009",
+            {**detail, "by": request.client.get_client_id()},
+        )

@@ -7,11 +7,11 @@ Authlib answered successfully.
 """
 
 import hashlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import anyio.from_thread
 from sqlalchemy import update
@@ -20,8 +20,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.keys import signing_key
 from auth.revocations import record_revocation
-from store.models import AuthorizationCode, OAuthClient, RefreshToken, SigningKey, User
+from store.audit import AuditEntry, append_audit
+from store.models import AuthorizationCode, OAuthClient, RefreshToken, SigningKey, StoreInfo, User
 from store.models._base import as_utc, utcnow
+from store.models.domain import AuditDecision
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -106,9 +108,41 @@ class IdentityRecords:
         )
         return result.rowcount == 1
 
+    async def audit(
+        self,
+        operation: str,
+        subject: str,
+        client_id: str,
+        scopes: Iterable[str],
+        rule: str,
+        detail: dict[str, Any],
+    ) -> None:
+        """Append a token's issuance or revocation to the administration's audit chain, in
+        this request's session: committed with what it records, or not at all."""
+        info = await self.session.get(StoreInfo, 1)
+        if info is None:
+            raise RuntimeError("the store belongs to no administration; run `cmaa migrate`")
+        await append_audit(
+            self.session,
+            AuditEntry(
+                at=utcnow(),
+                actor_administration=info.administration,
+                subject=subject,
+                client_id=client_id,
+                scopes=tuple(sorted(scopes)),
+                operation=operation,
+                decision=AuditDecision.PERMIT.value,
+                rule=rule,
+                detail=detail,
+            ),
+        )
+
     async def revoke_grant(self, client_id: str, subject: str) -> None:
         """A replayed code or refresh token means one leaked: end every live refresh token of
         that person at that client, at once (committed now, whatever the request's outcome)."""
+        await self.audit(
+            "token.revokeGrant", subject, client_id, (), "REPLAY_DETECTED", {"reason": "replay"}
+        )
         await self.session.exec(
             update(RefreshToken)
             .where(col(RefreshToken.client_id) == client_id)

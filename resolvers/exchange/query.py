@@ -5,7 +5,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from auth.policy import CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
+from auth.policy import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
 from resolvers.authorization import caller_scopes, scoped_field
 from resolvers.errors import BadUserInput, UnauthorizedField
 from resolvers.exchange import inputs
@@ -15,6 +15,7 @@ from resolvers.exchange.agreement_types import (
     PartyToAgreement,
     Viewer,
 )
+from resolvers.exchange.audit_trail import resolve_audit_trail
 from resolvers.exchange.connections import (
     AssistanceRequestConnection,
     CaseConnection,
@@ -213,6 +214,13 @@ class Query:
             except SourceUnavailable:
                 context.source_unavailable(owner)
         return sorted(found, key=lambda item: (item.return_due, item.owner.value, item.id))
+
+    audit_trail = scoped_field(
+        AUDIT_READ,
+        resolver=resolve_audit_trail,
+        empty=empty_connection,
+        description="The caller's own administration's audit log, newest first.",
+    )
 
     @strawberry.field(description="Any record by its global id.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:

@@ -20,6 +20,7 @@ from resolvers.sources.records import (
     ReleaseRecord,
     RequestRecord,
 )
+from store.audit import AuditTrailFilter, LoggedEntry
 from store.models.domain import Administration
 
 CaseKey = tuple[Administration, int]
@@ -81,6 +82,12 @@ class AdministrationSource(Protocol):
     async def list_releases(
         self, principal: Principal, page: PageRequest
     ) -> Page[ReleaseRecord]: ...
+
+    async def audit_trail(
+        self, principal: Principal, audit_filter: AuditTrailFilter, page: PageRequest
+    ) -> Page[LoggedEntry]:
+        """The administration's own audit log, newest first, for its own officials only."""
+        ...
 
     async def ping(self) -> None:
         """Return when the source answers; raise SourceUnavailable when it does not."""

@@ -1,4 +1,5 @@
-"""The owner's audit log: one append-only, hash-chained row per access or change."""
+"""The owner's audit log: one append-only, hash-chained row per access or change, and the
+signed checkpoints that pin the log's size and head for both administrations."""
 
 from datetime import datetime
 from typing import Any
@@ -36,3 +37,42 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int
     entry_hash: str = Field(max_length=64)
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """The owner's signature over its log's (size, head hash, time): a compact JWS made with
+    the administration's signing key. The public key is kept with it, so a checkpoint stays
+    checkable after the key has been rotated out of the JWKS."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: int | None = Field(default=None, primary_key=True)
+    log_administration: str = Field(max_length=2)
+    size: int
+    head_hash: str = Field(max_length=64)
+    signed_at: datetime = timestamp()
+    kid: str = Field(max_length=100)
+    public_jwk: dict[str, Any] = json_object()
+    signature: str = Field(unique=True)
+
+
+class AuditCosignature(SQLModel, table=True):
+    """The partner's countersignature of one checkpoint, with the checkpoint itself.
+
+    Kept in both stores: in the cosigner's, as its witness of the other side's log (which the
+    other side cannot change), and in the log owner's, next to its checkpoints.
+    """
+
+    __tablename__ = "audit_cosignatures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    log_administration: str = Field(max_length=2)
+    size: int
+    head_hash: str = Field(max_length=64)
+    signed_at: datetime = timestamp()
+    checkpoint_signature: str
+    cosigner_administration: str = Field(max_length=2)
+    cosigned_at: datetime = timestamp()
+    kid: str = Field(max_length=100)
+    public_jwk: dict[str, Any] = json_object()
+    signature: str = Field(unique=True)

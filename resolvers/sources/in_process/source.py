@@ -10,16 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy import (
+    AUDIT_READ,
     REQUESTS_READ,
+    RULE_OWN,
+    RULE_SCOPE,
     ReadGrant,
     read_grant,
     record_grant,
 )
 from auth.principal import Principal
+from auth.procedures import ProcedureViolation
 from resolvers.sources.base import CaseKey, SourceUnavailable
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.in_process import cases, entities, evidence, releases, requests
-from resolvers.sources.in_process.procedures import InProcessProcedures
+from resolvers.sources.in_process.procedures import InProcessProcedures, Work
 from resolvers.sources.records import (
     CaseRecord,
     EntityRecord,
@@ -31,16 +35,31 @@ from resolvers.sources.records import (
     RequestRecord,
 )
 from store.agreement import Agreement, load_agreement
-from store.audit import AuditEntry, append_audit
+from store.audit import AuditEntry, AuditTrailFilter, LoggedEntry, append_audit, read_trail
 from store.database import session_factory
 from store.models.domain import Administration, AuditDecision, RecordType
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
+# The agreement's rule that keeps an administration's audit log its own.
+RULE_AUDIT = "AUDIT"
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def audit_grant(owner: Administration, principal: Principal) -> ReadGrant:
+    """An audit log is read by its own administration's officials only: never released."""
+    if AUDIT_READ not in principal.scopes:
+        return ReadGrant(owner, principal, permitted=False, rule=RULE_SCOPE)
+    if principal.administration is owner:
+        return ReadGrant(owner, principal, permitted=True, rule=RULE_OWN)
+    return ReadGrant(owner, principal, permitted=False, rule=RULE_AUDIT)
+
+
+def _names(record_type: str, ids: Sequence[int]) -> list[str]:
+    return [f"{record_type}:{record_id}" for record_id in ids]
 
 
 def _record_id(record: object) -> str:
@@ -80,14 +99,19 @@ class InProcessSource(InProcessProcedures):
         operation: str,
         work: Callable[[AsyncSession, datetime], Awaitable[T]],
         records: Callable[[T], Sequence[object]],
+        asked: Sequence[str] = (),
     ) -> T:
-        """Run one read in one transaction, with its audit entry where it touches partner data."""
+        """Run one read in one transaction, with its audit entry where it touches partner data.
+
+        `asked` names the records a read by id asked for: those not returned (not released to
+        the caller, or not there at all: the caller cannot tell) are logged as withheld.
+        """
         now = self._clock()
         try:
             async with self._sessions() as session, session.begin():
                 result = await work(session, now)
                 if not grant.own:
-                    await self._audit(session, grant, operation, now, records(result))
+                    await self._audit(session, grant, operation, now, records(result), asked)
         except (DBAPIError, OSError) as exc:
             # The store itself is unreachable or failing: to the gateway, the source is down.
             raise SourceUnavailable(self.administration, type(exc).__name__) from exc
@@ -100,8 +124,13 @@ class InProcessSource(InProcessProcedures):
         operation: str,
         now: datetime,
         records: Sequence[object],
+        asked: Sequence[str] = (),
     ) -> None:
         principal = grant.principal
+        names = tuple(dict.fromkeys(_record_id(record) for record in records))
+        withheld = [name for name in dict.fromkeys(asked) if name not in names]
+        # Asking by id for partner records and getting none is a refused attempt.
+        permitted = grant.permitted and not (withheld and not names)
         release_ids = sorted(
             {
                 record.handling.released_under.id
@@ -118,10 +147,11 @@ class InProcessSource(InProcessProcedures):
                 client_id=principal.client_id,
                 scopes=tuple(sorted(principal.scopes)),
                 operation=operation,
-                decision=(AuditDecision.PERMIT if grant.permitted else AuditDecision.DENY).value,
+                decision=(AuditDecision.PERMIT if permitted else AuditDecision.DENY).value,
                 rule=grant.rule,
-                record_ids=tuple(dict.fromkeys(_record_id(record) for record in records)),
+                record_ids=names,
                 release_ids=tuple(release_ids),
+                detail={"withheld": withheld} if withheld else {},
             ),
         )
 
@@ -144,6 +174,7 @@ class InProcessSource(InProcessProcedures):
             "case",
             lambda session, now: cases.cases_by_id(session, grant, now, ids),
             lambda result: result,
+            _names(RecordType.CASE.value, ids),
         )
         return {record.id: record for record in found}
 
@@ -179,6 +210,7 @@ class InProcessSource(InProcessProcedures):
             "entity",
             lambda session, now: entities.entities_by_id(session, grant, now, ids),
             lambda result: result,
+            _names(RecordType.ENTITY.value, ids),
         )
         return {record.id: record for record in found}
 
@@ -203,6 +235,7 @@ class InProcessSource(InProcessProcedures):
             "evidence",
             lambda session, now: evidence.evidence_by_id(session, grant, now, ids),
             lambda result: result,
+            _names(RecordType.EVIDENCE.value, ids),
         )
         return {record.id: record for record in found}
 
@@ -244,6 +277,7 @@ class InProcessSource(InProcessProcedures):
             "assistanceRequest",
             lambda session, now: requests.requests_by_id(session, grant, now, ids, self.agreement),
             lambda result: result,
+            _names("REQUEST", ids),
         )
         return {record.id: record for record in found}
 
@@ -256,6 +290,55 @@ class InProcessSource(InProcessProcedures):
             lambda result: (),
         )
         return Page(tuple(items), has_more, total)
+
+    async def audit_trail(
+        self, principal: Principal, audit_filter: AuditTrailFilter, page: PageRequest
+    ) -> Page[LoggedEntry]:
+        grant = audit_grant(self.administration, principal)
+
+        async def work(session: AsyncSession, _now: datetime) -> Page[LoggedEntry]:
+            if not grant.permitted:
+                return Page((), False, 0)
+            before = None if page.after is None else page.after.id
+            items, has_more, total = await read_trail(
+                session, self.administration, audit_filter, page.limit, before
+            )
+            return Page(tuple(items), has_more, total)
+
+        # A partner's attempt is refused and, like every refused attempt, audited.
+        return await self._read(grant, "auditTrail", work, lambda result: ())
+
+    async def _write(
+        self, principal: Principal, scope: str, operation: str, key: str, work: Work
+    ) -> tuple[str, int]:
+        try:
+            return await super()._write(principal, scope, operation, key, work)
+        except ProcedureViolation as refused:
+            if principal.administration is not self.administration:
+                await self._audit_refusal(principal, operation, refused)
+            raise
+
+    async def _audit_refusal(
+        self, principal: Principal, operation: str, refused: ProcedureViolation
+    ) -> None:
+        """A partner's refused procedure leaves no change behind, only this entry (in its own
+        transaction: the procedure's was rolled back)."""
+        entry = AuditEntry(
+            at=self._clock(),
+            actor_administration=principal.administration.value,
+            subject=principal.subject,
+            client_id=principal.client_id,
+            scopes=tuple(sorted(principal.scopes)),
+            operation=operation,
+            decision=AuditDecision.DENY.value,
+            rule=refused.rule,
+            detail={"refused": refused.message, "field": refused.field},
+        )
+        try:
+            async with self._sessions() as session, session.begin():
+                await append_audit(session, entry)
+        except (DBAPIError, OSError) as exc:
+            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
 
     async def ping(self) -> None:
         try:

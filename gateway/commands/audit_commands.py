@@ -1,0 +1,620 @@
+"""`cmaa audit checkpoint | cosign | verify`: signed checkpoints of the audit logs, and the
+check of a whole log against its chain and its checkpoints.
+
+- A checkpoint is the owner's JWS (RS256, its authorization server's current signing key)
+  over (log, size, hash of the last entry, time), kept in the owner's store.
+- A cosignature is the partner's JWS over that checkpoint (its claims and the very signature),
+  kept in BOTH stores: in the partner's as its witness of what the owner's log was (which the
+  owner cannot change), and in the owner's next to the checkpoint. Neither side can then
+  rewrite history unnoticed: the owner would have to change the partner's store too, and the
+  partner cannot sign for the owner.
+- `verify` recomputes every entry's hash, compares the head row with the log, checks every
+  checkpoint's and cosignature's signature (against the signer's keys in its store, or the
+  key recorded with the signature when it has since been rotated out: its kid is its RFC 7638
+  thumbprint), and that the log still holds, at each checkpoint's size, the hash it signed.
+  It exits 1 naming the first bad entry.
+"""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Coroutine, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from auth.keys import SIGNING_ALGORITHM, private_key, public_jwk, signing_key
+from gateway.commands import CommandError
+from gateway.settings import DEFAULT_DATA_DIR, DemoStores
+from store.audit import (
+    ChainCheck,
+    Problem,
+    canonical,
+    check_chain,
+    checkpoint_claims,
+    cosignature_claims,
+)
+from store.database import UnsupportedDatabaseURL, create_engine, session_factory
+from store.migrate import store_administration
+from store.models import SigningKey
+from store.models._base import as_utc, utcnow
+from store.models.audit import AuditCheckpoint, AuditCosignature
+from store.models.domain import Administration
+
+BROKEN = 1
+
+
+class LogBroken(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+# -- stores ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Store:
+    """One administration's store, opened for the command."""
+
+    administration: Administration
+    engine: AsyncEngine
+
+    def session(self) -> AsyncSession:
+        return session_factory(self.engine)()
+
+
+async def open_store_of(url: str, expected: Administration | None) -> Store:
+    engine = create_engine(url)
+    try:
+        found = await store_administration(engine)
+    except (DBAPIError, OSError) as exc:
+        await engine.dispose()
+        raise CommandError(f"cannot read the store: {type(exc).__name__}") from None
+    if found is None or (expected is not None and found is not expected):
+        await engine.dispose()
+        whose = "no administration's" if found is None else f"{found.value}'s"
+        wanted = "" if expected is None else f", not {expected.value}'s"
+        raise CommandError(f"the database is {whose} store{wanted}; run `cmaa migrate` first")
+    return Store(found, engine)
+
+
+def demo_store_url(data_dir: Path, administration: Administration) -> str:
+    stores = DemoStores(data_dir)
+    if not stores.path(administration).is_file():
+        raise CommandError(f"no {administration.value} store in {data_dir}")
+    return stores.url(administration)
+
+
+# -- keys and signatures -----------------------------------------------------------------------
+
+
+@dataclass
+class Keys:
+    """The public keys an administration's store holds (current and retired), by kid."""
+
+    by_kid: dict[str, RSAKey] = field(default_factory=dict)
+
+    def key_for(self, kid: str, recorded: dict[str, Any]) -> tuple[RSAKey, str]:
+        if kid in self.by_kid:
+            return self.by_kid[kid], "a key in its store"
+        # Rotated out of the store since: the key kept with the signature, if it is the key
+        # the kid names (kids are RFC 7638 thumbprints).
+        try:
+            key = RSAKey.import_key(recorded)
+        except (JoseError, ValueError, TypeError):
+            raise ValueError("the key recorded with it is not a usable RSA key") from None
+        if key.thumbprint() != kid:
+            raise ValueError("the key recorded with it is not the key its kid names")
+        return key, "the key recorded with it"
+
+
+async def store_keys(session: AsyncSession) -> Keys:
+    rows = (await session.exec(select(SigningKey))).all()
+    keys = Keys()
+    for row in rows:
+        if row.algorithm == SIGNING_ALGORITHM:
+            keys.by_kid[row.kid] = RSAKey.import_key(public_jwk(row))
+    return keys
+
+
+def sign(claims: dict[str, Any], row: SigningKey) -> str:
+    header = {"alg": SIGNING_ALGORITHM, "kid": row.kid}
+    return jws.serialize_compact(header, canonical(claims), private_key(row), [SIGNING_ALGORITHM])
+
+
+def check_signature(signature: str, claims: dict[str, Any], key: RSAKey) -> None:
+    """The JWS verifies with `key` and signs exactly `claims`; ValueError says what is wrong."""
+    try:
+        verified = jws.deserialize_compact(signature, key, [SIGNING_ALGORITHM])
+    except JoseError:
+        raise ValueError("its signature does not verify") from None
+    if orjson.loads(verified.payload) != claims:
+        raise ValueError("what it signed differs from what is recorded with it")
+
+
+def kid_of(signature: str) -> str:
+    try:
+        return str(jws.extract_compact(signature.encode("ascii")).headers()["kid"])
+    except (JoseError, KeyError, ValueError):
+        return ""
+
+
+async def current_key(store: Store, session: AsyncSession) -> SigningKey:
+    row = await signing_key(session)
+    if row is None:
+        raise CommandError(
+            f"{store.administration.value} has no signing key yet: start its authorization "
+            "server once (cmaa demo) or run `cmaa keys rotate`"
+        )
+    return row
+
+
+def checkpoint_of(row: AuditCheckpoint) -> dict[str, Any]:
+    return checkpoint_claims(
+        Administration(row.log_administration), row.size, row.head_hash, row.signed_at
+    )
+
+
+def cosigned_of(row: AuditCosignature) -> dict[str, Any]:
+    checkpoint = checkpoint_claims(
+        Administration(row.log_administration), row.size, row.head_hash, row.signed_at
+    )
+    return cosignature_claims(
+        checkpoint, row.checkpoint_signature, Administration(row.cosigner_administration)
+    )
+
+
+def _moment(value: datetime) -> str:
+    moment = as_utc(value)
+    assert moment is not None
+    return moment.isoformat(timespec="microseconds")
+
+
+# -- checking a log ----------------------------------------------------------------------------
+
+
+@dataclass
+class Witness:
+    """A cosignature of the log under check, as found in one of the stores."""
+
+    row: AuditCosignature
+    found_in: Administration
+
+
+@dataclass
+class LogReport:
+    administration: Administration
+    chain: ChainCheck
+    checkpoints: list[AuditCheckpoint]
+    witnesses: list[Witness]
+    notes: list[str]
+
+
+async def _checkpoints(session: AsyncSession, log: Administration) -> list[AuditCheckpoint]:
+    statement = (
+        select(AuditCheckpoint)
+        .where(col(AuditCheckpoint.log_administration) == log.value)
+        .order_by(col(AuditCheckpoint.size), col(AuditCheckpoint.id))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def _cosignatures(session: AsyncSession, log: Administration) -> list[AuditCosignature]:
+    statement = (
+        select(AuditCosignature)
+        .where(col(AuditCosignature.log_administration) == log.value)
+        .order_by(col(AuditCosignature.size), col(AuditCosignature.id))
+    )
+    return list((await session.exec(statement)).all())
+
+
+def _at_position(chain: ChainCheck, size: int, head_hash: str, what: str) -> Problem | None:
+    """Whether the log still holds, at `size`, the hash `what` signed."""
+    if size > chain.size:
+        return Problem(
+            chain.size + 1,
+            f"{what} covers {size} entries but the log ends at {chain.size}: entries "
+            f"{chain.size + 1} to {size} were removed",
+        )
+    found = chain.hash_at(size)
+    if found != head_hash:
+        return Problem(
+            size,
+            f"{what} signed hash {head_hash[:16]}… for entry {size}, the log now has "
+            f"{(found or '?')[:16]}…: the log was rewritten up to here",
+        )
+    return None
+
+
+def _first(problems: Iterable[Problem | None]) -> Problem | None:
+    found = [problem for problem in problems if problem is not None]
+    return min(found, key=lambda problem: problem.seq) if found else None
+
+
+async def check_log(store: Store, partner: Store | None) -> LogReport:
+    """Check one administration's log against its chain, its checkpoints and every
+    cosignature of it found in its own store and in the partner's; raise LogBroken."""
+    log = store.administration
+    notes: list[str] = []
+    async with store.session() as session:
+        checkpoints = await _checkpoints(session, log)
+        witnesses = [Witness(row, log) for row in await _cosignatures(session, log)]
+        own_keys = await store_keys(session)
+    partner_keys = Keys()
+    if partner is not None:
+        async with partner.session() as session:
+            partner_keys = await store_keys(session)
+            seen = {witness.row.signature for witness in witnesses}
+            for row in await _cosignatures(session, log):
+                if row.signature not in seen:
+                    witnesses.append(Witness(row, partner.administration))
+    positions = {row.size for row in checkpoints} | {w.row.size for w in witnesses}
+    async with store.session() as session:
+        chain = await check_chain(session, positions)
+    if chain.problem is not None:
+        raise LogBroken(chain.problem)
+
+    problems: list[Problem | None] = []
+    for row in checkpoints:
+        what = f"checkpoint {row.id} (signed {_moment(row.signed_at)})"
+        try:
+            key, whence = own_keys.key_for(row.kid, row.public_jwk)
+            check_signature(row.signature, checkpoint_of(row), key)
+        except ValueError as exc:
+            problems.append(Problem(max(1, min(row.size, chain.size + 1)), f"{what}: {exc}"))
+            continue
+        if whence != "a key in its store":
+            notes.append(f"{what} was checked with {whence} (kid {row.kid[:12]}…)")
+        problems.append(_at_position(chain, row.size, row.head_hash, what))
+    for witness in witnesses:
+        row = witness.row
+        cosigner = Administration(row.cosigner_administration)
+        what = (
+            f"the cosignature by {cosigner.value} of checkpoint (size {row.size}, signed "
+            f"{_moment(row.signed_at)}) kept in {witness.found_in.value}'s store"
+        )
+        keys = partner_keys if cosigner is not log else own_keys
+        try:
+            key, _ = keys.key_for(row.kid, row.public_jwk)
+            check_signature(row.signature, cosigned_of(row), key)
+            signer_kid = kid_of(row.checkpoint_signature)
+            recorded = next((c.public_jwk for c in checkpoints if c.kid == signer_kid), {})
+            signer_key, _ = own_keys.key_for(signer_kid, recorded)
+        except ValueError as exc:
+            problems.append(Problem(max(1, min(row.size, chain.size + 1)), f"{what}: {exc}"))
+            continue
+        try:
+            check_signature(
+                row.checkpoint_signature,
+                checkpoint_claims(log, row.size, row.head_hash, row.signed_at),
+                signer_key,
+            )
+        except ValueError as exc:
+            problems.append(
+                Problem(max(1, min(row.size, chain.size + 1)), f"{what}: the checkpoint {exc}")
+            )
+            continue
+        problems.append(_at_position(chain, row.size, row.head_hash, what))
+    first = _first(problems)
+    if first is not None:
+        raise LogBroken(first)
+    return LogReport(log, chain, checkpoints, witnesses, notes)
+
+
+def _summary(report: LogReport) -> str:
+    chain = report.chain
+    text = f"{report.administration.value}: log verified: {chain.size} entries"
+    if chain.size:
+        text += f", head {chain.head_hash[:16]}…"
+    if report.checkpoints:
+        latest = report.checkpoints[-1]
+        text += (
+            f"; {len(report.checkpoints)} checkpoint(s) match, the latest of "
+            f"{latest.size} entries signed {_moment(latest.signed_at)}"
+        )
+    else:
+        text += "; no checkpoint yet"
+    cosigners = sorted({w.row.cosigner_administration for w in report.witnesses})
+    if report.witnesses:
+        text += f"; {len(report.witnesses)} cosignature(s) by {', '.join(cosigners)} match"
+    return text
+
+
+# -- the commands ------------------------------------------------------------------------------
+
+
+def _run(coroutine: Coroutine[Any, Any, int]) -> int:
+    try:
+        return asyncio.run(coroutine)
+    except UnsupportedDatabaseURL as exc:
+        raise CommandError(str(exc)) from None
+    except (DBAPIError, OSError) as exc:
+        raise CommandError(f"cannot reach the store: {type(exc).__name__}") from None
+
+
+def _own_url(arguments: argparse.Namespace) -> str:
+    if arguments.database_url:
+        return str(arguments.database_url)
+    return demo_store_url(arguments.data_dir, Administration(arguments.administration))
+
+
+async def _checkpoint(url: str, administration: Administration) -> int:
+    store = await open_store_of(url, administration)
+    try:
+        try:
+            report = await check_log(store, None)
+        except LogBroken as broken:
+            print(
+                f"{administration.value}: not signing a broken log: {broken.problem}",
+                file=sys.stderr,
+            )
+            return BROKEN
+        async with store.session() as session:
+            key = await current_key(store, session)
+            signed_at = utcnow()
+            chain = report.chain
+            claims = checkpoint_claims(administration, chain.size, chain.head_hash, signed_at)
+            row = AuditCheckpoint(
+                log_administration=administration.value,
+                size=chain.size,
+                head_hash=chain.head_hash,
+                signed_at=signed_at,
+                kid=key.kid,
+                public_jwk=public_jwk(key),
+                signature=sign(claims, key),
+            )
+            session.add(row)
+            await session.commit()
+        print(orjson.dumps({**claims, "kid": row.kid, "signature": row.signature}).decode())
+        return 0
+    finally:
+        await store.engine.dispose()
+
+
+def checkpoint_command(arguments: argparse.Namespace) -> int:
+    administration = Administration(arguments.administration)
+    return _run(_checkpoint(_own_url(arguments), administration))
+
+
+async def _latest_checkpoint(store: Store) -> AuditCheckpoint:
+    async with store.session() as session:
+        statement = (
+            select(AuditCheckpoint)
+            .where(col(AuditCheckpoint.log_administration) == store.administration.value)
+            .order_by(col(AuditCheckpoint.size).desc(), col(AuditCheckpoint.id).desc())
+            .limit(1)
+        )
+        row = (await session.exec(statement)).first()
+    if row is None:
+        who = store.administration.value
+        raise CommandError(
+            f"{who} has no checkpoint to cosign: run `cmaa audit checkpoint --administration "
+            f"{who}` first"
+        )
+    return row
+
+
+async def _cosign(own_url: str, partner_url: str, cosigner: Administration) -> int:
+    own = await open_store_of(own_url, cosigner)
+    try:
+        partner = await open_store_of(partner_url, None)
+        try:
+            if partner.administration is cosigner:
+                raise CommandError("the partner's store is the cosigner's own")
+            return await _countersign(own, partner)
+        finally:
+            await partner.engine.dispose()
+    finally:
+        await own.engine.dispose()
+
+
+async def _countersign(own: Store, partner: Store) -> int:
+    log, cosigner = partner.administration, own.administration
+    checkpoint = await _latest_checkpoint(partner)
+    async with own.session() as session:
+        witnessed = await _cosignatures(session, log)
+    if any(row.checkpoint_signature == checkpoint.signature for row in witnessed):
+        print(f"{cosigner.value}: {log.value}'s latest checkpoint is cosigned already")
+        return 0
+    async with partner.session() as session:
+        partner_keys = await store_keys(session)
+        positions = {checkpoint.size} | {row.size for row in witnessed}
+        chain = await check_chain(session, positions, up_to=max(positions))
+    what = f"{log.value}'s checkpoint {checkpoint.id}"
+    try:
+        key, _ = partner_keys.key_for(checkpoint.kid, checkpoint.public_jwk)
+        check_signature(checkpoint.signature, checkpoint_of(checkpoint), key)
+    except ValueError as exc:
+        print(f"{cosigner.value}: not cosigning {what}: {exc}", file=sys.stderr)
+        return BROKEN
+    problem = chain.problem or _first(
+        [_at_position(chain, checkpoint.size, checkpoint.head_hash, what)]
+        + [
+            _at_position(chain, row.size, row.head_hash, f"{cosigner.value}'s earlier witness")
+            for row in witnessed
+        ]
+    )
+    if problem is not None:
+        print(f"{cosigner.value}: not cosigning {log.value}'s log: {problem}", file=sys.stderr)
+        return BROKEN
+    async with own.session() as session:
+        key_row = await current_key(own, session)
+        cosigned_at = utcnow()
+        claims = cosignature_claims(checkpoint_of(checkpoint), checkpoint.signature, cosigner)
+        values = {
+            "log_administration": log.value,
+            "size": checkpoint.size,
+            "head_hash": checkpoint.head_hash,
+            "signed_at": checkpoint.signed_at,
+            "checkpoint_signature": checkpoint.signature,
+            "cosigner_administration": cosigner.value,
+            "cosigned_at": cosigned_at,
+            "kid": key_row.kid,
+            "public_jwk": public_jwk(key_row),
+            "signature": sign(claims, key_row),
+        }
+        session.add(AuditCosignature(**values))
+        await session.commit()
+    delivered = True
+    try:
+        async with partner.session() as session:
+            session.add(AuditCosignature(**values))
+            await session.commit()
+    except DBAPIError as exc:
+        delivered = False
+        print(
+            f"{cosigner.value}: kept in {cosigner.value}'s store only; {log.value}'s store "
+            f"refused it ({type(exc).__name__})",
+            file=sys.stderr,
+        )
+    shown = {**claims, "kid": values["kid"], "signature": values["signature"]}
+    print(orjson.dumps({**shown, "delivered": delivered}).decode())
+    return 0
+
+
+def cosign_command(arguments: argparse.Namespace) -> int:
+    cosigner = Administration(arguments.administration)
+    partner = next(a for a in Administration if a is not cosigner)
+    own_url = _own_url(arguments)
+    if arguments.from_database_url:
+        partner_url = str(arguments.from_database_url)
+    else:
+        partner_url = demo_store_url(arguments.from_data_dir or arguments.data_dir, partner)
+    return _run(_cosign(own_url, partner_url, cosigner))
+
+
+async def _verify(urls: dict[Administration | None, str], partner_url: str | None) -> int:
+    stores: list[Store] = []
+    try:
+        for expected, url in urls.items():
+            stores.append(await open_store_of(url, expected))
+        if partner_url is not None:
+            stores.append(await open_store_of(partner_url, None))
+            if stores[1].administration is stores[0].administration:
+                raise CommandError("the partner's store is the same administration's")
+        checked = stores if partner_url is None else stores[:1]
+        status = 0
+        for store in checked:
+            partner = next((s for s in stores if s is not store), None)
+            try:
+                report = await check_log(store, partner)
+            except LogBroken as broken:
+                print(f"{store.administration.value}: {broken.problem}", file=sys.stderr)
+                status = BROKEN
+                continue
+            print(_summary(report))
+            for note in report.notes:
+                print(f"{store.administration.value}: note: {note}")
+        return status
+    finally:
+        for store in stores:
+            await store.engine.dispose()
+
+
+def verify_command(arguments: argparse.Namespace) -> int:
+    urls: dict[Administration | None, str]
+    if arguments.database_url:
+        expected = (
+            None if arguments.administration is None else Administration(arguments.administration)
+        )
+        urls = {expected: str(arguments.database_url)}
+    else:
+        if arguments.partner_database_url:
+            raise CommandError("--partner-database-url goes with --database-url")
+        wanted = (
+            list(Administration)
+            if arguments.administration is None
+            else [Administration(arguments.administration)]
+        )
+        urls = {a: demo_store_url(arguments.data_dir, a) for a in Administration}
+        if len(wanted) == 1:
+            other = next(a for a in Administration if a is not wanted[0])
+            return _run(_verify({wanted[0]: urls[wanted[0]]}, urls[other]))
+    return _run(_verify(urls, arguments.partner_database_url))
+
+
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help=f"directory of the demo's SQLite stores (default: ./{DEFAULT_DATA_DIR})",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="the administration's store by URL instead (sqlite+aiosqlite:///FILE or "
+        "postgresql+asyncpg://...)",
+    )
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    audit = commands.add_parser(
+        "audit",
+        help="sign, countersign and verify the administrations' audit logs",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+
+    checkpoint = actions.add_parser(
+        "checkpoint",
+        help="sign the log's size and head hash, now, with the administration's key",
+        description="Check the administration's log, then sign (log, size, hash of the last "
+        "entry, time) with its authorization server's current signing key and keep the "
+        "checkpoint in its store. Prints the checkpoint as JSON.",
+    )
+    checkpoint.add_argument("--administration", choices=["US", "UZ"], required=True)
+    _store_options(checkpoint)
+    checkpoint.set_defaults(handler=checkpoint_command)
+
+    cosign = actions.add_parser(
+        "cosign",
+        help="countersign the partner's latest checkpoint, after checking the partner's log",
+        description="As --administration (the cosigner), read the partner's latest checkpoint "
+        "from the partner's store, check its signature and that the partner's log matches it "
+        "(and every checkpoint of it this administration cosigned before), and countersign "
+        "it with this administration's current signing key. The cosignature is kept in this "
+        "administration's store, as its witness of the partner's log, and delivered to the "
+        "partner's store next to the checkpoint (if that store refuses the write, it is kept "
+        "here only). Prints the cosignature as JSON.",
+    )
+    cosign.add_argument(
+        "--administration", choices=["US", "UZ"], required=True, help="who countersigns"
+    )
+    _store_options(cosign)
+    cosign.add_argument(
+        "--from-data-dir",
+        type=Path,
+        help="directory holding the partner's demo store (default: --data-dir)",
+    )
+    cosign.add_argument("--from-database-url", help="the partner's store by URL instead")
+    cosign.set_defaults(handler=cosign_command)
+
+    verify = actions.add_parser(
+        "verify",
+        help="check whole logs against their chains, checkpoints and cosignatures",
+        description="Recompute every entry's hash, compare the head with the log, and check "
+        "every checkpoint and cosignature (signature, and the hash the log holds at its "
+        "size). With --data-dir, both demo stores' logs, each also against the cosignatures "
+        "the other keeps; with --database-url, that store's log (add --partner-database-url "
+        "to use the partner's witnesses and keys too). Exits 1 naming the first bad entry.",
+    )
+    verify.add_argument(
+        "--administration",
+        choices=["US", "UZ"],
+        help="whose log (default: both in --data-dir; the store's own with --database-url)",
+    )
+    _store_options(verify)
+    verify.add_argument("--partner-database-url", help="the partner's store, with --database-url")
+    verify.set_defaults(handler=verify_command)
