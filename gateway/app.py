@@ -3,6 +3,7 @@ HTTP hardening of DESIGN.md §7."""
 
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from starlette.middleware import Middleware
@@ -17,6 +18,7 @@ from gateway.http.graphql_endpoint import GraphQLEndpoint, PageFactory
 from gateway.http.hardening import BodyLimit, SecurityHeaders
 from gateway.http.origins import OriginGuard
 from gateway.http.rate_limit import RateLimiter
+from resolvers.contracts.operations import DEFAULT_OPERATIONS_DIR, Safelist
 from resolvers.exchange.administrations import Administrations
 from resolvers.exchange.context import ExchangeContext
 from resolvers.exchange.cursors import CursorCodec
@@ -35,6 +37,9 @@ class GatewayParts:
     verifier: Verifier
     cursor_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     cors_origins: tuple[str, ...] = ()
+    # Safelist mode: run only the operations in `operations_dir` (by the SHA-256 of their text).
+    safelist: bool = False
+    operations_dir: Path = DEFAULT_OPERATIONS_DIR
 
 
 def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None) -> list[BaseRoute]:
@@ -56,6 +61,7 @@ def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None)
         RateLimiter(parts.agreement.limits.rate_per_minute),
         parts.agreement.limits.max_tokens,
         browser_page,
+        Safelist.from_directory(parts.operations_dir) if parts.safelist else None,
     )
 
     async def healthz(_request: Request) -> Response:

@@ -1,12 +1,16 @@
 """POST /graphql: GraphQL over HTTP, authenticated, rate-limited, with coded errors.
 
 Order of refusal: method (405), media type (415), acceptable response (406), bearer token
-(401/403), rate (429), body (400), then GraphQL. The body size is limited before any of
-this reads it (gateway.http.hardening).
+(401/403), rate (429), body (400), safelist (400, in safelist mode), then GraphQL. The body
+size is limited before any of this reads it (gateway.http.hardening).
+
+In safelist mode only the operations of `operations/` run, recognised by the SHA-256 of their
+text; a client may send the text, or only its hash the way Apollo's automatic persisted queries
+do (`extensions.persistedQuery.sha256Hash`).
 """
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -24,11 +28,13 @@ from auth.verification import Verifier
 from gateway.http.errors import format_error, request_error
 from gateway.http.negotiation import GRAPHQL_RESPONSE, JSON, is_json_content, response_media_type
 from gateway.http.rate_limit import RateLimiter
+from resolvers.contracts.operations import Safelist, sha256_hex
 from resolvers.limits import names_no_operation
 from resolvers.sources.remote.credentials import forwarding
 
 ALLOWED_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 NO_STORE = {"Cache-Control": "no-store"}
+SHA256_HEX_DIGITS = frozenset("0123456789abcdef")
 
 ContextFactory = Callable[[Principal], Any]
 PageFactory = Callable[[Request], Awaitable[Response]]
@@ -36,7 +42,8 @@ PageFactory = Callable[[Request], Awaitable[Response]]
 
 @dataclass(frozen=True)
 class GraphQLRequest:
-    query: str
+    # None only when the request names a persisted query by its hash alone.
+    query: str | None
     variables: dict[str, Any] | None
     operation_name: str | None
     extensions: dict[str, Any] | None
@@ -66,8 +73,12 @@ def parse_body(body: bytes) -> GraphQLRequest:
         raise RequestRefused(400, "Batched operations are not supported; send one at a time.")
     if not isinstance(payload, dict):
         raise RequestRefused(400, "The request body must be a JSON object.")
+    extensions = payload.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise RequestRefused(400, "`extensions` must be a JSON object.")
     query = payload.get("query")
-    if not isinstance(query, str) or not query.strip():
+    hash_alone = query is None and persisted_query_hash(extensions) is not None
+    if not hash_alone and (not isinstance(query, str) or not query.strip()):
         raise RequestRefused(400, "The request must carry a non-empty `query` string.")
     variables = payload.get("variables")
     if variables is not None and not isinstance(variables, dict):
@@ -75,10 +86,61 @@ def parse_body(body: bytes) -> GraphQLRequest:
     operation_name = payload.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise RequestRefused(400, "`operationName` must be a string.")
-    extensions = payload.get("extensions")
-    if extensions is not None and not isinstance(extensions, dict):
-        raise RequestRefused(400, "`extensions` must be a JSON object.")
     return GraphQLRequest(query, variables, operation_name, extensions)
+
+
+def persisted_query_hash(extensions: dict[str, Any] | None) -> str | None:
+    """The `sha256Hash` of an APQ `persistedQuery` extension, if the request carries one."""
+    persisted = (extensions or {}).get("persistedQuery")
+    if persisted is None:
+        return None
+    sha256 = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+    if (
+        not isinstance(persisted, dict)
+        or persisted.get("version") != 1
+        or not isinstance(sha256, str)
+        or len(sha256) != 64
+        or not set(sha256) <= SHA256_HEX_DIGITS
+    ):
+        raise RequestRefused(
+            400,
+            '`extensions.persistedQuery` must be {"version": 1, "sha256Hash": '
+            "the lowercase hex SHA-256 of the query}.",
+        )
+    return sha256
+
+
+def safelisted(operation: GraphQLRequest, safelist: Safelist | None) -> GraphQLRequest:
+    """The operation to run: with a safelist, only one of its operations, by hash or text."""
+    if safelist is None:
+        if operation.query is None:
+            raise RequestRefused(
+                400,
+                "This gateway does not run persisted queries: send the query text.",
+                "PERSISTED_QUERY_NOT_SUPPORTED",
+            )
+        return operation
+    sha256 = persisted_query_hash(operation.extensions)
+    if operation.query is not None and sha256 is not None and sha256_hex(operation.query) != sha256:
+        raise RequestRefused(
+            400,
+            "The query's SHA-256 is not the sha256Hash sent with it.",
+            "PERSISTED_QUERY_HASH_MISMATCH",
+        )
+    listed = safelist.get(sha256 if sha256 is not None else sha256_hex(operation.query or ""))
+    if listed is None and operation.query is None:
+        raise RequestRefused(
+            400,
+            "PersistedQueryNotFound: no operation of this gateway's safelist has this sha256Hash.",
+            "PERSISTED_QUERY_NOT_FOUND",
+        )
+    if listed is None:
+        raise RequestRefused(
+            400,
+            "This gateway runs only the operations of its safelist; this one is not among them.",
+            "OPERATION_NOT_IN_SAFELIST",
+        )
+    return replace(operation, query=listed.body)
 
 
 def _is_request_error(data: Any, errors: list[GraphQLError]) -> bool:
@@ -95,8 +157,10 @@ class GraphQLEndpoint:
         limiter: RateLimiter,
         max_tokens: int,
         browser_page: PageFactory | None = None,
+        safelist: Safelist | None = None,
     ) -> None:
         self.max_tokens = max_tokens
+        self.safelist = safelist
         self.schema = schema
         self.verifier = verifier
         self.context_factory = context_factory
@@ -128,7 +192,8 @@ class GraphQLEndpoint:
                 refused, media_type, {"Retry-After": RateLimiter.retry_after(wait)}
             )
         try:
-            operation = parse_body(await request.body())
+            operation = safelisted(parse_body(await request.body()), self.safelist)
+            assert operation.query is not None
             if names_no_operation(operation.query, operation.operation_name, self.max_tokens):
                 raise RequestRefused(
                     400, "The document has several operations: name one in operationName."
