@@ -16,6 +16,7 @@ from resolvers.sources.records import (
     RequestRecord,
 )
 from resolvers.subgraph.cursors import encode_cursor
+from store.audit import LoggedEntry
 
 T = TypeVar("T")
 
@@ -50,6 +51,7 @@ SORT_KEYS: dict[type, SortKey] = {
     EntityRecord: lambda record: record.created_at,  # type: ignore[attr-defined]
     RequestRecord: lambda record: record.submitted_at,  # type: ignore[attr-defined]
     ReleaseRecord: lambda record: record.created_at,  # type: ignore[attr-defined]
+    LoggedEntry: lambda record: record.at,  # type: ignore[attr-defined]
 }
 
 

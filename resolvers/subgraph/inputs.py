@@ -1,5 +1,6 @@
 """List arguments of the subgraph, and their translation into the source's filters."""
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -9,6 +10,8 @@ from resolvers.errors import BadUserInput
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.filters import Direction as FilterDirection
 from resolvers.subgraph.enums import (
+    Administration,
+    AuditDecision,
     CaseStatus,
     Direction,
     EntityKind,
@@ -16,10 +19,12 @@ from resolvers.subgraph.enums import (
     OffenceType,
     RequestStatus,
 )
+from store.audit import AuditTrailFilter
 from store.identifiers import Identifier, InvalidIdentifier, normalise_identifier
 
 MAX_TEXT_LENGTH = 200
 MAX_PROBE_KEYS = 100
+LOGGED_RECORD = re.compile(r"^[A-Z_]{1,40}:[1-9][0-9]{0,17}$")
 
 
 @strawberry.input(description="A typed identifier to match, validated and normalised first.")
@@ -66,6 +71,18 @@ class RequestFilterInput:
     statuses: list[RequestStatus] | None = None
     direction: Direction | None = None
     due_before: datetime | None = None
+
+
+@strawberry.input(name="AuditTrailFilter")
+class AuditTrailFilterInput:
+    actor_administration: Administration | None = None
+    operation: str | None = None
+    decision: AuditDecision | None = None
+    record_id: str | None = strawberry.field(
+        default=None, description="A record as the log names it: type:local id."
+    )
+    at_from: datetime | None = None
+    at_to: datetime | None = None
 
 
 def _values(members: list[StrEnum] | None) -> tuple[str, ...]:
@@ -139,4 +156,22 @@ def match_probe(value: MatchProbeInput) -> MatchProbe:
     return MatchProbe(
         identifiers=tuple((key.type.value, key.normalised) for key in identifiers),
         name_keys=tuple(name_keys),
+    )
+
+
+def audit_filter(value: AuditTrailFilterInput | None) -> AuditTrailFilter:
+    if value is None:
+        return AuditTrailFilter()
+    record_id = _text(value.record_id, "filter.recordId")
+    if record_id is not None and not LOGGED_RECORD.match(record_id):
+        raise BadUserInput("Name a record as the log does: type:local id.", field="filter.recordId")
+    return AuditTrailFilter(
+        actor_administration=None
+        if value.actor_administration is None
+        else value.actor_administration.value,
+        operation=_text(value.operation, "filter.operation"),
+        decision=None if value.decision is None else value.decision.value,
+        record_id=record_id,
+        at_from=_moment(value.at_from),
+        at_to=_moment(value.at_to),
     )

@@ -10,7 +10,7 @@ import strawberry
 from strawberry import federation
 from strawberry.types import Info
 
-from auth.policy import CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
+from auth.policy import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
 from resolvers.errors import BadUserInput
 from resolvers.ids import decode_global_id
 from resolvers.sources.base import CaseKey
@@ -19,16 +19,26 @@ from resolvers.subgraph.connections import Connection, connection
 from resolvers.subgraph.context import SubgraphContext, store_errors
 from resolvers.subgraph.cursors import decode_cursor
 from resolvers.subgraph.inputs import (
+    AuditTrailFilterInput,
     CaseFilterInput,
     EntityFilterInput,
     MatchProbeInput,
     RequestFilterInput,
+    audit_filter,
     case_filter,
     entity_filter,
     match_probe,
     request_filter,
 )
-from resolvers.subgraph.types import AssistanceRequest, Case, CaseParty, Entity, Evidence, Release
+from resolvers.subgraph.types import (
+    AssistanceRequest,
+    AuditEvent,
+    Case,
+    CaseParty,
+    Entity,
+    Evidence,
+    Release,
+)
 
 # As many as `_entities` takes in one call (resolvers.subgraph.schema).
 MAX_IDS = 2000
@@ -158,3 +168,17 @@ class Query:
         with store_errors():
             found = await context.source.evidence_for_cases(context.principal, keys)
         return [item for items in found.values() for item in items]  # type: ignore[misc]
+
+    @root_field(AUDIT_READ, "This administration's audit log, newest first (its own officials).")
+    async def audit_trail(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        where: Annotated[AuditTrailFilterInput | None, strawberry.argument(name="filter")] = None,
+    ) -> Connection[AuditEvent]:
+        context = _context(info)
+        wanted, page_request = audit_filter(where), _page(info, first, after)
+        with store_errors():
+            page = await context.source.audit_trail(context.principal, wanted, page_request)
+        return connection(page)  # type: ignore[arg-type]

@@ -14,10 +14,12 @@ from strawberry import federation
 from strawberry.extensions import ValidationCache
 from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, Info
 
 from resolvers.errors import BadUserInput
 from resolvers.subgraph.context import SubgraphContext
+from resolvers.subgraph.mutations import Mutation, ProcedureQuery
 from resolvers.subgraph.query import Query
 from resolvers.subgraph.scalars import SCALAR_MAP
 from resolvers.subgraph.types import AssistanceRequest, Case, Entity, Evidence
@@ -31,6 +33,8 @@ FEDERATION_VERSION = "2.5"
 # A subgraph is mostly called by remote sources with the same few operations: validating
 # each once, not per call, halves the cost of a small page.
 VALIDATED_OPERATIONS = 256
+# The reads of query.py and the procedures' own read (overdueOriginals), as one Query type.
+SUBGRAPH_QUERY = merge_types("Query", (Query, ProcedureQuery))
 
 
 def _reference(context: SubgraphContext, representation: Any) -> Any:
@@ -66,7 +70,8 @@ class SubgraphSchema(federation.Schema):
 def subgraph_schema(extensions: tuple[Any, ...] = ()) -> SubgraphSchema:
     """The schema; `extensions` (classes or factories) run before validation is cached."""
     return SubgraphSchema(
-        query=Query,
+        query=SUBGRAPH_QUERY,
+        mutation=Mutation,
         types=ENTITY_TYPES,
         extensions=(*extensions, partial(ValidationCache, maxsize=VALIDATED_OPERATIONS)),
         config=StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=True),

@@ -11,10 +11,11 @@ otherwise refuses a field that two subgraphs resolve.
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 import strawberry
 from strawberry import federation
 
-from auth.policy import CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
+from auth.policy import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
 from resolvers.ids import global_id
 from resolvers.sources.records import (
     CaseRecord,
@@ -34,6 +35,7 @@ from resolvers.subgraph.enums import (
     TLP,
     Administration,
     AssistanceType,
+    AuditDecision,
     CaseStatus,
     ConveyanceType,
     EntityKind,
@@ -48,6 +50,7 @@ from resolvers.subgraph.enums import (
     Use,
 )
 from resolvers.subgraph.scalars import Long
+from store.audit import LoggedEntry
 from store.models.domain import RecordType as DomainRecordType
 
 TYPE_NAME_OF_RECORD = {
@@ -346,3 +349,39 @@ class Release:
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:
         return isinstance(obj, ReleaseRecord)
+
+
+@federation.type(
+    description="One entry of this administration's audit log (its own officials only).",
+    shareable=True,
+    requires_scopes=[[AUDIT_READ]],
+)
+class AuditEvent:
+    owner: Administration
+    seq: Long
+    at: datetime
+    actor_administration: Administration
+    subject: str
+    client_id: str
+    scopes: list[str]
+    operation: str
+    record_ids: list[str] = strawberry.field(description="As the log names them: type:local id.")
+    decision: AuditDecision
+    rule: str
+    prev_hash: str
+    entry_hash: str
+
+    @strawberry.field(description="The global ids of the releases the records were read under.")
+    def release_ids(self) -> list[strawberry.ID]:
+        entry: LoggedEntry = self  # type: ignore[assignment]
+        owner = entry.owner
+        return [strawberry.ID(global_id("Release", owner, item)) for item in entry.release_ids]
+
+    @strawberry.field(description="What else was recorded, as a JSON object.")
+    def detail(self) -> str:
+        entry: LoggedEntry = self  # type: ignore[assignment]
+        return orjson.dumps(entry.detail, option=orjson.OPT_SORT_KEYS).decode()
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, LoggedEntry)

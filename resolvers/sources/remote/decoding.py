@@ -8,10 +8,16 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
+import orjson
+
 from resolvers.ids import decode_global_id
+from resolvers.sources.drafts import PartnerAction
 from resolvers.sources.records import (
     CaseRecord,
+    ConsentRecord,
     CustodyRecord,
+    DecisionRecord,
+    EntityLinkRecord,
     EntityRecord,
     EvidenceRecord,
     GrantedConsent,
@@ -23,6 +29,7 @@ from resolvers.sources.records import (
     ReleaseRef,
     RequestRecord,
 )
+from store.audit import LoggedEntry
 from store.models.domain import Administration, RecordType
 
 T = TypeVar("T")
@@ -305,8 +312,100 @@ def release(value: Any, owner: Administration) -> ReleaseRecord:
     )
 
 
+def audit_entry(value: Any, owner: Administration) -> LoggedEntry:
+    value = obj(value)
+    try:
+        detail = orjson.loads(text(value["detail"]))
+    except orjson.JSONDecodeError:
+        raise Malformed("expected a JSON object") from None
+    return LoggedEntry(
+        owner=_owner(value, owner),
+        seq=whole(value["seq"]),
+        at=moment(value["at"]),
+        actor_administration=administration(value["actorAdministration"]).value,
+        subject=text(value["subject"]),
+        client_id=text(value["clientId"]),
+        scopes=texts(value["scopes"]),
+        operation=text(value["operation"]),
+        record_ids=texts(value["recordIds"]),
+        release_ids=items(value["releaseIds"], lambda item: local_id(item, "Release", owner)),
+        decision=text(value["decision"]),
+        rule=text(value["rule"]),
+        detail=obj(detail),
+        prev_hash=text(value["prevHash"]),
+        entry_hash=text(value["entryHash"]),
+    )
+
+
 def _owner(value: Json, owner: Administration) -> Administration:
     # Each subgraph serves its own administration's records and nothing else.
     if administration(value["owner"]) is not owner:
         raise Malformed("a record of the other administration")
     return owner
+
+
+# -- what the agreement's procedures return -------------------------------------------------
+
+PARTNER_ACTION_KINDS = frozenset(("DECISION", "RELEASE"))
+
+
+def positive(value: Any) -> int:
+    """A local id (of a decision or a link: records that have no global id)."""
+    number = whole(value)
+    if number < 1:
+        raise Malformed("expected a local id")
+    return number
+
+
+def decision(value: Any, owner: Administration) -> DecisionRecord:
+    value = obj(value)
+    return DecisionRecord(
+        owner=_owner(value, owner),
+        id=positive(value["localId"]),
+        decision=text(value["decision"]),
+        ground=maybe(text, value["ground"]),
+        reason=maybe(text, value["reason"]),
+        conditions=texts(value["conditions"]),
+        decided_at=moment(value["decidedAt"]),
+    )
+
+
+def partner_action(value: Any) -> PartnerAction:
+    value = obj(value)
+    kind = text(value["kind"])
+    if kind not in PARTNER_ACTION_KINDS:
+        raise Malformed("expected a decision or a release")
+    return PartnerAction(kind, positive(value["localId"]), text(value["newStatus"]))
+
+
+def consent_request(value: Any, owner: Administration) -> ConsentRecord:
+    value = obj(value)
+    return ConsentRecord(
+        owner=_owner(value, owner),
+        id=local_id(value["id"], "Consent", owner),
+        requesting_administration=administration(value["requestingAdministration"]),
+        use=text(value["use"]),
+        recipient_agency=maybe(text, value["recipientAgency"]),
+        recipient_country=maybe(text, value["recipientCountry"]),
+        purpose=text(value["purpose"]),
+        status=text(value["status"]),
+        requested_at=moment(value["requestedAt"]),
+        decided_at=maybe(moment, value["decidedAt"]),
+        reason=maybe(text, value["reason"]),
+        items=items(value["items"], lambda item: release_item(item, owner)),
+    )
+
+
+def entity_link(value: Any, owner: Administration) -> EntityLinkRecord:
+    value = obj(value)
+    partner = administration(value["partnerAdministration"])
+    return EntityLinkRecord(
+        owner=_owner(value, owner),
+        id=positive(value["localId"]),
+        entity_id=local_id(value["entityId"], "Entity", owner),
+        partner_administration=partner,
+        partner_entity_id=local_id(value["partnerEntityId"], "Entity", partner),
+        reason=text(value["reason"]),
+        confirmed_by=text(value["confirmedBy"]),
+        confirmed_at=moment(value["confirmedAt"]),
+    )

@@ -3,10 +3,23 @@
 from datetime import datetime
 from typing import Any
 
+from resolvers.ids import global_id
+from resolvers.sources.drafts import (
+    ConsentDraft,
+    CustodyDraft,
+    DecisionDraft,
+    PartnerAction,
+    RecordRef,
+    ReleaseDraft,
+    RequestDraft,
+)
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
-from resolvers.sources.records import PageRequest
+from resolvers.sources.records import PageRequest, RequestRecord
 from resolvers.subgraph.cursors import encode_cursor
+from resolvers.subgraph.types import TYPE_NAME_OF_RECORD
+from store.audit import AuditTrailFilter
 from store.identifiers import Identifier
+from store.models.domain import Administration, RecordType
 
 
 def _moment(value: datetime | None) -> str | None:
@@ -76,3 +89,103 @@ def match_probe(value: MatchProbe) -> dict[str, Any]:
         ],
         "nameKeys": list(value.name_keys),
     }
+
+
+def audit_filter(value: AuditTrailFilter) -> dict[str, Any]:
+    return _present(
+        {
+            "actorAdministration": value.actor_administration,
+            "operation": value.operation,
+            "decision": value.decision,
+            "recordId": value.record_id,
+            "atFrom": _moment(value.at_from),
+            "atTo": _moment(value.at_to),
+        }
+    )
+
+
+# -- the agreement's procedures: drafts and snapshots as the subgraph's mutation inputs -----
+
+
+def _records(refs: tuple[RecordRef, ...], owner: Administration) -> list[str]:
+    """A draft names the owner's records by type and local id; the subgraph by global id."""
+    return [
+        global_id(TYPE_NAME_OF_RECORD[RecordType(record_type).value], owner, record_id)
+        for record_type, record_id in refs
+    ]
+
+
+def request_draft(draft: RequestDraft, owner: Administration) -> dict[str, Any]:
+    form = draft.form
+    requested = form.requested_administration
+    return {
+        "requestedAdministration": None if requested is None else requested.value,
+        "matter": form.matter,
+        "assistanceType": form.assistance_type,
+        "reasons": form.reasons,
+        "caseDescription": form.case_description,
+        "legalProvisions": list(form.legal_provisions),
+        "personsConcerned": [
+            {"name": name, "address": address} for name, address in form.persons_concerned
+        ],
+        "caseId": None if draft.case_id is None else global_id("Case", owner, draft.case_id),
+        "urgency": draft.urgency,
+        "oral": draft.oral,
+    }
+
+
+def request_snapshot(request: RequestRecord) -> dict[str, Any]:
+    """What the requested side's procedures read of the partner's request, and no more
+    (resolvers.subgraph.mutations says why the snapshot is sent)."""
+    return {
+        "id": request.node_id,
+        "reference": request.reference,
+        "requestingAdministration": request.requesting_administration.value,
+        "requestedAdministration": request.requested_administration.value,
+        "status": request.status,
+    }
+
+
+def decision_draft(draft: DecisionDraft) -> dict[str, Any]:
+    return {
+        "decision": draft.decision.value,
+        "ground": draft.ground,
+        "reason": draft.reason,
+        "conditions": list(draft.conditions),
+    }
+
+
+def release_draft(draft: ReleaseDraft, owner: Administration) -> dict[str, Any]:
+    return {
+        "records": _records(draft.records, owner),
+        "purpose": draft.purpose,
+        "permittedUses": list(draft.permitted_uses),
+        "includesPersonalData": draft.includes_personal_data,
+        "expiresAt": draft.expires_at.isoformat(),
+    }
+
+
+def consent_draft(draft: ConsentDraft, owner: Administration) -> dict[str, Any]:
+    return {
+        "records": _records(draft.records, owner),
+        "use": draft.use.value,
+        "purpose": draft.purpose,
+        "recipientAgency": draft.recipient_agency,
+        "recipientCountry": draft.recipient_country,
+    }
+
+
+def custody_draft(draft: CustodyDraft) -> dict[str, Any]:
+    return {
+        "fromHolder": draft.from_holder,
+        "toHolder": draft.to_holder,
+        "at": draft.at.isoformat(),
+        "purpose": draft.purpose,
+        "seal": draft.seal,
+        "condition": draft.condition,
+        "returned": draft.returned,
+    }
+
+
+def partner_action(action: PartnerAction) -> dict[str, Any]:
+    return {"kind": action.kind, "localId": action.id, "newStatus": action.new_status}

@@ -166,3 +166,172 @@ query CaseEvidence($caseIds: [ID!]!) {
     + EVIDENCE
     + HANDLING
 )
+
+AUDIT_TRAIL = """
+query AuditTrail($first: Int!, $after: String, $filter: AuditTrailFilter) {
+  page: auditTrail(first: $first, after: $after, filter: $filter) {
+    nodes {
+      owner seq at actorAdministration subject clientId scopes operation recordIds releaseIds
+      decision rule detail prevHash entryHash
+    }
+    pageInfo { hasNextPage } totalCount
+  }
+}
+"""
+
+# -- the agreement's procedures (resolvers.sources.remote.procedures) -----------------------
+# Each answers under the alias `done`, and asks for every field of the record it returns.
+
+DECISION = """
+fragment DecisionFields on Decision {
+  localId owner decision ground reason conditions decidedAt
+}
+"""
+
+PARTNER_ACTION = """
+fragment PartnerActionFields on PartnerAction { kind localId newStatus }
+"""
+
+CONSENT_REQUEST = """
+fragment ConsentRequestFields on ConsentRequest {
+  id owner requestingAdministration use recipientAgency recipientCountry purpose status
+  requestedAt decidedAt reason
+  items { recordType recordId }
+}
+"""
+
+ENTITY_LINK = """
+fragment EntityLinkFields on EntityLink {
+  localId owner entityId partnerAdministration partnerEntityId reason confirmedBy confirmedAt
+}
+"""
+
+SUBMIT_REQUEST = (
+    """
+mutation SubmitAssistanceRequest($input: AssistanceRequestInput!, $key: String!) {
+  done: submitAssistanceRequest(input: $input, idempotencyKey: $key) { ...RequestFields }
+}
+"""
+    + REQUEST
+)
+
+REQUESTER_ACTION = (
+    """
+mutation RequesterAction($id: ID!, $action: RequestAction!, $key: String!) {
+  done: requesterAction(id: $id, action: $action, idempotencyKey: $key) { ...RequestFields }
+}
+"""
+    + REQUEST
+)
+
+RECEIVE_PARTNER_ACTION = (
+    """
+mutation ReceivePartnerAction($requestId: ID!, $action: PartnerActionInput!) {
+  done: receivePartnerAction(requestId: $requestId, action: $action) { ...RequestFields }
+}
+"""
+    + REQUEST
+)
+
+DECIDE_REQUEST = (
+    """
+mutation DecideAssistanceRequest(
+  $request: RequestSnapshotInput!, $input: DecisionInput!, $key: String!
+) {
+  done: decideAssistanceRequest(request: $request, input: $input, idempotencyKey: $key) {
+    decision { ...DecisionFields }
+    partnerAction { ...PartnerActionFields }
+  }
+}
+"""
+    + DECISION
+    + PARTNER_ACTION
+)
+
+RESPOND_TO_REQUEST = (
+    """
+mutation RespondToAssistanceRequest(
+  $request: RequestSnapshotInput!, $release: ReleaseInput!, $key: String!
+) {
+  done: respondToAssistanceRequest(request: $request, release: $release, idempotencyKey: $key) {
+    release { ...ReleaseFields }
+    partnerAction { ...PartnerActionFields }
+  }
+}
+"""
+    + RELEASE
+    + PARTNER_ACTION
+)
+
+DISCLOSE = (
+    """
+mutation DiscloseSpontaneously($input: ReleaseInput!, $key: String!) {
+  done: discloseSpontaneously(input: $input, idempotencyKey: $key) { ...ReleaseFields }
+}
+"""
+    + RELEASE
+)
+
+REVOKE_RELEASE = (
+    """
+mutation RevokeRelease($id: ID!, $reason: String!, $key: String!) {
+  done: revokeRelease(id: $id, reason: $reason, idempotencyKey: $key) { ...ReleaseFields }
+}
+"""
+    + RELEASE
+)
+
+REQUEST_CONSENT = (
+    """
+mutation RequestConsent($input: ConsentInput!, $key: String!) {
+  done: requestConsent(input: $input, idempotencyKey: $key) { ...ConsentRequestFields }
+}
+"""
+    + CONSENT_REQUEST
+)
+
+DECIDE_CONSENT = (
+    """
+mutation DecideConsent($id: ID!, $grant: Boolean!, $reason: String, $key: String!) {
+  done: decideConsent(id: $id, grant: $grant, reason: $reason, idempotencyKey: $key) {
+    ...ConsentRequestFields
+  }
+}
+"""
+    + CONSENT_REQUEST
+)
+
+RECORD_CUSTODY = (
+    """
+mutation RecordCustodyEvent($evidenceId: ID!, $input: CustodyEventInput!, $key: String!) {
+  done: recordCustodyEvent(evidenceId: $evidenceId, input: $input, idempotencyKey: $key) {
+    ...EvidenceFields
+  }
+}
+"""
+    + EVIDENCE
+    + HANDLING
+)
+
+CONFIRM_ENTITY_MATCH = (
+    """
+mutation ConfirmEntityMatch(
+  $entityId: ID!, $partnerEntityId: ID!, $reason: String!, $key: String!
+) {
+  done: confirmEntityMatch(
+    entityId: $entityId, partnerEntityId: $partnerEntityId, reason: $reason, idempotencyKey: $key
+  ) { ...EntityLinkFields }
+}
+"""
+    + ENTITY_LINK
+)
+
+OVERDUE_ORIGINALS = (
+    """
+query OverdueOriginals {
+  found: overdueOriginals { ...EvidenceFields }
+}
+"""
+    + EVIDENCE
+    + HANDLING
+)

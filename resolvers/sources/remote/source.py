@@ -4,7 +4,8 @@ One HTTP call per interface call, whatever the number of ids, with the caller's 
 token (resolvers.sources.remote.credentials): the subgraph verifies it and applies its
 owner's policy itself. Whatever goes wrong on the way (no answer in time, no connection, an
 HTTP error, an answer that is not JSON or not what the schema promises) is SourceUnavailable,
-with a fixed reason: nothing the remote said is passed on.
+with a fixed reason: nothing the remote said is passed on. The one exception is a refusal of
+one of the agreement's procedures, in our own error's shape (resolvers.sources.remote.procedures).
 """
 
 import asyncio
@@ -32,8 +33,10 @@ from resolvers.sources.records import (
 from resolvers.sources.remote import decoding, encoding, operations
 from resolvers.sources.remote.credentials import token_for
 from resolvers.sources.remote.decoding import Malformed
+from resolvers.sources.remote.procedures import RemoteProcedures
 from resolvers.subgraph import GRAPHQL_PATH
 from store.agreement import Limits
+from store.audit import AuditTrailFilter, LoggedEntry
 from store.models.domain import Administration
 
 log = logging.getLogger(__name__)
@@ -78,7 +81,10 @@ def _error_codes(errors: Any) -> set[str]:
     return codes
 
 
-class RemoteSource:
+class RemoteSource(RemoteProcedures):
+    """Reads over the owner's subgraph; the agreement's procedures (RemoteProcedures) are
+    its mutations."""
+
     def __init__(
         self,
         administration: Administration,
@@ -233,6 +239,17 @@ class RemoteSource:
 
     async def list_releases(self, principal: Principal, page: PageRequest) -> Page[ReleaseRecord]:
         return await self._page(principal, operations.LIST_RELEASES, page, None, decoding.release)
+
+    async def audit_trail(
+        self, principal: Principal, audit_filter: AuditTrailFilter, page: PageRequest
+    ) -> Page[LoggedEntry]:
+        return await self._page(
+            principal,
+            operations.AUDIT_TRAIL,
+            page,
+            encoding.audit_filter(audit_filter),
+            decoding.audit_entry,
+        )
 
     # -- batches by id ----------------------------------------------------------------------
 

@@ -1,0 +1,329 @@
+"""The remote transport's writes: the agreement's procedures as mutations of the owner's
+subgraph (resolvers.subgraph.mutations), one call each, with the caller's own token.
+
+The owner's subgraph runs the very procedure the in-process transport runs, so what comes back
+decodes into equal records. A refusal comes back as one GraphQL error carrying the
+exchange's code for it, the agreement's rule and the field at fault, and is raised here again
+as that ProcedureViolation. Its message is passed on only in that form: a refusal code of our
+own, a rule and a field in the shapes our procedures give them, and the code the rule maps to.
+Anything else (no answer in time, an HTTP error, an answer that is not JSON, an error of any
+other kind or shape, a record that does not fit) is SourceUnavailable, as for a read.
+"""
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import httpx
+import orjson
+
+from auth.principal import Principal
+from auth.procedures import Action, ProcedureViolation
+from resolvers.exchange.mutations import as_exchange_error
+from resolvers.ids import global_id
+from resolvers.sources.drafts import (
+    ConsentDraft,
+    CustodyDraft,
+    DecisionDraft,
+    PartnerAction,
+    ReleaseDraft,
+    RequestDraft,
+)
+from resolvers.sources.records import (
+    ConsentRecord,
+    DecisionRecord,
+    EntityLinkRecord,
+    EvidenceRecord,
+    ReleaseRecord,
+    RequestRecord,
+)
+from resolvers.sources.remote import decoding, encoding, operations
+from resolvers.sources.remote.credentials import token_for
+from resolvers.sources.remote.decoding import Malformed
+from store.models.domain import Administration
+
+if TYPE_CHECKING:
+    from resolvers.sources.remote.source import RemoteSource
+
+T = TypeVar("T")
+
+# Where each procedure's operation puts its answer.
+ANSWER = "done"
+# The codes a refusal of a procedure has (resolvers.exchange.mutations.as_exchange_error).
+REFUSAL_CODES = frozenset({"BAD_USER_INPUT", "FORBIDDEN", "NOT_FOUND"})
+RULE = re.compile(r"^[A-Z][A-Z_]{0,39}$")
+FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_.\[\]]{0,99}$")
+MAX_MESSAGE_LENGTH = 500
+# To a read this answer means "nothing visible" (RemoteSource); a procedure answers or refuses.
+NOTHING_VISIBLE = "UNAUTHORIZED_FIELD"
+
+
+def _errors(response: httpx.Response) -> list[Any] | None:
+    """The errors of an answer that is JSON at all; None where there are none (or no JSON:
+    RemoteSource._data says what is wrong with it)."""
+    if response.status_code != 200:
+        return None
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return None
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return errors if isinstance(errors, list) and errors else None
+
+
+def _code(error: Any) -> Any:
+    extensions = error.get("extensions") if isinstance(error, dict) else None
+    return extensions.get("code") if isinstance(extensions, dict) else None
+
+
+def refusal(errors: list[Any]) -> ProcedureViolation | None:
+    """The ProcedureViolation the owner's subgraph answered with, if that is what it is."""
+    if len(errors) != 1 or not isinstance(errors[0], dict):
+        return None
+    error = errors[0]
+    message, extensions = error.get("message"), error.get("extensions")
+    if not isinstance(message, str) or not 0 < len(message) <= MAX_MESSAGE_LENGTH:
+        return None
+    if not isinstance(extensions, dict) or extensions.get("code") not in REFUSAL_CODES:
+        return None
+    rule, field = extensions.get("rule"), extensions.get("field")
+    if not isinstance(rule, str) or not RULE.match(rule):
+        return None
+    if field is not None and (not isinstance(field, str) or not FIELD.match(field)):
+        return None
+    violation = ProcedureViolation(message, rule=rule, field=field)
+    if as_exchange_error(violation).code != extensions["code"]:
+        return None
+    return violation
+
+
+class RemoteProcedures:
+    async def _procedure(
+        self: "RemoteSource",
+        principal: Principal,
+        query: str,
+        variables: dict[str, Any],
+        decode: Callable[[Any], T],
+        field: str = ANSWER,
+    ) -> T:
+        payload = orjson.dumps({"query": query, "variables": variables})
+        response = await self._post(token_for(principal), payload)
+        errors = _errors(response)
+        if errors is not None:
+            violation = refusal(errors)
+            if violation is not None:
+                raise violation
+            if all(_code(error) == NOTHING_VISIBLE for error in errors):
+                raise self._unavailable(f"it answered with errors ({NOTHING_VISIBLE})")
+        answer = self._data(response, field)
+        try:
+            return decode(answer)
+        except (Malformed, KeyError, TypeError, ValueError):
+            raise self._unavailable("its answer is malformed") from None
+
+    def _request_id(self: "RemoteSource", request_id: int) -> str:
+        return global_id("AssistanceRequest", self.administration, request_id)
+
+    def _decode_request(self: "RemoteSource", answer: Any) -> RequestRecord:
+        return decoding.request(answer, self.administration)
+
+    def _decode_release(self: "RemoteSource", answer: Any) -> ReleaseRecord:
+        return decoding.release(answer, self.administration)
+
+    def _decode_consent(self: "RemoteSource", answer: Any) -> ConsentRecord:
+        return decoding.consent_request(answer, self.administration)
+
+    # -- requests ----------------------------------------------------------------------------
+
+    async def submit_request(
+        self: "RemoteSource", principal: Principal, draft: RequestDraft, key: str
+    ) -> RequestRecord:
+        return await self._procedure(
+            principal,
+            operations.SUBMIT_REQUEST,
+            {"input": encoding.request_draft(draft, self.administration), "key": key},
+            self._decode_request,
+        )
+
+    async def requester_action(
+        self: "RemoteSource", principal: Principal, request_id: int, action: Action, key: str
+    ) -> RequestRecord:
+        return await self._procedure(
+            principal,
+            operations.REQUESTER_ACTION,
+            {"id": self._request_id(request_id), "action": action.value, "key": key},
+            self._decode_request,
+        )
+
+    async def receive_partner_action(
+        self: "RemoteSource", principal: Principal, request_id: int, action: PartnerAction
+    ) -> RequestRecord:
+        return await self._procedure(
+            principal,
+            operations.RECEIVE_PARTNER_ACTION,
+            {"requestId": self._request_id(request_id), "action": encoding.partner_action(action)},
+            self._decode_request,
+        )
+
+    async def decide_request(
+        self: "RemoteSource",
+        principal: Principal,
+        request: RequestRecord,
+        draft: DecisionDraft,
+        key: str,
+    ) -> tuple[DecisionRecord, PartnerAction]:
+        def decode(answer: Any) -> tuple[DecisionRecord, PartnerAction]:
+            answer = decoding.obj(answer)
+            return (
+                decoding.decision(answer["decision"], self.administration),
+                decoding.partner_action(answer["partnerAction"]),
+            )
+
+        return await self._procedure(
+            principal,
+            operations.DECIDE_REQUEST,
+            {
+                "request": encoding.request_snapshot(request),
+                "input": encoding.decision_draft(draft),
+                "key": key,
+            },
+            decode,
+        )
+
+    async def respond_to_request(
+        self: "RemoteSource",
+        principal: Principal,
+        request: RequestRecord,
+        draft: ReleaseDraft,
+        key: str,
+    ) -> tuple[ReleaseRecord, PartnerAction]:
+        def decode(answer: Any) -> tuple[ReleaseRecord, PartnerAction]:
+            answer = decoding.obj(answer)
+            return (
+                decoding.release(answer["release"], self.administration),
+                decoding.partner_action(answer["partnerAction"]),
+            )
+
+        return await self._procedure(
+            principal,
+            operations.RESPOND_TO_REQUEST,
+            {
+                "request": encoding.request_snapshot(request),
+                "release": encoding.release_draft(draft, self.administration),
+                "key": key,
+            },
+            decode,
+        )
+
+    # -- releases ----------------------------------------------------------------------------
+
+    async def disclose(
+        self: "RemoteSource", principal: Principal, draft: ReleaseDraft, key: str
+    ) -> ReleaseRecord:
+        return await self._procedure(
+            principal,
+            operations.DISCLOSE,
+            {"input": encoding.release_draft(draft, self.administration), "key": key},
+            self._decode_release,
+        )
+
+    async def revoke_release(
+        self: "RemoteSource", principal: Principal, release_id: int, reason: str, key: str
+    ) -> ReleaseRecord:
+        return await self._procedure(
+            principal,
+            operations.REVOKE_RELEASE,
+            {
+                "id": global_id("Release", self.administration, release_id),
+                "reason": reason,
+                "key": key,
+            },
+            self._decode_release,
+        )
+
+    # -- consents ----------------------------------------------------------------------------
+
+    async def request_consent(
+        self: "RemoteSource", principal: Principal, draft: ConsentDraft, key: str
+    ) -> ConsentRecord:
+        return await self._procedure(
+            principal,
+            operations.REQUEST_CONSENT,
+            {"input": encoding.consent_draft(draft, self.administration), "key": key},
+            self._decode_consent,
+        )
+
+    async def decide_consent(
+        self: "RemoteSource",
+        principal: Principal,
+        consent_id: int,
+        grant: bool,
+        reason: str | None,
+        key: str,
+    ) -> ConsentRecord:
+        return await self._procedure(
+            principal,
+            operations.DECIDE_CONSENT,
+            {
+                "id": global_id("Consent", self.administration, consent_id),
+                "grant": grant,
+                "reason": reason,
+                "key": key,
+            },
+            self._decode_consent,
+        )
+
+    # -- custody and links -------------------------------------------------------------------
+
+    async def record_custody(
+        self: "RemoteSource",
+        principal: Principal,
+        evidence_id: int,
+        draft: CustodyDraft,
+        key: str,
+    ) -> EvidenceRecord:
+        return await self._procedure(
+            principal,
+            operations.RECORD_CUSTODY,
+            {
+                "evidenceId": global_id("Evidence", self.administration, evidence_id),
+                "input": encoding.custody_draft(draft),
+                "key": key,
+            },
+            lambda answer: decoding.evidence(answer, self.administration),
+        )
+
+    async def confirm_entity_match(
+        self: "RemoteSource",
+        principal: Principal,
+        entity_id: int,
+        partner: Administration,
+        partner_entity_id: int,
+        reason: str,
+        key: str,
+    ) -> EntityLinkRecord:
+        return await self._procedure(
+            principal,
+            operations.CONFIRM_ENTITY_MATCH,
+            {
+                "entityId": global_id("Entity", self.administration, entity_id),
+                "partnerEntityId": global_id("Entity", partner, partner_entity_id),
+                "reason": reason,
+                "key": key,
+            },
+            lambda answer: decoding.entity_link(answer, self.administration),
+        )
+
+    async def overdue_originals(
+        self: "RemoteSource", principal: Principal
+    ) -> tuple[EvidenceRecord, ...]:
+        return await self._read(
+            principal,
+            operations.OVERDUE_ORIGINALS,
+            {},
+            "found",
+            lambda answer: decoding.items(
+                answer, lambda item: decoding.evidence(item, self.administration)
+            ),
+            (),
+        )
