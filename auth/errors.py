@@ -36,6 +36,21 @@ class TokenRefused(Exception):
         return cls("invalid_token", description)
 
 
+class VerificationUnavailable(TokenRefused):
+    """The token could not be checked (its issuer's deny-list is unreachable): refused, 503.
+
+    Failing closed: a token whose revocation cannot be ruled out is not accepted.
+    """
+
+    status_code = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            "temporarily_unavailable",
+            "The access token cannot be checked right now; retry shortly.",
+        )
+
+
 class InsufficientScope(TokenRefused):
     """A valid token that lacks the scope the resource needs: HTTP 403."""
 

@@ -11,10 +11,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from auth.errors import VerificationUnavailable
 from store.database import session_factory
 from store.models import RevokedAccessToken
 from store.models._base import utcnow
@@ -60,8 +62,11 @@ class StoreRevocations:
         cached = self._answers.get(jti)
         if cached is not None and (cached[0] or now - cached[1] < self._ttl):
             return cached[0]
-        async with self._sessions() as session:
-            revoked = await session.get(RevokedAccessToken, jti) is not None
+        try:
+            async with self._sessions() as session:
+                revoked = await session.get(RevokedAccessToken, jti) is not None
+        except (DBAPIError, OSError) as exc:
+            raise VerificationUnavailable from exc
         self._remember(jti, revoked, now)
         return revoked
 

@@ -1,8 +1,10 @@
 """Limits on what one operation may ask for, checked before anything resolves.
 
 Tokens are counted while parsing; depth, aliases, field selections, directives and a cost
-computed from page sizes are counted on the validated operation (fragments expanded, with a
-budget so nested spreads cannot blow the walk up). Every refusal is LIMIT_EXCEEDED.
+computed from page sizes are counted before validation (fragments expanded, with a budget so
+nested spreads cannot blow the walk up, and no fragment spread inside itself), so an oversized
+operation is refused as such instead of costing graphql-core's validation first, which gives
+up on one with an uncoded "Validation aborted.". Every refusal is LIMIT_EXCEEDED.
 """
 
 from collections.abc import Callable, Iterator
@@ -12,7 +14,6 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
-    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -32,6 +33,9 @@ from store.agreement import Limits
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 # A list relation without `first` (a case's parties, its evidence) is costed at this many items.
 UNPAGED_LIST_COST = 10
+# Selections (fields, spreads, inline fragments) the walk visits per field the limit allows:
+# an unvalidated document may spread fragments that select nothing, without end.
+VISITS_PER_FIELD = 4
 
 
 @lru_cache(maxsize=256)
@@ -80,6 +84,8 @@ class _Walker:
         self.limits = limits
         self.defaults: dict[str, int] = {}
         self.measure = Measure()
+        self.visits = 0
+        self.spreading: set[str] = set()
 
     def _page_size(self, field: FieldNode) -> int | None:
         for argument in field.arguments or ():
@@ -97,6 +103,9 @@ class _Walker:
         if selection_set is None:
             return
         for selection in selection_set.selections:
+            self.visits += 1
+            if self.visits > self.limits.max_fields * VISITS_PER_FIELD:
+                raise _Budget
             self.measure.directives += len(selection.directives or ())
             if isinstance(selection, FieldNode):
                 self.measure.fields += 1
@@ -129,9 +138,13 @@ class _Walker:
             elif isinstance(selection, InlineFragmentNode):
                 self.walk(selection.selection_set, depth, weight)
             elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments.get(selection.name.value)
-                if fragment is not None:
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                # A cycle is validation's to report; the walk only must not follow it.
+                if fragment is not None and name not in self.spreading:
+                    self.spreading.add(name)
                     self.walk(fragment.selection_set, depth, weight)
+                    self.spreading.discard(name)
 
 
 def measure_operation(
@@ -186,25 +199,35 @@ def operation_limits(limits: Limits) -> Callable[[], SchemaExtension]:
     """An extension factory enforcing `limits` (extensions are made per request)."""
 
     class OperationLimits(SchemaExtension):
+        measured = False
+
+        def _refuse_if_exceeded(self) -> None:
+            context = self.execution_context
+            if context.graphql_document is None or self.measured:
+                return
+            self.measured = True
+            exceeded = measure_operation(
+                context.graphql_document, context.operation_name, context.variables or {}, limits
+            )
+            if exceeded is not None:
+                raise exceeded.as_graphql_error()
+
         def on_parse(self) -> Iterator[None]:
             context = self.execution_context
             if context.graphql_document is None and context.query:
                 context.graphql_document = parse_bounded(context.query, limits.max_tokens)
             yield
 
+        def on_validate(self) -> Iterator[None]:
+            # Before validation, and raised like the token limit above: the refusal stands
+            # whatever other extensions do in this hook (ValidationCache sets the errors of its
+            # own validation), and no validation work is spent on an oversized operation.
+            self._refuse_if_exceeded()
+            yield
+
         def on_execute(self) -> Iterator[None]:
-            context = self.execution_context
-            if context.graphql_document is not None and context.result is None:
-                exceeded = measure_operation(
-                    context.graphql_document,
-                    context.operation_name,
-                    context.variables or {},
-                    limits,
-                )
-                if exceeded is not None:
-                    context.result = ExecutionResult(
-                        data=None, errors=[exceeded.as_graphql_error()]
-                    )
+            # Should validation ever be skipped, the limits still hold before anything runs.
+            self._refuse_if_exceeded()
             yield
 
     return OperationLimits

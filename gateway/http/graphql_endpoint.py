@@ -215,7 +215,9 @@ class GraphQLEndpoint:
     @staticmethod
     def _unauthenticated(refusal: TokenRefused, media_type: str | None) -> Response:
         """RFC 6750's status and challenge, with a GraphQL-shaped body clients can read."""
-        code = "FORBIDDEN" if refusal.status_code == 403 else "UNAUTHENTICATED"
+        code = {403: "FORBIDDEN", 503: "SOURCE_UNAVAILABLE"}.get(
+            refusal.status_code, "UNAUTHENTICATED"
+        )
         return json_response(
             request_error(refusal.description, code),
             refusal.status_code,

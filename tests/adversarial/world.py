@@ -1,0 +1,131 @@
+"""The adversarial suite's world: both administrations' stores seeded (small), the demo
+identities provisioned, the demo app (gateway, both issuers) on real uvicorn, and each
+administration's Federation subgraph on uvicorn over the same stores.
+
+Everything an attack reaches is real: tokens come from the caller's own issuer, the subgraphs
+verify them against the issuers' JWKS over HTTP.
+"""
+
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from auth.verification import TokenVerifier, jwks_uri_of_builtin
+from gateway.commands.subgraph_commands import trusted_issuers
+from gateway.demo import build_demo_app, prepare_demo_identities
+from gateway.settings import DemoStores
+from gateway.subgraph import create_subgraph_app
+from store.agreement import Agreement, load_agreement
+from store.database import create_engine, open_store
+from store.migrate import prepare_store
+from store.models.domain import Administration
+from store.seed import seed_store
+from tests.gateway.support import Timed
+from tests.support.servers import free_port, running_server
+
+CASES = 30
+SEED = 7
+# Attacks send far more requests than the agreement lets one client a minute; the rate
+# limit has tests of its own (tests/gateway/test_http_hardening.py).
+SUITE_RATE_PER_MINUTE = 1_000_000
+
+
+@dataclass
+class AdversarialWorld:
+    base_url: str
+    stores: DemoStores
+    credentials: dict[str, Any]
+    agreement: Agreement
+    app: Starlette
+    # How long the app took over each request, measured inside the server.
+    timed: Timed
+    subgraphs: dict[Administration, str] = field(default_factory=dict)
+    _tokens: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def client(self, client_id: str) -> dict[str, Any]:
+        return next(c for c in self.credentials["clients"] if c["client_id"] == client_id)
+
+    def issuer(self, administration: str) -> str:
+        return str(self.credentials["issuers"][administration])
+
+    def token(self, client_id: str, scope: str | None = None) -> str:
+        """An access token of the client (client credentials grant at its own issuer),
+        narrowed to `scope` when given; cached per client and scope."""
+        with self._lock:
+            if (client_id, scope) not in self._tokens:
+                client = self.client(client_id)
+                data = {"grant_type": "client_credentials"}
+                if scope is not None:
+                    data["scope"] = scope
+                response = httpx.post(
+                    f"{self.issuer(client['administration'])}/token",
+                    data=data,
+                    auth=(client_id, client["client_secret"]),
+                    timeout=30,
+                )
+                assert response.status_code == 200, response.text
+                self._tokens[(client_id, scope)] = response.json()["access_token"]
+            return self._tokens[(client_id, scope)]
+
+
+def suite_agreement() -> Agreement:
+    loaded = load_agreement()
+    return replace(loaded, limits=replace(loaded.limits, rate_per_minute=SUITE_RATE_PER_MINUTE))
+
+
+async def seeded_stores(directory: Path, agreement: Agreement, cases: int = CASES) -> DemoStores:
+    stores = DemoStores(directory)
+    for administration, url in stores.urls().items():
+        await prepare_store(url, administration)
+        async with open_store(url) as engine:
+            await seed_store(engine, administration, agreement, cases=cases, seed=SEED)
+    return stores
+
+
+def subgraph_verifier(agreement: Agreement, issuers: dict[str, str]) -> TokenVerifier:
+    """What `cmaa subgraph --issuer-jwks ISSUER=JWKS` builds for the two built-in issuers."""
+    given = {issuer: jwks_uri_of_builtin(issuer) for issuer in issuers.values()}
+    return TokenVerifier(
+        trusted_issuers(agreement, given, {}),
+        audience=agreement.tokens.audience,
+        leeway_seconds=agreement.tokens.leeway_seconds,
+        known_scopes=agreement.scopes,
+    )
+
+
+@contextmanager
+def running_world(
+    stores: DemoStores, agreement: Agreement, port: int, credentials: dict[str, Any]
+) -> Iterator[AdversarialWorld]:
+    """The demo app on `port` (its issuers are named after it) and both subgraphs."""
+    app = build_demo_app(stores, f"http://127.0.0.1:{port}", agreement)
+    timed = Timed(app)
+    with ExitStack() as stack:
+        base_url = stack.enter_context(running_server(timed, port=port))
+        world = AdversarialWorld(base_url, stores, credentials, agreement, app, timed)
+        for administration in Administration:
+            subgraph = create_subgraph_app(
+                administration,
+                create_engine(stores.url(administration)),
+                subgraph_verifier(agreement, credentials["issuers"]),
+                agreement,
+            )
+            world.subgraphs[administration] = stack.enter_context(running_server(subgraph))
+        yield world
+
+
+async def prepare_world(
+    directory: Path, agreement: Agreement
+) -> tuple[DemoStores, int, dict[str, Any]]:
+    """Seeded stores, the port the demo app will listen on, and the demo's credentials."""
+    stores = await seeded_stores(directory, agreement)
+    port = free_port()
+    credentials = await prepare_demo_identities(stores, f"http://127.0.0.1:{port}", agreement)
+    return stores, port, credentials
