@@ -1,16 +1,23 @@
 """The exchange schema: one GraphQL API over both administrations."""
 
 import warnings
+from functools import partial
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from resolvers.exchange.execution import ExchangeExecutionContext
 from resolvers.exchange.mutations import Mutation
 from resolvers.exchange.query import Query
 from resolvers.exchange.types import AssistanceRequest, Case, Entity, Evidence, Release
 from resolvers.reporting import ReportedErrors
+
+# Dashboards send the same few operations again and again: each is validated once, not per
+# request (the parse is cached by resolvers.limits).
+VALIDATED_OPERATIONS = 256
 
 
 class ExchangeSchema(strawberry.Schema):
@@ -24,10 +31,16 @@ def build_exchange_schema(extensions: tuple[type, ...] = ()) -> strawberry.Schem
         # @requiresScopes is Apollo Federation's directive; the exchange schema prints it so
         # partners see each field's scope, without being a subgraph itself.
         warnings.filterwarnings("ignore", message="Federation directive found in schema")
-        return ExchangeSchema(
+        schema = ExchangeSchema(
             query=Query,
             mutation=Mutation,
             types=[Case, Entity, Evidence, AssistanceRequest, Release],
-            extensions=[ReportedErrors, *extensions],
+            extensions=[
+                ReportedErrors,
+                *extensions,
+                partial(ValidationCache, maxsize=VALIDATED_OPERATIONS),
+            ],
             config=StrawberryConfig(disable_field_suggestions=True),
         )
+    schema.execution_context_class = ExchangeExecutionContext.for_schema(schema._schema)
+    return schema

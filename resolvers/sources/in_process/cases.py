@@ -12,10 +12,13 @@ from auth.policy import ReadGrant
 from resolvers.sources.filters import CaseFilter
 from resolvers.sources.in_process.consents import granted_consents
 from resolvers.sources.in_process.handling import handling_of, utc
-from resolvers.sources.in_process.query import count_rows, fetch_page, visible_rows
+from resolvers.sources.in_process.query import count_visible, fetch_page, visible_rows
 from resolvers.sources.records import CaseRecord, PageRequest, PartyRecord
 from store.models import Case, CaseOffence, CaseParty, EntityIdentifier
 from store.models.domain import Administration, RecordType
+
+# A dictionary look-up, not an enum call, for each party row.
+ADMINISTRATIONS = {administration.value: administration for administration in Administration}
 
 COLUMNS: tuple[Any, ...] = (
     Case.id,
@@ -120,7 +123,7 @@ async def list_cases(
     where = conditions(case_filter, grant.owner)
     statement = visible_rows(COLUMNS, Case, RecordType.CASE, grant, now).where(*where)
     rows, has_more = await fetch_page(session, statement, Case.opened_at, Case.id, page)
-    total = await count_rows(session, statement)
+    total = await count_visible(session, Case, RecordType.CASE, grant, now, where)
     return await _records(session, rows, grant), has_more, total
 
 
@@ -152,7 +155,7 @@ async def parties_of_cases(
             PartyRecord(
                 case_owner=grant.owner,
                 case_id=case_id,
-                entity_owner=Administration(entity_administration),
+                entity_owner=ADMINISTRATIONS[entity_administration],
                 entity_id=entity_id,
                 role=role,
             )

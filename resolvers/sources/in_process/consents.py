@@ -20,8 +20,16 @@ async def granted_consents(
     the partner those it asked for."""
     if not ids or not grant.permitted:
         return {}
+    # Columns, not ORM objects: this runs for every page of records.
     statement = (
-        select(ConsentItem.record_id, Consent)
+        select(
+            ConsentItem.record_id,
+            Consent.id,
+            Consent.use,
+            Consent.recipient_agency,
+            Consent.recipient_country,
+            Consent.decided_at,
+        )
         .join(Consent, Consent.id == ConsentItem.consent_id)
         .where(
             ConsentItem.record_type == record_type.value,
@@ -35,16 +43,8 @@ async def granted_consents(
             Consent.requesting_administration == grant.principal.administration.value
         )
     found: dict[int, list[GrantedConsent]] = defaultdict(list)
-    for record_id, consent in await session.exec(statement):
-        found[record_id].append(
-            GrantedConsent(
-                id=consent.id,
-                use=consent.use,
-                recipient_agency=consent.recipient_agency,
-                recipient_country=consent.recipient_country,
-                decided_at=utc(consent.decided_at),
-            )
-        )
+    for record_id, consent_id, use, agency, country, decided_at in await session.exec(statement):
+        found[record_id].append(GrantedConsent(consent_id, use, agency, country, utc(decided_at)))
     return {record_id: tuple(items) for record_id, items in found.items()}
 
 

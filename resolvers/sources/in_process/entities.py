@@ -74,21 +74,22 @@ async def _identifiers(
 ) -> dict[int, tuple[IdentifierRecord, ...]]:
     if not ids:
         return {}
+    # Columns, not ORM objects: a page's entities have hundreds of identifiers, and the
+    # records are built from plain values anyway.
     rows = await session.exec(
-        select(EntityIdentifier)
+        select(
+            EntityIdentifier.entity_id,
+            EntityIdentifier.type,
+            EntityIdentifier.value,
+            EntityIdentifier.normalised,
+            EntityIdentifier.issuing_country,
+        )
         .where(EntityIdentifier.entity_id.in_(ids))
         .order_by(EntityIdentifier.entity_id, EntityIdentifier.id)
     )
     found: dict[int, list[IdentifierRecord]] = defaultdict(list)
-    for identifier in rows.scalars():
-        found[identifier.entity_id].append(
-            IdentifierRecord(
-                type=identifier.type,
-                value=identifier.value,
-                normalised=identifier.normalised,
-                issuing_country=identifier.issuing_country,
-            )
-        )
+    for entity_id, kind, value, normalised, issuing_country in rows:
+        found[entity_id].append(IdentifierRecord(kind, value, normalised, issuing_country))
     return {entity_id: tuple(items) for entity_id, items in found.items()}
 
 

@@ -24,6 +24,7 @@ from resolvers.sources.base import CaseKey, SourceUnavailable
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.in_process import cases, entities, evidence, releases, requests
 from resolvers.sources.in_process.procedures import InProcessProcedures, Work
+from resolvers.sources.in_process.workflow import serialise_writes
 from resolvers.sources.records import (
     CaseRecord,
     EntityRecord,
@@ -91,6 +92,7 @@ class InProcessSource(InProcessProcedures):
         self.engine = engine
         self.agreement = agreement if agreement is not None else load_agreement()
         self._sessions = session_factory(engine)
+        self._writes_need_the_lock_first = engine.dialect.name == "sqlite"
         self._clock = clock
 
     async def _read(
@@ -109,6 +111,11 @@ class InProcessSource(InProcessProcedures):
         now = self._clock()
         try:
             async with self._sessions() as session, session.begin():
+                if not grant.own and self._writes_need_the_lock_first:
+                    # SQLite cannot turn a read transaction into a write once another writer
+                    # has committed ("database is locked"): a read that will be audited takes
+                    # the write lock before it reads.
+                    await serialise_writes(session)
                 result = await work(session, now)
                 if not grant.own:
                     await self._audit(session, grant, operation, now, records(result), asked)

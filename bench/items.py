@@ -1,0 +1,607 @@
+"""The six measurements of issue 9, run in order over data built for the run."""
+
+import argparse
+import asyncio
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+
+from bench import world
+from bench.harness import Side, answer_bytes, compare, measure, post, request_body
+from bench.profiles_summary import summarise
+from bench.servers import Server, free_port, python_server, started
+from store.models.domain import Administration
+
+BENCH = Path(__file__).resolve().parent
+APOLLO = BENCH / "apollo"
+PROFILES = BENCH / "profiles"
+SERVICE_SDL = b'{"query": "{ _service { sdl } }"}'
+# The caller of the dashboard figures: a designated UZ official with every read scope, who
+# sees UZ's own cases and the US cases released to UZ (so both sources answer, and the US
+# source audits each partner read, as the agreement requires).
+DASHBOARD_CALLER = "uz-dashboard"
+PAGE = 50
+# Page sizes of item 5. The first page of 10 holds only the caller's own cases (the partner's
+# released ones are older), so 50 is counted too: 50 and 100 hold both administrations' cases.
+COUNTED_PAGES = (10, 50, 100)
+
+
+def _log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+class Run:
+    def __init__(self, arguments: argparse.Namespace, directory: Path, results: dict[str, Any]):
+        self.arguments = arguments
+        self.directory = directory
+        self.results = results
+        self.logs = directory / "logs"
+        self.logs.mkdir()
+        self.agreement_file = world.bench_agreement_file(directory)
+        self.agreement = world.load_agreement(self.agreement_file)
+        self.env = {"CMAA_AGREEMENT": str(self.agreement_file)}
+
+    # -- the world ---------------------------------------------------------------------------
+
+    def _stores_file(self, stores: world.Stores, name: str) -> Path:
+        path = self.directory / f"{name}.json"
+        path.write_text(
+            json.dumps(
+                {
+                    "data_dir": str(stores.data_dir),
+                    "urls": {a.value: url for a, url in stores.urls.items()},
+                }
+            ),
+            encoding="utf-8",
+        )
+        return path
+
+    def _sqlite_world(self) -> None:
+        data_dir = self.directory / "sqlite"
+        data_dir.mkdir()
+        self.stores = world.Stores.sqlite(data_dir)
+        cases = self.arguments.cases
+        _log(f"seeding {cases} cases per administration into SQLite")
+        seconds = time.monotonic()
+        asyncio.run(world.seed_both(self.stores, self.agreement, cases))
+        asyncio.run(world.analyse(self.stores))
+        self.results["sqlite"] = {
+            "cases_per_administration": cases,
+            "seed_seconds": time.monotonic() - seconds,
+        }
+        self.embedded_port = free_port()
+        self.public_url = f"http://127.0.0.1:{self.embedded_port}"
+        self.credentials = asyncio.run(
+            world.provision(self.stores, self.public_url, self.agreement)
+        )
+        self.stores_file = self._stores_file(self.stores, "sqlite-stores")
+        # The subgraphs get copies of the stores: the embedded gateway (which also plays both
+        # administrations' identity providers) never shares a SQLite file with them.
+        copies = self.directory / "sqlite-subgraphs"
+        shutil.copytree(data_dir, copies)
+        self.subgraph_stores_file = self._stores_file(
+            world.Stores.sqlite(copies), "sqlite-subgraph-stores"
+        )
+
+    def token(self, client_id: str, credentials: dict[str, Any] | None = None) -> str:
+        return world.token(credentials or self.credentials, client_id)
+
+    def _embedded(self, stores_file: Path, port: int, public_url: str, name: str) -> Any:
+        return python_server(
+            name,
+            "embedded",
+            port,
+            self.logs,
+            self.env,
+            "--stores",
+            str(stores_file),
+            "--public-url",
+            public_url,
+        )
+
+    def _item(self, name: str, work: Any, *arguments: Any) -> None:
+        """Run one item; a failure is recorded and reported, and the other items still run."""
+        if name not in self.arguments.only:
+            return
+        try:
+            work(*arguments)
+        except Exception as exc:  # the report names the failure instead of a figure
+            _log(f"{name} failed: {exc}")
+            self.results.setdefault("failed", {})[name] = f"{type(exc).__name__}: {exc}"[:2000]
+
+    def execute(self) -> None:
+        only = set(self.arguments.only)
+        if only & {"physical", "counts", "memory", "overhead", "peer"}:
+            self._sqlite_world()
+            with self._embedded(
+                self.stores_file, self.embedded_port, self.public_url, "embedded"
+            ) as embedded:
+                self.results["memory_at_start_kib"] = embedded.rss_kib()
+                self._item("physical", self.physical, embedded)
+                self._item("counts", self.counts)
+                self._item("memory", self.memory, embedded)
+                if only & {"overhead", "peer"}:
+                    with self._distributed(embedded) as distributed:
+                        self._item("overhead", self.overhead, distributed)
+                        self._item("peer", self.peer, distributed)
+        self._item("scale", self.scale)
+
+    # -- 1. physical limit -------------------------------------------------------------------
+
+    def physical(self, embedded: Server) -> None:
+        _log("1. physical limit: embedded gateway vs plain Starlette endpoint")
+        token = self.token(DASHBOARD_CALLER)
+        url = f"{embedded.url}/graphql"
+        body = request_body("DashboardCases", first=PAGE)
+        document = post(url, body, token)
+        edges = document["data"]["cases"]["edges"]
+        parties = sum(len(edge["node"]["parties"]) for edge in edges)
+        answer = answer_bytes(url, body, token)
+        answer_file = self.directory / "dashboard-answer.json"
+        answer_file.write_bytes(answer)
+        port = free_port()
+        with python_server(
+            "plain",
+            "plain",
+            port,
+            self.logs,
+            self.env,
+            "--body",
+            str(answer_file),
+            probe="/graphql",
+        ) as plain:
+            plain_url = f"{plain.url}/graphql"
+            if answer_bytes(plain_url, body, token) != answer:
+                raise RuntimeError("the plain endpoint does not answer the gateway's bytes")
+            sides = compare(
+                [
+                    Side("gateway (embedded, in-process sources)", url, body, token, (embedded,)),
+                    Side("plain Starlette endpoint, same bytes", plain_url, body, token, (plain,)),
+                ],
+                self.arguments.seconds,
+                self.arguments.connections,
+                self.arguments.rounds,
+                self.arguments.warmup,
+            )
+        self.results["physical"] = {
+            "operation": "DashboardCases",
+            "caller": DASHBOARD_CALLER,
+            "cases": len(edges),
+            "owners": dict(Counter(edge["node"]["owner"] for edge in edges)),
+            "parties": parties,
+            "answer_bytes": len(answer),
+            "sides": [side.as_dict() for side in sides],
+            "ratio": sides[0].rps / sides[1].rps,
+        }
+        if self.arguments.profile_seconds > 0:
+            self.results["physical"]["profile"] = self.profile(
+                embedded, url, body, token, "dashboard-embedded"
+            )
+
+    def profile(self, server: Server, url: str, body: bytes, token: str, name: str) -> str:
+        """py-spy samples the server under the same load; a text summary of the event loop's
+        thread goes to bench/profiles/NAME.txt."""
+        py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        seconds = max(3, round(self.arguments.profile_seconds))
+        raw = self.directory / f"{name}.raw"
+        _log(f"profiling {server.name} with py-spy for {seconds} s")
+        recorder = subprocess.Popen(
+            [
+                py_spy,
+                "record",
+                "--pid",
+                str(server.pid),
+                "--duration",
+                str(seconds),
+                "--rate",
+                "100",
+                "--threads",
+                "--format",
+                "raw",
+                "--output",
+                str(raw),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            time.sleep(1.0)
+            load = measure(url, body, token, seconds - 2, self.arguments.connections)
+            recorder.wait(timeout=seconds + 60)
+        finally:
+            if recorder.poll() is None:
+                recorder.kill()
+                recorder.wait()
+        if not raw.exists():
+            return "py-spy wrote no profile (is ptrace allowed here?)"
+        summary = summarise(raw.read_text(), top=40)
+        header = (
+            f"# py-spy profile of the {'distributed' if server.name == 'gateway' else server.name}"
+            " gateway's event-loop thread under load "
+            "(the subgraphs' processes, for the distributed one, are not in it)\n"
+            f"# operation DashboardCases (first: {PAGE}), caller {DASHBOARD_CALLER}, "
+            f"{self.arguments.connections} connections, {seconds} s at 100 Hz; "
+            f"{load.load.rps:.1f} requests/s while sampled\n"
+            f"# command: {self.results['command']}\n\n"
+        )
+        if not self.arguments.quick and not self.arguments.no_write:
+            PROFILES.mkdir(exist_ok=True)
+            (PROFILES / f"{name}.txt").write_text(header + summary, encoding="utf-8")
+        return f"bench/profiles/{name}.txt"
+
+    # -- 5. counts ---------------------------------------------------------------------------
+
+    def counts(self) -> None:
+        _log("5. statements and source calls per dashboard operation")
+        token = self.token(DASHBOARD_CALLER)
+        self.results["counts"] = asyncio.run(self._counts(token))
+
+    async def _counts(self, token: str) -> dict[str, Any]:
+        from gateway.demo import build_demo_app
+
+        app = build_demo_app(self.stores, self.public_url, self.agreement)  # type: ignore[arg-type]
+        administrations = app.state.administrations
+        statements: list[tuple[str, str]] = []
+        calls: Counter[str] = Counter()
+        for administration, source in administrations.sources.items():
+
+            def before(*arguments: Any, owner: str = administration.value) -> None:
+                statements.append((owner, arguments[2]))
+
+            event.listen(source.engine.sync_engine, "before_cursor_execute", before)
+        original = administrations.call
+
+        async def counted(administration: Administration, work: Any) -> Any:
+            calls[administration.value] += 1
+            return await original(administration, work)
+
+        administrations.call = counted
+        figures: dict[str, Any] = {}
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url=self.public_url
+            ) as client,
+        ):
+            for first in COUNTED_PAGES:
+                body = request_body("DashboardCases", first=first)
+                for _ in range(2):  # caches filled, keys fetched
+                    warm = await client.post("/graphql", content=body, headers=headers)
+                    warm.raise_for_status()
+                statements.clear()
+                calls.clear()
+                answer = await client.post("/graphql", content=body, headers=headers)
+                document = answer.json()
+                if answer.status_code != 200 or document.get("errors"):
+                    raise RuntimeError(f"counts: {answer.status_code} {answer.text[:500]}")
+                edges = document["data"]["cases"]["edges"]
+                kinds: Counter[str] = Counter(_statement_kind(sql) for _, sql in statements)
+                figures[str(first)] = {
+                    "cases": len(edges),
+                    "cases_by_owner": dict(Counter(edge["node"]["owner"] for edge in edges)),
+                    "parties": sum(len(edge["node"]["parties"]) for edge in edges),
+                    "statements": len(statements),
+                    "statements_by_kind": dict(kinds),
+                    "statements_by_store": dict(Counter(owner for owner, _ in statements)),
+                    "source_calls": sum(calls.values()),
+                    "source_calls_by_administration": dict(calls),
+                }
+        return figures
+
+    # -- 6. memory ---------------------------------------------------------------------------
+
+    def memory(self, embedded: Server) -> None:
+        seconds = self.arguments.memory_seconds
+        _log(f"6. memory: {seconds:.0f} s of load on the embedded gateway")
+        token = self.token(DASHBOARD_CALLER)
+        url = f"{embedded.url}/graphql"
+        body = request_body("DashboardCases", first=PAGE)
+        measure(url, body, token, self.arguments.warmup, self.arguments.connections)
+        before = embedded.rss_kib()
+        load = measure(url, body, token, seconds, self.arguments.connections, (embedded,))
+        after = embedded.rss_kib()
+        self.results["memory"] = {
+            "seconds": seconds,
+            "requests": load.load.requests,
+            "rps": load.load.rps,
+            "rss_at_start_kib": self.results["memory_at_start_kib"],
+            "rss_before_kib": before,
+            "rss_after_kib": after,
+            "growth": after / before - 1,
+            "graphql_errors": load.load.graphql_errors,
+        }
+
+    # -- the distributed set-up: two subgraphs and the gateway over them --------------------
+
+    @contextmanager
+    def _distributed(self, identity: Server) -> Iterator[dict[str, Server]]:
+        _log("starting the two subgraphs and the distributed gateway")
+        servers: dict[str, Server] = {}
+        with ExitStack() as stack:
+            for administration in Administration:
+                name = f"subgraph-{administration.value.lower()}"
+                servers[administration.value] = stack.enter_context(
+                    python_server(
+                        name,
+                        "subgraph",
+                        free_port(),
+                        self.logs,
+                        self.env,
+                        "--stores",
+                        str(self.subgraph_stores_file),
+                        "--administration",
+                        administration.value,
+                        "--identity",
+                        identity.url,
+                    )
+                )
+            port = free_port()
+            config = self.directory / "gateway.toml"
+            issuers = "\n".join(
+                f'"{identity.url}/oauth/{a.value.lower()}" = '
+                f'"{identity.url}/oauth/{a.value.lower()}/jwks"'
+                for a in Administration
+            )
+            config.write_text(
+                f'[gateway]\nhost = "127.0.0.1"\nport = {port}\n\n[sources]\n'
+                f'US = "{servers["US"].url}"\nUZ = "{servers["UZ"].url}"\n\n'
+                f"[issuers]\n{issuers}\n",
+                encoding="utf-8",
+            )
+            servers["gateway"] = stack.enter_context(
+                python_server(
+                    "gateway", "gateway", port, self.logs, self.env, "--config", str(config)
+                )
+            )
+            yield servers
+
+    # -- 2. gateway overhead -----------------------------------------------------------------
+
+    def overhead(self, servers: dict[str, Server]) -> None:
+        _log("2. gateway overhead: distributed gateway vs one subgraph directly")
+        token = self.token(DASHBOARD_CALLER)
+        gateway, subgraph = servers["gateway"], servers["UZ"]
+        every = (gateway, servers["US"], servers["UZ"])
+        dashboard = request_body("DashboardCases", first=PAGE)
+        no_parties = request_body("GatewayCasesNoParties", first=PAGE)
+        direct = request_body("SubgraphCases", first=PAGE)
+        for url, body in (
+            (f"{gateway.url}/graphql", dashboard),
+            (f"{gateway.url}/graphql", no_parties),
+            (f"{subgraph.url}/graphql", direct),
+        ):
+            post(url, body, token)
+        sides = compare(
+            [
+                Side(
+                    "distributed gateway: DashboardCases",
+                    f"{gateway.url}/graphql",
+                    dashboard,
+                    token,
+                    every,
+                ),
+                Side(
+                    "distributed gateway: the same without parties",
+                    f"{gateway.url}/graphql",
+                    no_parties,
+                    token,
+                    every,
+                ),
+                Side(
+                    "UZ subgraph directly: its own `cases`, same fields",
+                    f"{subgraph.url}/graphql",
+                    direct,
+                    token,
+                    (subgraph,),
+                ),
+            ],
+            self.arguments.seconds,
+            self.arguments.connections,
+            self.arguments.rounds,
+            self.arguments.warmup,
+        )
+        if self.arguments.profile_seconds > 0:
+            self.profile(
+                gateway, f"{gateway.url}/graphql", dashboard, token, "dashboard-distributed"
+            )
+        self.results["overhead"] = {
+            "caller": DASHBOARD_CALLER,
+            "sides": [side.as_dict() for side in sides],
+            "ratio_dashboard": sides[0].rps / sides[2].rps,
+            "ratio_same_fields": sides[1].rps / sides[2].rps,
+        }
+
+    # -- 3. the peer: Apollo Gateway over the same two subgraphs ----------------------------
+
+    def peer(self, servers: dict[str, Server]) -> None:
+        _log("3. peer: the gateway vs Apollo Gateway over the same subgraphs")
+        node = shutil.which("node")
+        if node is None:
+            raise RuntimeError("Node.js is needed for Apollo Gateway")
+        # An undesignated official sees only their own administration's records: both
+        # gateways then give the same answer (see RESULTS.md for why no cross-reference).
+        caller = "us-undesignated"
+        token = self.token(caller)
+        supergraph = self._compose(servers, token)
+        port = free_port()
+        with started(
+            "apollo-gateway",
+            [node, str(APOLLO / "gateway.mjs"), str(supergraph), str(port)],
+            port,
+            self.logs,
+            {"NODE_ENV": "production", "APOLLO_TELEMETRY_DISABLED": "1"},
+            probe="/graphql",
+        ) as apollo:
+            ours_url, apollo_url = f"{servers['gateway'].url}/graphql", f"{apollo.url}/graphql"
+            ours_body = request_body("GatewayCasesNoParties", first=PAGE)
+            apollo_body = request_body("SubgraphCases", first=PAGE)
+            ours_answer, apollo_answer = (
+                post(ours_url, ours_body, token),
+                post(apollo_url, apollo_body, token),
+            )
+            same = _case_ids(ours_answer) == _case_ids(apollo_answer)
+            subgraphs = (servers["US"], servers["UZ"])
+            sides = compare(
+                [
+                    Side(
+                        "our gateway (distributed)",
+                        ours_url,
+                        ours_body,
+                        token,
+                        (servers["gateway"], *subgraphs),
+                    ),
+                    Side("Apollo Gateway", apollo_url, apollo_body, token, (apollo, *subgraphs)),
+                ],
+                self.arguments.seconds,
+                self.arguments.connections,
+                self.arguments.rounds,
+                self.arguments.warmup,
+            )
+        self.results["peer"] = {
+            "caller": caller,
+            "same_cases_in_same_order": same,
+            "cases": len(_case_ids(ours_answer)),
+            "sides": [side.as_dict() for side in sides],
+            "ratio": sides[0].rps / sides[1].rps,
+            "versions": _apollo_versions(),
+        }
+
+    def _compose(self, servers: dict[str, Server], token: str) -> Path:
+        arguments = []
+        for administration in Administration:
+            server = servers[administration.value]
+            document = post(f"{server.url}/graphql", SERVICE_SDL, token)
+            sdl_file = self.directory / f"{administration.value.lower()}.graphql"
+            sdl_file.write_text(document["data"]["_service"]["sdl"], encoding="utf-8")
+            arguments.append(f"{administration.value}={server.url}/graphql={sdl_file}")
+        supergraph = self.directory / "supergraph.graphql"
+        subprocess.run(
+            ["node", str(APOLLO / "compose.mjs"), str(supergraph), *arguments],
+            check=True,
+            cwd=APOLLO,
+            capture_output=True,
+            text=True,
+        )
+        return supergraph
+
+    # -- 4. scale: keyset pagination in PostgreSQL ------------------------------------------
+
+    def scale(self) -> None:
+        figures = []
+        postgres = self.arguments.postgres_url
+        self.results["postgresql"] = asyncio.run(world.postgres_version(postgres))
+        for size in self.arguments.scale_sizes:
+            _log(f"4. scale: {size:,} cases per administration in PostgreSQL")
+            prefix = "cmaa_bench_scale"
+            try:
+                figures.append(self._scale_one(size, prefix))
+            except Exception as exc:  # one size failing leaves the others' figures
+                _log(f"scale {size:,} failed: {exc}")
+                failed = self.results.setdefault("failed", {})
+                failed[f"scale {size:,}"] = f"{type(exc).__name__}: {exc}"[:2000]
+            finally:
+                asyncio.run(world.drop_databases(postgres, prefix))
+        self.results["scale"] = figures
+
+    def _scale_one(self, size: int, prefix: str) -> dict[str, Any]:
+        postgres = self.arguments.postgres_url
+        urls = asyncio.run(world.create_databases(postgres, prefix))
+        data_dir = self.directory / f"postgres-{size}"
+        data_dir.mkdir()
+        stores = world.Stores(data_dir, urls)
+        seeded = min(size, self.arguments.scale_seeded)
+        started_at = time.monotonic()
+        asyncio.run(world.seed_both(stores, self.agreement, seeded))
+        seed_seconds = time.monotonic() - started_at
+        started_at = time.monotonic()
+        copies = asyncio.run(world.copy_cases(stores, size))
+        copy_seconds = time.monotonic() - started_at
+        asyncio.run(world.analyse(stores))
+        counted = asyncio.run(world.count_cases(stores))
+        port = free_port()
+        public_url = f"http://127.0.0.1:{port}"
+        credentials = asyncio.run(world.provision(stores, public_url, self.agreement))
+        stores_file = self._stores_file(stores, f"postgres-{size}")
+        with self._embedded(stores_file, port, public_url, f"embedded-postgres-{size}") as server:
+            token = self.token(DASHBOARD_CALLER, credentials)
+            url = f"{server.url}/graphql"
+            cursor, walked = self._walk(url, token, self.arguments.scale_offset)
+            first_body = request_body("DashboardCases", first=PAGE)
+            deep_body = request_body("DashboardCases", first=PAGE, after=cursor)
+            deep = post(url, deep_body, token)
+            if len(deep["data"]["cases"]["edges"]) != PAGE:
+                raise RuntimeError("the deep page is not a full page")
+            sides = compare(
+                [
+                    Side("first page", url, first_body, token, (server,)),
+                    Side(f"page after {walked:,} records", url, deep_body, token, (server,)),
+                ],
+                self.arguments.seconds,
+                1,  # one request at a time: latency, not throughput
+                self.arguments.rounds,
+                self.arguments.warmup,
+            )
+        return {
+            "cases_per_administration": counted,
+            "seeded_per_administration": seeded,
+            "copied_per_administration": copies,
+            "seed_seconds": seed_seconds,
+            "copy_seconds": copy_seconds,
+            "offset": walked,
+            "total_count": deep["data"]["cases"]["totalCount"],
+            "sides": [side.as_dict() for side in sides],
+            "ratio_p50": sides[1].p50_ms / sides[0].p50_ms,
+            "ratio_mean": sides[0].rps / sides[1].rps,
+        }
+
+    @staticmethod
+    def _walk(url: str, token: str, offset: int) -> tuple[str, int]:
+        """The cursor after `offset` records, by pages of 100 (the most a page may hold)."""
+        cursor: str | None = None
+        walked = 0
+        while walked < offset:
+            size = min(100, offset - walked)
+            variables: dict[str, Any] = {"first": size}
+            if cursor is not None:
+                variables["after"] = cursor
+            page = post(url, request_body("CasesCursor", **variables), token)["data"]["cases"]
+            cursor = page["pageInfo"]["endCursor"]
+            walked += size
+            if not page["pageInfo"]["hasNextPage"]:
+                raise RuntimeError(f"the list ends before {offset} records")
+        assert cursor is not None
+        return cursor, walked
+
+
+def _statement_kind(sql: str) -> str:
+    lowered = sql.lower()
+    if "audit_" in lowered:
+        return "audit"
+    if re.search(r"\b(oauth_|signing_keys|revoked|revocation)", lowered):
+        return "tokens"
+    return "records"
+
+
+def _case_ids(document: dict[str, Any]) -> list[str]:
+    return [edge["node"]["id"] for edge in document["data"]["cases"]["edges"]]
+
+
+def _apollo_versions() -> dict[str, str]:
+    found = {}
+    for name in ("@apollo/gateway", "@apollo/server", "@apollo/composition", "graphql"):
+        manifest = APOLLO / "node_modules" / name / "package.json"
+        if manifest.exists():
+            found[name] = json.loads(manifest.read_text())["version"]
+    return found

@@ -1,0 +1,347 @@
+"""bench/RESULTS.md: this command's sections, between its markers; the rest of the file (the
+seeding figures of bench/seed.py, anything else) is left as it is."""
+
+from pathlib import Path
+from typing import Any
+
+START = "<!-- python -m bench: start -->"
+END = "<!-- python -m bench: end -->"
+
+TARGETS = {
+    "physical": ("gateway ≥ 1/4 of the plain endpoint's requests/s", lambda r: r >= 0.25),
+    "peer": ("ours ≥ Apollo Gateway's requests/s", lambda r: r >= 1.0),
+    "scale": ("deep page / first page latency ≤ 1.5", lambda r: r <= 1.5),
+    "memory": ("RSS growth < 10 %", lambda r: r < 0.10),
+}
+
+
+def _verdict(item: str, value: float) -> str:
+    label, met = TARGETS[item]
+    return f"{'met' if met(value) else '**not met**'} (target: {label})"
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.1f}"
+
+
+def _sides_table(sides: list[dict[str, Any]], reference: dict[str, Any] | None = None) -> list[str]:
+    lines = [
+        "| | requests/s | p50 ms | p99 ms | server CPU ms/request | requests | answers with "
+        "errors |" + (" ratio |" if reference else ""),
+        "|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if reference else ""),
+    ]
+    for side in sides:
+        row = (
+            f"| {side['label']} | {side['rps']:,.1f} | {_ms(side['p50_ms'])} | "
+            f"{_ms(side['p99_ms'])} | {_ms(side['cpu_ms_per_request'])} | {side['requests']:,} | "
+            f"{side['graphql_errors']:,} |"
+        )
+        if reference:
+            row += f" {side['rps'] / reference['rps']:.3f} |"
+        lines.append(row)
+    return lines
+
+
+def _machine(results: dict[str, Any]) -> list[str]:
+    m = results["machine"]
+    settings = results["settings"]
+    packages = ", ".join(
+        f"{name} {m[name]}"
+        for name in (
+            "strawberry-graphql",
+            "graphql-core",
+            "starlette",
+            "uvicorn",
+            "sqlalchemy",
+            "sqlmodel",
+            "aiosqlite",
+            "asyncpg",
+            "orjson",
+            "httpx",
+            "py-spy",
+        )
+    )
+    lines = [
+        f"- Command: `{results['command']}` (from the repository root, with the project's "
+        "virtual environment; `bash bench/setup.sh` installs wrk, py-spy and bench/apollo's "
+        "packages, and the command runs it itself when one is missing).",
+        f"- Machine: {m['cores']} cores ({m['cpu']}), {m['memory']} memory, {m['os']}; "
+        f"load average {results['load_average_before']:.2f} before the run and "
+        f"{results['load_average_after']:.2f} after it (other work shared the machine: "
+        "compare the ratios, not the absolute figures).",
+        f"- Python {m['python']}, SQLite {m['sqlite']}"
+        + (f", PostgreSQL {results['postgresql']}" if results.get("postgresql") else "")
+        + f"; {packages}; Node.js {m['node']}; {m['wrk']}.",
+        f"- Servers: each its own process, one uvicorn worker on 127.0.0.1 ({m['uvicorn']}), "
+        "no access log; the load generator is wrk (one thread, "
+        f"{settings['connections']} connections unless said otherwise), each measured run "
+        f"{settings['seconds']:.0f} s, {settings['rounds']} runs per side taking turns after a "
+        "warm-up; p50/p99 are the median of the runs' percentiles. The agreement's per-client "
+        "rate limit is raised for the run (one client sends every request); nothing else is "
+        "changed. The stores get `ANALYZE` after seeding.",
+        f"- The run took {results['minutes']:.0f} minutes.",
+    ]
+    return lines
+
+
+def render(results: dict[str, Any]) -> str:
+    lines = [START, "", "## Gateway benchmarks (`python -m bench`)", ""]
+    lines += _machine(results)
+    if "sqlite" in results:
+        lines.append(
+            f"- SQLite stores: {results['sqlite']['cases_per_administration']:,} cases per "
+            "administration, seeded by `seed_store` (seed 7)."
+        )
+    summary = _summary(results)
+    if summary:
+        lines += ["", "### Summary", "", "| item | figure | verdict |", "|---|---|---|", *summary]
+    if "physical" in results:
+        lines += _physical(results["physical"])
+    if "overhead" in results:
+        lines += _overhead(results["overhead"])
+    if "peer" in results:
+        lines += _peer(results["peer"])
+    if "scale" in results:
+        lines += _scale(results["scale"])
+    if "counts" in results:
+        lines += _counts(results["counts"])
+    if "memory" in results:
+        lines += _memory(results["memory"])
+    for name, failure in results.get("failed", {}).items():
+        lines += ["", f"**{name} failed in this run:** `{failure}`"]
+    lines += ["", END, ""]
+    return "\n".join(lines)
+
+
+def _summary(results: dict[str, Any]) -> list[str]:
+    rows = []
+    if "physical" in results:
+        ratio = results["physical"]["ratio"]
+        rows.append(
+            f"| 1. physical limit | gateway / plain requests/s = {ratio:.3f} "
+            f"(1/{1 / ratio:.0f}) | {_verdict('physical', ratio)} |"
+        )
+    if "overhead" in results:
+        o = results["overhead"]
+        rows.append(
+            f"| 2. gateway overhead | distributed gateway / one subgraph requests/s = "
+            f"{o['ratio_dashboard']:.3f} (dashboard), {o['ratio_same_fields']:.3f} (same "
+            "fields) | no target |"
+        )
+    if "peer" in results:
+        ratio = results["peer"]["ratio"]
+        rows.append(
+            f"| 3. peer | ours / Apollo Gateway requests/s = {ratio:.3f} | "
+            f"{_verdict('peer', ratio)} |"
+        )
+    for figure in results.get("scale", []):
+        ratio = figure["ratio_p50"]
+        rows.append(
+            f"| 4. scale, {figure['cases_per_administration']:,} cases each | deep / first page "
+            f"p50 latency = {ratio:.2f} | {_verdict('scale', ratio)} |"
+        )
+    if "counts" in results:
+        c = results["counts"]
+        rows.append(
+            "| 5. counts | statements "
+            + " / ".join(str(c[size]["statements"]) for size in ("10", "50", "100"))
+            + ", source calls "
+            + " / ".join(str(c[size]["source_calls"]) for size in ("10", "50", "100"))
+            + f" (pages of 10 / 50 / 100) | {_counts_verdict(c)} |"
+        )
+    if "memory" in results:
+        growth = results["memory"]["growth"]
+        rows.append(
+            f"| 6. memory | RSS growth over {results['memory']['seconds']:.0f} s of load = "
+            f"{100 * growth:+.1f} % | {_verdict('memory', growth)} |"
+        )
+    return rows
+
+
+def _counts_verdict(c: dict[str, Any]) -> str:
+    keys = ("statements", "source_calls")
+    if all(c["10"][key] == c["100"][key] for key in keys):
+        return "met (target: equal for page sizes 10 and 100)"
+    same_mix = set(c["50"]["cases_by_owner"]) == set(c["100"]["cases_by_owner"])
+    if (
+        same_mix
+        and all(c["50"][key] == c["100"][key] for key in keys)
+        and all(c["10"][key] <= c["100"][key] for key in keys)
+    ):
+        return (
+            "**not met for 10 vs 100** as counted: the page of 10 holds only the caller's own "
+            "cases, so the partner's source is asked less; equal for 50 vs 100, which hold "
+            "both administrations' cases (target: equal)"
+        )
+    return "**not met** (target: equal)"
+
+
+def _physical(p: dict[str, Any]) -> list[str]:
+    sides = p["sides"]
+    return [
+        "",
+        "### 1. Physical limit",
+        "",
+        f"`bench/operations/DashboardCases.graphql` (first: 50) as `{p['caller']}`: "
+        f"{p['cases']} cases ({', '.join(f'{n} {o}' for o, n in sorted(p['owners'].items()))}) "
+        f"with {p['parties']} parties, each party's entity resolved from its owner; "
+        f"{p['answer_bytes']:,} bytes of JSON. The plain endpoint is a Starlette route that "
+        "returns those bytes, precomputed, served alike.",
+        "",
+        *_sides_table(sides, sides[1]),
+        "",
+        f"Profile of the gateway under this load: `{p.get('profile', 'not taken')}`.",
+    ]
+
+
+def _overhead(o: dict[str, Any]) -> list[str]:
+    sides = o["sides"]
+    return [
+        "",
+        "### 2. Gateway overhead",
+        "",
+        f"As `{o['caller']}`, the distributed gateway (`cmaa gateway --config`'s app over the "
+        "two `cmaa subgraph` apps, each its own process over its SQLite store) against the UZ "
+        "subgraph asked directly for its own `cases` (`bench/operations/SubgraphCases.graphql`"
+        ": the same case and handling fields; a subgraph case has no parties). The gateway's "
+        "answer holds both administrations' cases: it asks both subgraphs for a page, merges "
+        "them, and for the dashboard resolves parties and their entities in both (six "
+        "subgraph calls). Server CPU counts every process that served the request.",
+        "",
+        *_sides_table(sides, sides[2]),
+    ]
+
+
+def _peer(p: dict[str, Any]) -> list[str]:
+    sides = p["sides"]
+    versions = ", ".join(f"{name} {version}" for name, version in p["versions"].items())
+    return [
+        "",
+        "### 3. Peer: Apollo Gateway",
+        "",
+        f"Apollo Gateway ({versions}; `bench/apollo/`) over a supergraph composed by "
+        "@apollo/composition from the two subgraphs' own SDLs (`_service { sdl }`), forwarding "
+        "the caller's Authorization header to the subgraphs (a RemoteGraphQLDataSource with "
+        "willSendRequest), against our distributed gateway over the same two subgraph "
+        "processes.",
+        "",
+        "No operation of the subgraph schema crosses from one administration into the other "
+        "through `_entities`: a subgraph's `CaseParty` carries `entityId`/`entityOwner` as "
+        "values, not an `Entity` reference, and both subgraphs serve the same schema with "
+        "every field `@shareable`, so Apollo's query planner answers any operation from one "
+        "subgraph and never plans an `_entities` fetch. The closest honest comparison is "
+        "one administration's cases with the same fields (`GatewayCasesNoParties` to ours, "
+        "`SubgraphCases` to Apollo's supergraph), as "
+        f"`{p['caller']}`: an undesignated official sees only US records, so both gateways "
+        f"answer the same {p['cases']} cases"
+        + (" in the same order" if p["same_cases_in_same_order"] else " (**they differ**)")
+        + ". Apollo sends it to one subgraph; ours asks both (the UZ subgraph answers an "
+        "empty page under its owner's policy) and merges.",
+        "",
+        *_sides_table(sides, sides[1]),
+    ]
+
+
+def _scale(figures: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "",
+        "### 4. Scale: keyset pagination in PostgreSQL",
+        "",
+        "The embedded gateway over two PostgreSQL stores, `DashboardCases` (first: 50) as "
+        "`uz-dashboard`, one request at a time (wrk, 1 connection): the first page against "
+        f"the page after {figures[0]['offset'] if figures else 10_000:,} records of the merged "
+        "list (its cursor reached by walking pages of 100). Both pages count the whole list "
+        "(`totalCount`).",
+        "",
+        "| cases per administration | how built | first page p50 ms | deep page p50 ms | "
+        "p50 ratio | mean ratio |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for f in figures:
+        first, deep = f["sides"]
+        built = (
+            f"{f['seeded_per_administration']:,} by `seed_store` "
+            f"({f['seed_seconds']:.0f} s for both)"
+        )
+        if f["copied_per_administration"]:
+            built += (
+                f", {f['copied_per_administration']:,} copies in SQL ({f['copy_seconds']:.0f} s)"
+            )
+        lines.append(
+            f"| {f['cases_per_administration']:,} | {built} | {_ms(first['p50_ms'])} | "
+            f"{_ms(deep['p50_ms'])} | {f['ratio_p50']:.2f} | {f['ratio_mean']:.2f} |"
+        )
+    seeded = [f for f in figures if f["seeded_per_administration"]]
+    if seeded:
+        rate = max(2 * f["seeded_per_administration"] / f["seed_seconds"] for f in seeded)
+        largest = max(f["cases_per_administration"] for f in figures)
+        lines += [
+            "",
+            f"`seed_store` wrote {rate:,.0f} cases a second here (both stores, with their "
+            f"entities, evidence, requests and releases): seeding {largest:,} cases per "
+            f"administration that way would take about {2 * largest / rate / 60:,.0f} minutes. "
+            "So each store gets at most `--scale-seeded` seeded cases and the rest as SQL "
+            "copies of them (`bench/world.py`: each copy keeps its offences, party links and "
+            "release items, moved back in time by whole seeded periods, so the seeded cases "
+            "stay the newest). Sizes are `--scale-cases`.",
+        ]
+    return lines
+
+
+def _counts(c: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "### 5. Counts per dashboard operation",
+        "",
+        "In process (the embedded app over the SQLite stores, through httpx's ASGI transport), "
+        "`DashboardCases` as `uz-dashboard` after two warm-up requests: SQL statements seen by "
+        "SQLAlchemy's `before_cursor_execute` on both stores' engines, and calls into the "
+        "administrations' sources.",
+        "",
+        "| page size | cases (by owner) | parties | SQL statements (US + UZ store) | of which "
+        "audit | source calls (US + UZ) |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for size in ("10", "50", "100"):
+        f = c[size]
+        owners = ", ".join(f"{n} {o}" for o, n in sorted(f["cases_by_owner"].items()))
+        stores = f["statements_by_store"]
+        calls = f["source_calls_by_administration"]
+        lines.append(
+            f"| {size} | {f['cases']} ({owners}) | {f['parties']} | {f['statements']} "
+            f"({stores.get('US', 0)} + {stores.get('UZ', 0)}) | "
+            f"{f['statements_by_kind'].get('audit', 0)} | {f['source_calls']} "
+            f"({calls.get('US', 0)} + {calls.get('UZ', 0)}) |"
+        )
+    return lines
+
+
+def _memory(m: dict[str, Any]) -> list[str]:
+    return [
+        "",
+        "### 6. Memory",
+        "",
+        f"The embedded gateway's resident set size: {m['rss_at_start_kib'] / 1024:.1f} MiB "
+        "when it started; "
+        f"{m['rss_before_kib'] / 1024:.1f} MiB before {m['seconds']:.0f} s of `DashboardCases` "
+        f"load ({m['requests']:,} requests, after the earlier items' load), "
+        f"{m['rss_after_kib'] / 1024:.1f} MiB after: {100 * m['growth']:+.1f} %"
+        + (
+            f" ({m['graphql_errors']:,} of the answers carried errors)."
+            if m.get("graphql_errors")
+            else "."
+        ),
+    ]
+
+
+def write(path: Path, section: str) -> None:
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    if START in existing and END in existing:
+        before = existing[: existing.index(START)]
+        after = existing[existing.index(END) + len(END) :].lstrip("\n")
+        updated = before + section.rstrip("\n") + "\n" + (("\n" + after) if after else "")
+    elif existing:
+        updated = existing.rstrip("\n") + "\n\n" + section
+    else:
+        updated = "# Benchmark results\n\n" + section
+    path.write_text(updated, encoding="utf-8")

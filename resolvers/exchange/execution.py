@@ -1,0 +1,146 @@
+"""The exchange schema's execution context: graphql-core's, with a fast path for plain fields.
+
+A list of 50 cases with their handling and parties is some 3,500 field values, and most are
+plain attributes of records: a scalar or an enum that no resolver, extension or argument
+touches. graphql-core builds a resolve-info object for each, calls strawberry's default
+resolver through two wrappers and completes the value through the general path; here such a
+field is read and serialised directly (DESIGN.md §9, "Speed"). Anything else, and any value
+the fast path cannot complete (a null in a non-null field, a value its type refuses), takes
+graphql-core's own path, so results and errors are exactly the general path's.
+
+graphql-core also looks for an `@stream` directive on every list it completes; a schema that
+does not define `@stream` cannot be asked for it, so that look-up is skipped.
+"""
+
+from typing import Any, NamedTuple
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+)
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
+
+_MISSING = object()
+
+
+class PlainField(NamedTuple):
+    """How to read one plain field: the record's attribute and the field's leaf type."""
+
+    attribute: str
+    leaf: GraphQLLeafType
+    non_null: bool
+    is_list: bool
+    items_non_null: bool
+
+
+def _unwrap(graphql_type: Any) -> tuple[Any, bool]:
+    if isinstance(graphql_type, GraphQLNonNull):
+        return graphql_type.of_type, True
+    return graphql_type, False
+
+
+def _plain_field(field: Any) -> PlainField | None:
+    definition = field.extensions.get("strawberry-definition")
+    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
+        return None
+    if field.args or definition.permission_classes or definition.directives:
+        return None
+    outer, non_null = _unwrap(field.type)
+    is_list = isinstance(outer, GraphQLList)
+    items_non_null = False
+    if is_list:
+        outer, items_non_null = _unwrap(outer.of_type)
+    if not isinstance(outer, (GraphQLScalarType, GraphQLEnumType)):
+        return None
+    return PlainField(definition.python_name, outer, non_null, is_list, items_non_null)
+
+
+def plain_fields(schema: GraphQLSchema) -> dict[tuple[str, str], PlainField]:
+    """Every plain leaf field of the schema's object types, by (type name, field name)."""
+    found: dict[tuple[str, str], PlainField] = {}
+    for type_name, graphql_type in schema.type_map.items():
+        if type_name.startswith("__") or not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        for field_name, field in graphql_type.fields.items():
+            plain = _plain_field(field)
+            if plain is not None:
+                found[(type_name, field_name)] = plain
+    return found
+
+
+def _complete(plain: PlainField, value: Any) -> Any:
+    """The serialised value, or _MISSING where graphql-core's own path must decide."""
+    if value is None:
+        return _MISSING if plain.non_null else None
+    coerce = plain.leaf.coerce_output_value
+    if not plain.is_list:
+        coerced = coerce(value)
+        return _MISSING if coerced is None else coerced
+    if isinstance(value, (str, bytes, dict)):
+        return _MISSING
+    completed = []
+    for item in value:
+        if item is None:
+            if plain.items_non_null:
+                return _MISSING
+            completed.append(None)
+            continue
+        coerced = coerce(item)
+        if coerced is None:
+            return _MISSING
+        completed.append(coerced)
+    return completed
+
+
+class ExchangeExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    # Filled per schema by `for_schema`; a schema's fields never change once it is built.
+    _plain: dict[tuple[str, str], PlainField] = {}  # noqa: RUF012
+    _streams: bool = True
+
+    @classmethod
+    def for_schema(cls, schema: GraphQLSchema) -> type["ExchangeExecutionContext"]:
+        return type(
+            cls.__name__,
+            (cls,),
+            {
+                "_plain": plain_fields(schema),
+                "_streams": schema.get_directive("stream") is not None,
+            },
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        manager = self.middleware_manager
+        # strawberry always passes a manager; only one that holds middleware wraps resolvers.
+        self._fast = manager is None or not manager.middlewares
+
+    def get_stream_usage(self, field_details_list: Any, path: Any) -> Any:
+        if not self._streams:
+            return None
+        return super().get_stream_usage(field_details_list, path)
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Any,
+        position_context: Any,
+    ) -> Any:
+        plain = self._plain.get((parent_type.name, field_details_list[0].node.name.value))
+        if plain is not None and self._fast:
+            try:
+                completed = _complete(plain, getattr(source, plain.attribute))
+            except Exception:  # the general path reports it, as graphql-core does
+                completed = _MISSING
+            if completed is not _MISSING:
+                return completed
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
