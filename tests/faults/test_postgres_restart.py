@@ -469,13 +469,6 @@ def test_a_retry_after_the_store_was_lost_past_a_commit_returns_the_committed_ch
     assert len(cut.items) == 1 and cut.audited == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="resolvers/sources/in_process/procedures.py InProcessProcedures._read_back (and "
-    "the reads after each procedure's _write) does not turn a store failure into "
-    "SourceUnavailable as _write does: the store lost after the COMMIT is answered as a "
-    "masked INTERNAL error instead of SOURCE_UNAVAILABLE for US",
-)
 def test_the_store_lost_past_a_commit_is_answered_as_unavailable(
     cut_after_commit: CutAfterCommit,
 ) -> None:

@@ -148,11 +148,18 @@ class InProcessProcedures:
             raise SourceUnavailable(self.administration, type(exc).__name__) from exc
         return ref
 
+    async def _in_session(self: "InProcessSource", work: Any) -> Any:
+        """A read after a procedure: the store lost now is the source down, as in _write."""
+        try:
+            async with self._sessions() as session:
+                return await work(session)
+        except (DBAPIError, OSError) as exc:
+            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
+
     async def _read_back(self: "InProcessSource", principal: Principal, reader: Any) -> Any:
         """Read what the caller's procedure just wrote; having done it, it may see it."""
         grant = ReadGrant(self.administration, principal, permitted=True, rule="PROCEDURE")
-        async with self._sessions() as session:
-            return await reader(session, grant, self._clock())
+        return await self._in_session(lambda session: reader(session, grant, self._clock()))
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -225,8 +232,7 @@ class InProcessProcedures:
             return ref
 
         ref = await self._write(principal, REQUESTS_DECIDE, "decideAssistanceRequest", key, decide)
-        async with self._sessions() as session:
-            decision = await session.get(Decision, ref[1])
+        decision = await self._in_session(lambda session: session.get(Decision, ref[1]))
         assert decision is not None
         _for_request(request, decision.request_administration, decision.request_id)
         status = DECIDED_STATUS[DecisionKind(decision.decision)]
@@ -253,8 +259,7 @@ class InProcessProcedures:
         ref = await self._write(
             principal, REQUESTS_DECIDE, "respondToAssistanceRequest", key, respond
         )
-        async with self._sessions() as session:
-            stored = await session.get(Release, ref[1])
+        stored = await self._in_session(lambda session: session.get(Release, ref[1]))
         assert stored is not None
         _for_request(request, stored.request_administration, stored.request_id)
         release = await self._release(principal, ref[1])
