@@ -197,7 +197,7 @@ async def resolve_audit_trail(
     if own not in context.administrations.sources:
         raise SourceUnavailableError(own.value)
     try:
-        page = await context.administrations.call(
+        page = await context.call(
             own, lambda source: source.audit_trail(principal, wanted, request)
         )
     except SourceUnavailable:

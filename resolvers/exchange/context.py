@@ -1,8 +1,9 @@
 """Everything one GraphQL request of the exchange schema works with."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from graphql import GraphQLError
 
@@ -10,8 +11,11 @@ from auth.principal import Principal
 from resolvers.errors import SourceUnavailableError
 from resolvers.exchange.administrations import Administrations
 from resolvers.exchange.cursors import CursorCodec
+from resolvers.sources.base import AdministrationSource, SourceUnavailable
 from store.agreement import Agreement
 from store.models.domain import Administration
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from resolvers.exchange.loaders import Loaders
@@ -24,6 +28,22 @@ class ExchangeContext:
     cursors: CursorCodec
     agreement: Agreement
     reported_errors: list[GraphQLError] = field(default_factory=list)
+    # Administrations found unavailable during this operation: not asked again at the next
+    # level, so an operation waits for a hung source once, not once per level.
+    unavailable: set[Administration] = field(default_factory=set)
+
+    async def call(
+        self,
+        administration: Administration,
+        work: Callable[[AdministrationSource], Awaitable[T]],
+    ) -> T:
+        if administration in self.unavailable:
+            raise SourceUnavailable(administration, "unavailable earlier in this operation")
+        try:
+            return await self.administrations.call(administration, work)
+        except SourceUnavailable:
+            self.unavailable.add(administration)
+            raise
 
     @cached_property
     def loaders(self) -> "Loaders":

@@ -65,7 +65,7 @@ class Loaders:
         self, owner: Administration, work: Callable[[AdministrationSource], Awaitable[T]]
     ) -> T | None:
         try:
-            return await self._context.administrations.call(owner, work)
+            return await self._context.call(owner, work)
         except SourceUnavailable:
             self._context.source_unavailable(owner)
             return None

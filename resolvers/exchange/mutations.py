@@ -73,7 +73,7 @@ async def _on(
 ) -> T:
     """Run a procedure on the owner's source; refusals and outages become coded errors."""
     try:
-        return await _context(info).administrations.call(owner, work)
+        return await _context(info).call(owner, work)
     except ProcedureViolation as violation:
         raise as_exchange_error(violation) from None
     except SourceUnavailable:
@@ -141,7 +141,7 @@ async def _deliver(
     decision stands in the requested store and a retry with the same key delivers it."""
     principal = _context(info).principal
     try:
-        return await _context(info).administrations.call(
+        return await _context(info).call(
             request.owner,
             lambda source: source.receive_partner_action(principal, request.id, action),
         )

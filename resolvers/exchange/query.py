@@ -208,7 +208,7 @@ class Query:
         found: list[Any] = []
         for owner in context.administrations:
             try:
-                found += await context.administrations.call(
+                found += await context.call(
                     owner, lambda source: source.overdue_originals(principal)
                 )
             except SourceUnavailable:

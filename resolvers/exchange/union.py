@@ -65,7 +65,7 @@ async def merged_connection(
     async def from_source(owner: Administration) -> Page[T] | None:
         request = PageRequest(limit=first, after=positions.get(owner))
         try:
-            return await context.administrations.call(owner, lambda source: fetch(source, request))
+            return await context.call(owner, lambda source: fetch(source, request))
         except SourceUnavailable:
             context.source_unavailable(owner)
             return None

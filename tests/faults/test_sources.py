@@ -284,13 +284,6 @@ def test_a_hung_source_is_cut_off_at_the_timeout(world: World) -> None:
         }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="resolvers/exchange/administrations.py Administrations.call (used by every level "
-    "of resolvers/exchange) asks a source again at each level of the same operation after it "
-    "timed out there: an operation of n levels over a hung source waits n × "
-    "source_timeout_seconds (the breaker opens only after 3 failures, across requests)",
-)
 def test_an_operation_of_several_levels_waits_for_a_hung_source_once(world: World) -> None:
     with hung_server() as hung, gateway(world, {US: world.subgraphs[US], UZ: hung}) as (url, _):
         response, elapsed = ask(world, url)
