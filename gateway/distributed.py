@@ -37,6 +37,7 @@ from starlette.applications import Starlette
 
 from auth.verification import TokenVerifier
 from gateway.app import GatewayParts, gateway_routes, hardening
+from gateway.trust import trusted_issuers
 from resolvers.exchange.administrations import Administrations
 from resolvers.sources.remote import RemoteSource
 from store.agreement import Agreement, ConfigurationError, KeyedReader
@@ -183,8 +184,6 @@ def build_gateway_app(
 
 
 def verifier_for(config: GatewayConfig, agreement: Agreement) -> TokenVerifier:
-    from gateway.commands.subgraph_commands import trusted_issuers
-
     return TokenVerifier(
         trusted_issuers(agreement, config.issuer_jwks, {}),
         audience=agreement.tokens.audience,

@@ -15,6 +15,7 @@ from gateway.distributed import (
     verifier_for,
 )
 from gateway.settings import load_configured_agreement
+from gateway.trust import UntrustedIssuer
 from store.agreement import ConfigurationError
 
 
@@ -23,7 +24,7 @@ def gateway_command(arguments: argparse.Namespace) -> int:
         agreement = load_configured_agreement()
         config = load_gateway_config(arguments.config)
         verifier = verifier_for(config, agreement)
-    except ConfigurationError as exc:
+    except (ConfigurationError, UntrustedIssuer) as exc:
         raise CommandError(str(exc)) from None
     print(f"Gateway: {config.public_url}/graphql over", end=" ")
     print(", ".join(f"{a.value} at {url}" for a, url in sorted(config.sources.items())))

@@ -2,15 +2,15 @@
 
 import argparse
 import asyncio
-from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from auth.revocations import RevocationList, StoreRevocations
-from auth.verification import HttpKeySource, IssuerKeys, IssuerTrust, TokenVerifier
+from auth.revocations import StoreRevocations
+from auth.verification import TokenVerifier
 from gateway.commands import CommandError
 from gateway.settings import load_configured_agreement
 from gateway.subgraph import create_subgraph_app, serve_subgraph
-from store.agreement import Agreement, AgreementError
+from gateway.trust import UntrustedIssuer, trusted_issuers
+from store.agreement import AgreementError
 from store.database import UnsupportedDatabaseURL, create_engine
 from store.migrate import StoreMismatch, prepare_store
 from store.models.domain import Administration
@@ -34,57 +34,6 @@ def given_issuers(values: list[str]) -> dict[str, str]:
     return given
 
 
-def builtin_administration(issuer: str) -> Administration | None:
-    """The administration a built-in issuer serves: it is mounted at /oauth/us or /oauth/uz."""
-    parts = urlsplit(issuer).path.rstrip("/").split("/")
-    names = {administration.value for administration in Administration}
-    if len(parts) >= 2 and parts[-2] == "oauth" and parts[-1].upper() in names:
-        return Administration(parts[-1].upper())
-    return None
-
-
-def trusted_issuers(
-    agreement: Agreement,
-    given: Mapping[str, str],
-    revocations: Mapping[Administration, RevocationList],
-) -> list[IssuerTrust]:
-    """The issuers agreement.toml trusts, with JWKS URLs from the command line where given.
-
-    A party trusting its "builtin" issuer needs that issuer named on the command line (its
-    URL is decided where the gateway runs). A built-in issuer keeps its deny-list in its
-    administration's store: `revocations` holds those this process can read.
-    """
-    trusts: list[IssuerTrust] = []
-    used: set[str] = set()
-    for administration, party in agreement.parties.items():
-        for listed in party.issuers:
-            if listed.is_builtin:
-                named = [i for i in given if builtin_administration(i) is administration]
-                if len(named) != 1:
-                    raise CommandError(
-                        f"agreement.toml trusts the built-in issuer of {administration.value}: "
-                        f"name it once with --issuer-jwks ISSUER=JWKS_URL, the issuer ending in "
-                        f"/oauth/{administration.value.lower()}"
-                    )
-                issuer, jwks_uri = named[0], given[named[0]]
-            else:
-                issuer = listed.issuer
-                jwks_uri = given.get(issuer) or listed.jwks_uri or ""
-            used.add(issuer)
-            trusts.append(
-                IssuerTrust(
-                    issuer=issuer,
-                    administration=administration,
-                    keys=IssuerKeys(HttpKeySource(jwks_uri)),
-                    revocations=revocations.get(administration) if listed.is_builtin else None,
-                )
-            )
-    unknown = sorted(set(given) - used)
-    if unknown:
-        raise CommandError(f"agreement.toml does not trust the issuer {unknown[0]}")
-    return trusts
-
-
 def subgraph_command(arguments: argparse.Namespace) -> int:
     administration = Administration(arguments.administration)
     try:
@@ -98,11 +47,14 @@ def subgraph_command(arguments: argparse.Namespace) -> int:
     except OSError as exc:
         raise CommandError(f"cannot reach the store: {exc.strerror or exc}") from None
     # This store is the one the administration's own built-in issuer keeps its deny-list in.
-    trusts = trusted_issuers(
-        agreement,
-        given_issuers(arguments.issuer_jwks),
-        {administration: StoreRevocations(engine)},
-    )
+    try:
+        trusts = trusted_issuers(
+            agreement,
+            given_issuers(arguments.issuer_jwks),
+            {administration: StoreRevocations(engine)},
+        )
+    except UntrustedIssuer as exc:
+        raise CommandError(str(exc)) from None
     verifier = TokenVerifier(
         trusts,
         audience=agreement.tokens.audience,

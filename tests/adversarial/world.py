@@ -17,10 +17,10 @@ import httpx
 from starlette.applications import Starlette
 
 from auth.verification import TokenVerifier, jwks_uri_of_builtin
-from gateway.commands.subgraph_commands import trusted_issuers
 from gateway.demo import build_demo_app, prepare_demo_identities
 from gateway.settings import DemoStores
 from gateway.subgraph import create_subgraph_app
+from gateway.trust import trusted_issuers
 from store.agreement import Agreement, load_agreement
 from store.database import create_engine, open_store
 from store.migrate import prepare_store

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from auth.verification import TokenVerifier, jwks_uri_of_builtin
-from gateway.commands.subgraph_commands import trusted_issuers
 from gateway.subgraph import create_subgraph_app
+from gateway.trust import trusted_issuers
 from resolvers.sources.base import AdministrationSource
 from resolvers.sources.in_process import InProcessSource
 from resolvers.sources.remote import RemoteSource
