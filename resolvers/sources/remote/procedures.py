@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
 import orjson
 
 from auth.principal import Principal
@@ -40,6 +39,7 @@ from resolvers.sources.records import (
 from resolvers.sources.remote import decoding, encoding, operations
 from resolvers.sources.remote.credentials import token_for
 from resolvers.sources.remote.decoding import Malformed
+from resolvers.sources.remote.wire import Answer
 from store.models.domain import Administration
 
 if TYPE_CHECKING:
@@ -58,13 +58,13 @@ MAX_MESSAGE_LENGTH = 500
 NOTHING_VISIBLE = "UNAUTHORIZED_FIELD"
 
 
-def _errors(response: httpx.Response) -> list[Any] | None:
+def _errors(response: Answer) -> list[Any] | None:
     """The errors of an answer that is JSON at all; None where there are none (or no JSON:
     RemoteSource._data says what is wrong with it)."""
-    if response.status_code != 200:
+    if response.status != 200:
         return None
     try:
-        body = orjson.loads(response.content)
+        body = orjson.loads(response.body)
     except orjson.JSONDecodeError:
         return None
     errors = body.get("errors") if isinstance(body, dict) else None

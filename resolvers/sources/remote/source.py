@@ -8,12 +8,10 @@ with a fixed reason: nothing the remote said is passed on. The one exception is 
 one of the agreement's procedures, in our own error's shape (resolvers.sources.remote.procedures).
 """
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-import httpx
 import orjson
 
 from auth.principal import Principal
@@ -34,6 +32,7 @@ from resolvers.sources.remote import decoding, encoding, operations
 from resolvers.sources.remote.credentials import token_for
 from resolvers.sources.remote.decoding import Malformed
 from resolvers.sources.remote.procedures import RemoteProcedures
+from resolvers.sources.remote.wire import Answer, Wire, WireFailure
 from resolvers.subgraph import GRAPHQL_PATH
 from store.agreement import Limits
 from store.audit import AuditTrailFilter, LoggedEntry
@@ -92,21 +91,13 @@ class RemoteSource(RemoteProcedures):
         limits: Limits,
         *,
         timeout_seconds: float | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.administration = administration
         self.url = url.rstrip("/")
         self.timeout_seconds = (
             limits.source_timeout_seconds if timeout_seconds is None else timeout_seconds
         )
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(self.timeout_seconds),
-            limits=httpx.Limits(
-                max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
-            ),
-            transport=transport,
-            follow_redirects=False,
-        )
+        self._wire = Wire(self.url, self.timeout_seconds, MAX_CONNECTIONS)
 
     # -- the wire ---------------------------------------------------------------------------
 
@@ -114,31 +105,27 @@ class RemoteSource(RemoteProcedures):
         log.warning("%s subgraph at %s: %s", self.administration.value, self.url, reason)
         return SourceUnavailable(self.administration, reason)
 
-    async def _post(self, token: str, payload: bytes) -> httpx.Response:
+    async def _post(self, token: str, payload: bytes) -> Answer:
         try:
-            # httpx's timeout bounds each phase; the call as a whole gets one deadline.
-            async with asyncio.timeout(self.timeout_seconds):
-                return await self._client.post(
-                    self.url + GRAPHQL_PATH,
-                    content=payload,
-                    headers={
-                        "Authorization": f"Bearer {token}",
-                        "Content-Type": "application/json",
-                        "Accept": "application/json",
-                    },
-                )
-        except (TimeoutError, httpx.TimeoutException):
-            raise self._unavailable(f"no answer within {self.timeout_seconds:g} s") from None
-        except httpx.HTTPError as exc:
-            raise self._unavailable(f"cannot reach it ({type(exc).__name__})") from None
+            return await self._wire.post(
+                GRAPHQL_PATH,
+                payload,
+                {
+                    "Authorization": f"Bearer {token}",
+                    "Content-Type": "application/json",
+                    "Accept": "application/json",
+                },
+            )
+        except WireFailure as failure:
+            raise self._unavailable(str(failure)) from None
 
-    def _data(self, response: httpx.Response, field: str) -> Any:
-        if response.status_code >= 500:
-            raise self._unavailable(f"it answered HTTP {response.status_code}")
-        if response.status_code != 200:
-            raise self._unavailable(f"it refused the call (HTTP {response.status_code})")
+    def _data(self, response: Answer, field: str) -> Any:
+        if response.status >= 500:
+            raise self._unavailable(f"it answered HTTP {response.status}")
+        if response.status != 200:
+            raise self._unavailable(f"it refused the call (HTTP {response.status})")
         try:
-            body = orjson.loads(response.content)
+            body = orjson.loads(response.body)
         except orjson.JSONDecodeError:
             raise self._unavailable("its answer is not JSON") from None
         if not isinstance(body, dict):
@@ -367,12 +354,11 @@ class RemoteSource(RemoteProcedures):
 
     async def ping(self) -> None:
         try:
-            async with asyncio.timeout(self.timeout_seconds):
-                response = await self._client.get(self.url + "/readyz")
-        except (TimeoutError, httpx.HTTPError):
+            response = await self._wire.get("/readyz")
+        except WireFailure:
             raise self._unavailable("it does not answer") from None
-        if response.status_code != 200:
-            raise self._unavailable(f"it is not ready (HTTP {response.status_code})")
+        if response.status != 200:
+            raise self._unavailable(f"it is not ready (HTTP {response.status})")
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._wire.aclose()
