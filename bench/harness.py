@@ -63,9 +63,14 @@ class Measured:
 
     load: LoadResult
     cpu_ms_per_request: float | None
+    cpu_ms_by_server: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.load.as_dict(), "cpu_ms_per_request": self.cpu_ms_per_request}
+        return {
+            **self.load.as_dict(),
+            "cpu_ms_per_request": self.cpu_ms_per_request,
+            "cpu_ms_by_server": self.cpu_ms_by_server,
+        }
 
 
 def measure(
@@ -87,11 +92,14 @@ def measure(
             f"{url}: {load.non_2xx} non-2xx answers, {load.errors} socket errors in "
             f"{load.requests} requests"
         )
-    cpu = None
+    cpu, by_server = None, {}
     if servers and load.requests:
-        spent = sum(cpu_seconds(s.pid) - b for s, b in zip(servers, before, strict=True))
-        cpu = 1000 * spent / load.requests
-    return Measured(load, cpu)
+        by_server = {
+            server.name: 1000 * (cpu_seconds(server.pid) - spent_before) / load.requests
+            for server, spent_before in zip(servers, before, strict=True)
+        }
+        cpu = sum(by_server.values())
+    return Measured(load, cpu, by_server)
 
 
 @dataclass
@@ -137,6 +145,15 @@ class Side:
         spent = [run.cpu_ms_per_request for run in self.runs if run.cpu_ms_per_request]
         return self._median(spent) if spent else None
 
+    @property
+    def cpu_ms_by_server(self) -> dict[str, float]:
+        """Each serving process's CPU time per request, the median over the runs."""
+        names = [name for run in self.runs for name in run.cpu_ms_by_server]
+        return {
+            name: self._median([run.cpu_ms_by_server[name] for run in self.runs])
+            for name in dict.fromkeys(names)
+        }
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "label": self.label,
@@ -146,6 +163,7 @@ class Side:
             "p50_ms": self.p50_ms,
             "p99_ms": self.p99_ms,
             "cpu_ms_per_request": self.cpu_ms,
+            "cpu_ms_by_server": self.cpu_ms_by_server,
             "runs": [run.as_dict() for run in self.runs],
         }
 

@@ -33,8 +33,10 @@ SERVICE_SDL = b'{"query": "{ _service { sdl } }"}'
 DASHBOARD_CALLER = "uz-dashboard"
 PAGE = 50
 # Page sizes of item 5. The first page of 10 holds only the caller's own cases (the partner's
-# released ones are older), so 50 is counted too: 50 and 100 hold both administrations' cases.
+# released ones are older), so a later page of 10 that holds both administrations' cases is
+# counted too ("10-both"), beside the first pages of 10, 50 and 100.
 COUNTED_PAGES = (10, 50, 100)
+BOTH_OWNERS_PAGE = 10
 
 
 def _log(message: str) -> None:
@@ -275,8 +277,9 @@ class Run:
                 transport=httpx.ASGITransport(app=app), base_url=self.public_url
             ) as client,
         ):
-            for first in COUNTED_PAGES:
-                body = request_body("DashboardCases", first=first)
+
+            async def count(label: str, first: int, after: str | None = None) -> dict[str, Any]:
+                body = request_body("DashboardCases", first=first, after=after)
                 for _ in range(2):  # caches filled, keys fetched
                     warm = await client.post("/graphql", content=body, headers=headers)
                     warm.raise_for_status()
@@ -288,8 +291,9 @@ class Run:
                     raise RuntimeError(f"counts: {answer.status_code} {answer.text[:500]}")
                 edges = document["data"]["cases"]["edges"]
                 kinds: Counter[str] = Counter(_statement_kind(sql) for _, sql in statements)
-                figures[str(first)] = {
+                figures[label] = {
                     "cases": len(edges),
+                    "after": after,
                     "cases_by_owner": dict(Counter(edge["node"]["owner"] for edge in edges)),
                     "parties": sum(len(edge["node"]["parties"]) for edge in edges),
                     "statements": len(statements),
@@ -298,6 +302,20 @@ class Run:
                     "source_calls": sum(calls.values()),
                     "source_calls_by_administration": dict(calls),
                 }
+                return document
+
+            for first in COUNTED_PAGES:
+                document = await count(str(first), first)
+            # The first window of the (largest) page that holds cases of both administrations,
+            # asked for as a page of its own after the cursor of the case before it.
+            edges = document["data"]["cases"]["edges"]
+            owners = [edge["node"]["owner"] for edge in edges]
+            for start in range(len(edges) - BOTH_OWNERS_PAGE + 1):
+                if len(set(owners[start : start + BOTH_OWNERS_PAGE])) == len(Administration):
+                    after = edges[start - 1]["cursor"] if start else None
+                    await count(f"{BOTH_OWNERS_PAGE}-both", BOTH_OWNERS_PAGE, after)
+                    figures[f"{BOTH_OWNERS_PAGE}-both"]["position"] = start
+                    break
         return figures
 
     # -- 6. memory ---------------------------------------------------------------------------

@@ -47,8 +47,9 @@ async def _admin_execute(base_url: str, statement: str) -> None:
         await engine.dispose()
 
 
-async def _seed_once(url: str, administration: Administration, cases: int, seed: int,
-                     profile: bool) -> tuple[float, float, float, SeedReport]:
+async def _seed_once(
+    url: str, administration: Administration, cases: int, seed: int, profile: bool
+) -> tuple[float, float, float, SeedReport]:
     started = time.perf_counter()
     await prepare_store(url, administration)
     migrated = time.perf_counter() - started
@@ -68,16 +69,18 @@ async def _seed_once(url: str, administration: Administration, cases: int, seed:
     return migrated, seconds, cpu, report
 
 
-async def _run(kind: str, administration: Administration, args: argparse.Namespace,
-               workdir: Path) -> tuple[float, float, float, SeedReport]:
+async def _run(
+    kind: str, administration: Administration, args: argparse.Namespace, workdir: Path
+) -> tuple[float, float, float, SeedReport]:
     if kind == "sqlite":
         path = workdir / f"cmaa_bench_seed_{administration.value.lower()}.sqlite3"
         files = [path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm")]
         for file in files:
             file.unlink(missing_ok=True)
         try:
-            return await _seed_once(sqlite_url(path), administration, args.cases, args.seed,
-                                    args.profile)
+            return await _seed_once(
+                sqlite_url(path), administration, args.cases, args.seed, args.profile
+            )
         finally:
             for file in files:
                 file.unlink(missing_ok=True)
@@ -118,15 +121,23 @@ def main() -> int:
     parser.add_argument("--only", choices=["sqlite", "postgres"])
     parser.add_argument("--administration", choices=["US", "UZ", "both"], default="both")
     parser.add_argument("--profile", action="store_true", help="cProfile each seed to stderr")
-    parser.add_argument("--workdir", type=Path,
-                        help="directory for the SQLite files (default: a fresh temporary one)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="directory for the SQLite files (default: a fresh temporary one)",
+    )
     args = parser.parse_args()
     kinds = [args.only] if args.only else ["sqlite", "postgres"]
-    administrations = (list(Administration) if args.administration == "both"
-                       else [Administration(args.administration)])
+    administrations = (
+        list(Administration)
+        if args.administration == "both"
+        else [Administration(args.administration)]
+    )
     print(f"machine: {os.cpu_count()} cores, {_memory()} memory, {platform.platform()}")
-    print(f"python {platform.python_version()}; sqlite {sqlite3.sqlite_version}; "
-          + "; ".join(f"{name} {version(name)}" for name in PACKAGES))
+    print(
+        f"python {platform.python_version()}; sqlite {sqlite3.sqlite_version}; "
+        + "; ".join(f"{name} {version(name)}" for name in PACKAGES)
+    )
     if "postgres" in kinds:
         print(f"postgresql {asyncio.run(_postgres_version(args.postgres_url))}")
     print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
@@ -140,21 +151,27 @@ def main() -> int:
         for kind in kinds:
             for administration in administrations:
                 migrated, seconds, cpu, report = asyncio.run(
-                    _run(kind, administration, args, workdir))
+                    _run(kind, administration, args, workdir)
+                )
                 verdict = "ok" if seconds < TARGET_SECONDS else "MISSED"
                 failed |= seconds >= TARGET_SECONDS
                 rows[(kind, administration.value)] = report
-                print(f"{kind:8} {administration.value}: seeded {args.cases} cases in "
-                      f"{seconds:.1f} s ({report.total_rows / seconds:,.0f} rows/s; "
-                      f"{cpu:.1f} s CPU in this process; migration {migrated:.1f} s) "
-                      f"target {TARGET_SECONDS:.0f} s: {verdict}; "
-                      f"load average after {os.getloadavg()[0]:.2f}", flush=True)
+                print(
+                    f"{kind:8} {administration.value}: seeded {args.cases} cases in "
+                    f"{seconds:.1f} s ({report.total_rows / seconds:,.0f} rows/s; "
+                    f"{cpu:.1f} s CPU in this process; migration {migrated:.1f} s) "
+                    f"target {TARGET_SECONDS:.0f} s: {verdict}; "
+                    f"load average after {os.getloadavg()[0]:.2f}",
+                    flush=True,
+                )
     tables = list(next(iter(rows.values())).as_dict())
     print("\n| table | " + " | ".join(f"{k} {a}" for k, a in rows) + " |")
     print("|---|" + "---:|" * len(rows))
     for table in [*tables, "total_rows"]:
-        values = [report.total_rows if table == "total_rows" else report.as_dict()[table]
-                  for report in rows.values()]
+        values = [
+            report.total_rows if table == "total_rows" else report.as_dict()[table]
+            for report in rows.values()
+        ]
         print(f"| {table} | " + " | ".join(f"{value:,}" for value in values) + " |")
     return 1 if failed else 0
 

@@ -120,6 +120,8 @@ async def list_cases(
     case_filter: CaseFilter,
     page: PageRequest,
 ) -> tuple[list[CaseRecord], bool, int]:
+    if not grant.permitted:
+        return [], False, 0  # nothing to ask the store: the refused attempt is still audited
     where = conditions(case_filter, grant.owner)
     statement = visible_rows(COLUMNS, Case, RecordType.CASE, grant, now).where(*where)
     rows, has_more = await fetch_page(session, statement, Case.opened_at, Case.id, page)

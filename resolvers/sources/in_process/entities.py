@@ -126,6 +126,8 @@ async def list_entities(
     entity_filter: EntityFilter,
     page: PageRequest,
 ) -> tuple[list[EntityRecord], bool, int]:
+    if not grant.permitted:
+        return [], False, 0  # nothing to ask the store: the refused attempt is still audited
     where = conditions(entity_filter, grant)
     statement = visible_rows(_columns(grant), Entity, RecordType.ENTITY, grant, now).where(*where)
     rows, has_more = await fetch_page(session, statement, Entity.created_at, Entity.id, page)
