@@ -19,6 +19,7 @@ PACKAGES = (
     "asyncpg",
     "orjson",
     "httpx",
+    "aiohttp",
     "py-spy",
 )
 

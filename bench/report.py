@@ -58,6 +58,7 @@ def _machine(results: dict[str, Any]) -> list[str]:
             "asyncpg",
             "orjson",
             "httpx",
+            "aiohttp",
             "py-spy",
         )
     )
@@ -247,6 +248,22 @@ def _peer(p: dict[str, Any]) -> list[str]:
         *_sides_table(sides, sides[1]),
         "",
         *_cpu_split(sides),
+        *_peer_reading(sides),
+    ]
+
+
+def _peer_reading(sides: list[dict[str, Any]]) -> list[str]:
+    """What the requests/s alone would hide: which side needs more CPU for the same answer."""
+    ours, apollo = sides[0]["cpu_ms_per_request"], sides[1]["cpu_ms_per_request"]
+    if ours is None or apollo is None or ours <= apollo:
+        return []
+    return [
+        "",
+        f"Ours spends more server CPU per answer ({ours:,.1f} ms against {apollo:,.1f} ms, "
+        f"{ours / apollo:.2f}×): the requests/s are close because both sides wait on the "
+        "same US subgraph (one process), which our gateway's request shape costs less "
+        "(`nodes` without per-edge cursors). On a machine short of CPU the side that spends "
+        "less is ahead, so this verdict can turn with the machine's other load.",
     ]
 
 
