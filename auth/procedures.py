@@ -50,8 +50,13 @@ TRANSITIONS: dict[tuple[RequestStatus, Action], RequestStatus] = {
     (S.ACCEPTED, Action.RESPOND): S.ANSWERED,
     (S.CONDITIONAL, Action.RESPOND): S.ANSWERED,
     (S.ANSWERED, Action.RESPOND): S.ANSWERED,
-    (S.SUBMITTED, Action.CONFIRM_IN_WRITING): S.SUBMITTED,
-    (S.POSTPONED, Action.CONFIRM_IN_WRITING): S.POSTPONED,
+    # An oral request is confirmed in writing whenever the requester gets to it, also after
+    # the requested side has acted on it: until then the request lapses (LAPSE_FROM) only
+    # while undecided, but its written form is still owed.
+    **{
+        (state, Action.CONFIRM_IN_WRITING): state
+        for state in (S.SUBMITTED, S.POSTPONED, S.ACCEPTED, S.CONDITIONAL, S.ANSWERED)
+    },
     (S.SUBMITTED, Action.CLOSE): S.CLOSED,
     (S.POSTPONED, Action.CLOSE): S.CLOSED,
     (S.REFUSED, Action.CLOSE): S.CLOSED,
@@ -167,8 +172,16 @@ def check_request_form(form: RequestForm, requester: Administration) -> None:
 def check_grounds(
     decision: DecisionKind, ground: str | None, reason: str | None, agreement: Agreement
 ) -> None:
-    """Anything but a plain acceptance needs a ground from the agreement's list and a reason."""
+    """Anything but a plain acceptance needs a ground from the agreement's list and a reason;
+    a plain acceptance takes no ground (a reason is optional)."""
     if decision is DecisionKind.ACCEPT:
+        if ground:
+            raise ProcedureViolation(
+                f"A decision to {decision.value} takes no ground; grounds are for refusing, "
+                "postponing or accepting with conditions.",
+                rule="GROUNDS_AND_REASONS",
+                field="ground",
+            )
         return
     allowed = {
         DecisionKind.REFUSE: agreement.refusal_grounds,

@@ -57,6 +57,9 @@ EXPECTED: dict[tuple[RequestStatus, Action], RequestStatus] = {
     (S.ANSWERED, A.RESPOND): S.ANSWERED,
     (S.SUBMITTED, A.CONFIRM_IN_WRITING): S.SUBMITTED,
     (S.POSTPONED, A.CONFIRM_IN_WRITING): S.POSTPONED,
+    (S.ACCEPTED, A.CONFIRM_IN_WRITING): S.ACCEPTED,
+    (S.CONDITIONAL, A.CONFIRM_IN_WRITING): S.CONDITIONAL,
+    (S.ANSWERED, A.CONFIRM_IN_WRITING): S.ANSWERED,
     (S.SUBMITTED, A.CLOSE): S.CLOSED,
     (S.POSTPONED, A.CLOSE): S.CLOSED,
     (S.REFUSED, A.CLOSE): S.CLOSED,
@@ -162,6 +165,14 @@ def test_grounds_come_from_the_decision_own_list(decision: DecisionKind, grounds
             check_grounds(decision, ground, "A reason.", AGREEMENT)
         assert refused.value.field == "ground"
     check_grounds(DecisionKind.ACCEPT, None, None, AGREEMENT)
+    check_grounds(DecisionKind.ACCEPT, None, "Granted as asked.", AGREEMENT)
+
+
+@pytest.mark.parametrize("ground", sorted({g.id for g in AGREEMENT.refusal_grounds}) + ["MADE_UP"])
+def test_a_plain_acceptance_takes_no_ground(ground: str) -> None:
+    with pytest.raises(ProcedureViolation) as refused:
+        check_grounds(DecisionKind.ACCEPT, ground, "A reason.", AGREEMENT)
+    assert (refused.value.rule, refused.value.field) == ("GROUNDS_AND_REASONS", "ground")
 
 
 # -- through the API -------------------------------------------------------------------------
