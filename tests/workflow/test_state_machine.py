@@ -168,7 +168,7 @@ def test_grounds_come_from_the_decision_own_list(decision: DecisionKind, grounds
     check_grounds(DecisionKind.ACCEPT, None, "Granted as asked.", AGREEMENT)
 
 
-@pytest.mark.parametrize("ground", sorted({g.id for g in AGREEMENT.refusal_grounds}) + ["MADE_UP"])
+@pytest.mark.parametrize("ground", [*sorted({g.id for g in AGREEMENT.refusal_grounds}), "MADE_UP"])
 def test_a_plain_acceptance_takes_no_ground(ground: str) -> None:
     with pytest.raises(ProcedureViolation) as refused:
         check_grounds(DecisionKind.ACCEPT, ground, "A reason.", AGREEMENT)

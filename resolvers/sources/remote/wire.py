@@ -34,11 +34,14 @@ class Wire:
         self.timeout_seconds = timeout_seconds
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def _open(self) -> aiohttp.ClientSession:
-        # Created on first use, inside the event loop that will use it (aiohttp binds a
-        # session to its loop).
-        if self._session is None or self._session.closed:
+        # Created on first use, inside the event loop that will use it: aiohttp binds a
+        # session to its loop, so a source used from a new loop gets a new session.
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._loop = loop
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
                     limit=self._max_connections, keepalive_timeout=KEEPALIVE_SECONDS
