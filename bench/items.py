@@ -304,11 +304,10 @@ class Run:
                 }
                 return document
 
-            for first in COUNTED_PAGES:
-                document = await count(str(first), first)
-            # The first window of the (largest) page that holds cases of both administrations,
+            answers = {first: await count(str(first), first) for first in COUNTED_PAGES}
+            # The first window of the largest page that holds cases of both administrations,
             # asked for as a page of its own after the cursor of the case before it.
-            edges = document["data"]["cases"]["edges"]
+            edges = answers[max(COUNTED_PAGES)]["data"]["cases"]["edges"]
             owners = [edge["node"]["owner"] for edge in edges]
             for start in range(len(edges) - BOTH_OWNERS_PAGE + 1):
                 if len(set(owners[start : start + BOTH_OWNERS_PAGE])) == len(Administration):

@@ -1,7 +1,7 @@
 """The HTTP client of the remote transport: one keep-alive connection pool per subgraph.
 
 aiohttp rather than httpx here: every remote read is one POST on the gateway's hot path, and
-httpx cost about four times aiohttp's client CPU per call in the benchmarks (bench/RESULTS.md).
+on loopback httpx spent 0.73-0.86 ms of client CPU per POST against aiohttp's 0.18 ms.
 Whatever goes wrong on the wire is a WireFailure with a fixed reason; the caller turns it
 into SourceUnavailable.
 """
@@ -46,7 +46,6 @@ class Wire:
                 connector=aiohttp.TCPConnector(
                     limit=self._max_connections, keepalive_timeout=KEEPALIVE_SECONDS
                 ),
-                timeout=aiohttp.ClientTimeout(total=self.timeout_seconds),
                 # Loopback or a private link: compressing the answer costs more than it saves.
                 headers={"Accept-Encoding": "identity"},
                 # The caller's token goes to the subgraph only: no cookies, no redirects.
