@@ -53,7 +53,7 @@ def create_subgraph_app(
     """
     limits = agreement.limits
     source = InProcessSource(administration, engine, clock, agreement)
-    schema = subgraph_schema(extensions=(operation_limits(limits),))
+    schema = subgraph_schema(administration, extensions=(operation_limits(limits),))
 
     def context(principal: Principal) -> SubgraphContext:
         return SubgraphContext(principal=principal, source=source, limits=limits)

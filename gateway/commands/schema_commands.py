@@ -1,6 +1,6 @@
 """`cmaa schema ...`: the published contract: SDL, breaking changes, manifest, golden responses.
 
-    cmaa schema export [--out DIR]        write exchange.graphql and subgraph.graphql
+    cmaa schema export [--out DIR]        write exchange.graphql and the subgraph-*.graphql
     cmaa schema diff OLD NEW [--json]     breaking and dangerous changes; exit 1 on breaking
     cmaa schema check                     breaking changes since the last release that
                                           CHANGELOG.md does not record; exit 1 if any
@@ -27,7 +27,7 @@ from gateway.settings import load_configured_agreement
 from resolvers.contracts.changelog import ChangelogError, latest_release, unrecorded
 from resolvers.contracts.changes import SchemaChange, SchemaDiff, diff_sdl
 from resolvers.contracts.operations import OperationsError, Safelist
-from resolvers.contracts.sdl import PUBLISHED, published_sdls
+from resolvers.contracts.sdl import PUBLISHED, published_file, published_sdls
 from store.agreement import AgreementError
 
 DEFAULT_SCHEMA_DIR = Path("schema")
@@ -51,9 +51,9 @@ def _pairs(old: Path, new: Path) -> list[tuple[str, str, str]]:
     if not old.is_dir():
         return [(new.name, _read(old), _read(new))]
     pairs = [
-        (name, _read(old / name), _read(new / name))
+        (name, _read(published_file(old, name)), _read(published_file(new, name)))
         for name in PUBLISHED
-        if (old / name).is_file() or (new / name).is_file()
+        if published_file(old, name).is_file() or published_file(new, name).is_file()
     ]
     if not pairs:
         raise CommandError(f"neither {old} nor {new} holds {' or '.join(PUBLISHED)}")
@@ -103,7 +103,7 @@ def check_command(arguments: argparse.Namespace) -> int:
         changelog = _read(arguments.changelog)
         missing: list[tuple[str, SchemaChange]] = []
         for name, sdl in published_sdls().items():
-            found = _diff(name, _read(release / name), sdl)
+            found = _diff(name, _read(published_file(release, name)), sdl)
             missing += [(name, change) for change in unrecorded(found.breaking, changelog)]
     except ChangelogError as exc:
         raise CommandError(str(exc)) from None

@@ -10,6 +10,8 @@ input fields, enum values, interfaces and union members by name.
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from graphql import (
@@ -25,8 +27,17 @@ from graphql import (
 )
 from strawberry.printer import print_schema
 
+from store.models.domain import Administration
+
 EXCHANGE_FILE = "exchange.graphql"
-SUBGRAPH_FILE = "subgraph.graphql"
+# Each administration's subgraph SDL; they differ only in which entity references
+# (UsEntity, UzEntity) the subgraph resolves.
+SUBGRAPH_FILES = {
+    Administration.US: "subgraph-us.graphql",
+    Administration.UZ: "subgraph-uz.graphql",
+}
+# Release v1 published one subgraph SDL for both administrations, under this name.
+SHARED_SUBGRAPH_FILE = "subgraph.graphql"
 
 # Apollo Federation's definitions (federation v2.5), with `String` for its `Scope` scalar: the
 # exchange schema is not a subgraph, and its SDL must build on its own, with no @link.
@@ -118,20 +129,20 @@ def exchange_sdl(schema: Any = None) -> str:
     return canonical_sdl(AUTH_DIRECTIVE_DEFINITIONS + "\n" + print_schema(schema))
 
 
-def subgraph_sdl(schema: Any = None) -> str:
-    """One administration's subgraph SDL, as its `_service { sdl }` serves it (both
-    administrations serve the same schema): a Federation 2 subgraph, whose directives come
-    from its `@link` import."""
-    if schema is None:
-        from resolvers.subgraph.schema import subgraph_schema
+def subgraph_sdl(administration: Administration) -> str:
+    """`administration`'s subgraph SDL, as its `_service { sdl }` serves it: a Federation 2
+    subgraph, whose directives come from its `@link` import."""
+    from resolvers.subgraph.schema import subgraph_schema
 
-        schema = subgraph_schema()
-    return canonical_sdl(print_schema(schema))
+    return canonical_sdl(print_schema(subgraph_schema(administration)))
 
 
 PUBLISHED: dict[str, Callable[[], str]] = {
     EXCHANGE_FILE: exchange_sdl,
-    SUBGRAPH_FILE: subgraph_sdl,
+    **{
+        SUBGRAPH_FILES[administration]: partial(subgraph_sdl, administration)
+        for administration in Administration
+    },
 }
 
 
@@ -140,14 +151,26 @@ def published_sdls() -> dict[str, str]:
     return {file_name: render() for file_name, render in PUBLISHED.items()}
 
 
+def published_file(directory: Path, file_name: str) -> Path:
+    """Where `directory` (a release) holds the schema published as `file_name`: under that
+    name, or, in a release from before the subgraph SDL was published per administration,
+    the one subgraph file both administrations served then."""
+    path = directory / file_name
+    if not path.is_file() and file_name in SUBGRAPH_FILES.values():
+        return directory / SHARED_SUBGRAPH_FILE
+    return path
+
+
 __all__ = [
     "AUTH_DIRECTIVE_DEFINITIONS",
     "EXCHANGE_FILE",
     "PUBLISHED",
-    "SUBGRAPH_FILE",
+    "SHARED_SUBGRAPH_FILE",
+    "SUBGRAPH_FILES",
     "applied_directive_names",
     "canonical_sdl",
     "exchange_sdl",
+    "published_file",
     "published_sdls",
     "sort_document",
     "subgraph_sdl",

@@ -11,7 +11,11 @@ from auth.principal import Principal
 from resolvers.errors import SourceUnavailableError
 from resolvers.ids import decode_global_id
 from resolvers.sources.base import AdministrationSource, SourceUnavailable
+from resolvers.sources.records import PartyRecord
 from store.agreement import Limits
+
+# The loader of case parties, beside those of the entity types (named by their type).
+PARTIES = "Case.parties"
 
 Fetch = Callable[[Principal, Sequence[int]], Awaitable[dict[int, Any]]]
 
@@ -32,7 +36,7 @@ class SubgraphContext:
     principal: Principal
     source: AdministrationSource
     limits: Limits
-    loaders: dict[str, DataLoader[str, Any]] = field(default_factory=dict)
+    loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
 
     def references(self, type_name: str) -> DataLoader[str, Any]:
         """The request's batch loader of one entity type, keyed by global id."""
@@ -41,6 +45,20 @@ class SubgraphContext:
             loader = DataLoader(load_fn=self._batch(type_name), cache=True)
             self.loaders[type_name] = loader
         return loader
+
+    def parties_of_case(self, case_id: int) -> Awaitable[tuple[PartyRecord, ...]]:
+        """The party links of one of this administration's cases, asked for in one batch with
+        those of the other cases of the same page."""
+        loader = self.loaders.get(PARTIES)
+        if loader is None:
+            loader = DataLoader(load_fn=self._parties, cache=True)
+            self.loaders[PARTIES] = loader
+        return loader.load(case_id)
+
+    async def _parties(self, case_ids: list[int]) -> list[tuple[PartyRecord, ...]]:
+        with store_errors():
+            found = await self.source.parties_of_cases(self.principal, sorted(set(case_ids)))
+        return [found.get(case_id, ()) for case_id in case_ids]
 
     def _batch(self, type_name: str) -> Callable[[list[str]], Awaitable[list[Any]]]:
         fetch: Fetch = {

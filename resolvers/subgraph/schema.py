@@ -4,6 +4,10 @@
 source call per type, whatever the number of representations. Each representation is read
 under the owner's policy like any other read; one the caller may not see, of the other
 administration, or of nothing at all resolves to null, identically.
+
+Each administration's schema is the same but for the entity references by holder (UsEntity,
+UzEntity): the holder's gives its reference an `entity`, the other's only the key, so a
+Federation router fetches a partner's entity from the partner's subgraph.
 """
 
 from functools import partial
@@ -16,16 +20,27 @@ from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, Info
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.field import StrawberryField
 
 from resolvers.errors import BadUserInput
 from resolvers.subgraph.context import SubgraphContext
 from resolvers.subgraph.mutations import Mutation, ProcedureQuery
 from resolvers.subgraph.query import Query
 from resolvers.subgraph.scalars import SCALAR_MAP
-from resolvers.subgraph.types import AssistanceRequest, Case, Entity, Evidence
+from resolvers.subgraph.types import (
+    ENTITY_REFERENCES,
+    AssistanceRequest,
+    Case,
+    Entity,
+    Evidence,
+    reference_type_name,
+)
+from store.models.domain import Administration
 
-ENTITY_TYPES = (Case, Entity, Evidence, AssistanceRequest)
-ENTITY_TYPE_NAMES = frozenset(("Case", "Entity", "Evidence", "AssistanceRequest"))
+ENTITY_TYPES = (Case, Entity, Evidence, AssistanceRequest, *ENTITY_REFERENCES.values())
+RECORD_TYPE_NAMES = frozenset(("Case", "Entity", "Evidence", "AssistanceRequest"))
+REFERENCE_TYPES = {reference_type_name(holder): kind for holder, kind in ENTITY_REFERENCES.items()}
 # Far above what a gateway asks at once (a page times its fan-out), far below the body limit.
 MAX_REPRESENTATIONS = 2000
 # @requiresScopes and @authenticated arrived in Federation 2.5; nothing newer is needed.
@@ -41,15 +56,32 @@ def _reference(context: SubgraphContext, representation: Any) -> Any:
     if not isinstance(representation, dict):
         return BadUserInput("A representation is an object.", field="representations")
     type_name = representation.get("__typename")
-    if type_name not in ENTITY_TYPE_NAMES:
+    if type_name not in RECORD_TYPE_NAMES and type_name not in REFERENCE_TYPES:
         return BadUserInput("A representation names an unknown type.", field="representations")
     key = representation.get("id")
     if not isinstance(key, str):
         return None
+    if type_name in REFERENCE_TYPES:
+        # Only the key: its `entity` is read (under policy) if and when it is asked for.
+        return REFERENCE_TYPES[type_name](id=key)
     return context.references(type_name).load(key)
 
 
 class SubgraphSchema(federation.Schema):
+    def __init__(self, administration: Administration, **kwargs: Any) -> None:
+        self.administration = administration
+        # The other holders' references: only their key here (see the module's docstring).
+        self._foreign_references = frozenset(
+            reference_type_name(holder) for holder in Administration if holder is not administration
+        )
+        super().__init__(**kwargs)
+
+    def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
+        fields = super().get_fields(type_definition)
+        if type_definition.name in self._foreign_references:
+            return [field for field in fields if field.python_name == "id"]
+        return fields
+
     def entities_resolver(
         self, info: Info, representations: list[FederationAny]
     ) -> list[FederationAny]:
@@ -67,9 +99,13 @@ class SubgraphSchema(federation.Schema):
         """Not here: the HTTP endpoint logs each unexpected error once, where it masks it."""
 
 
-def subgraph_schema(extensions: tuple[Any, ...] = ()) -> SubgraphSchema:
-    """The schema; `extensions` (classes or factories) run before validation is cached."""
+def subgraph_schema(
+    administration: Administration, extensions: tuple[Any, ...] = ()
+) -> SubgraphSchema:
+    """`administration`'s schema; `extensions` (classes or factories) run before validation is
+    cached."""
     return SubgraphSchema(
+        administration,
         query=SUBGRAPH_QUERY,
         mutation=Mutation,
         types=ENTITY_TYPES,

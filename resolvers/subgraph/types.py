@@ -5,7 +5,9 @@ them. The few resolvers here are synchronous and build a global id from the owne
 nested record (a release reference, a consent, a release item) does not carry itself.
 
 Every type is @shareable: both administrations serve the same schema, and Federation 2
-otherwise refuses a field that two subgraphs resolve.
+otherwise refuses a field that two subgraphs resolve. The one difference is the reference to
+an entity of a given holder (UsEntity, UzEntity): only the holder's subgraph resolves it, so a
+case's party held by the partner is fetched from the partner's subgraph.
 """
 
 from datetime import date, datetime
@@ -14,6 +16,7 @@ from typing import Any
 import orjson
 import strawberry
 from strawberry import federation
+from strawberry.types import Info
 
 from auth.policy import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
 from resolvers.ids import global_id
@@ -51,6 +54,7 @@ from resolvers.subgraph.enums import (
 )
 from resolvers.subgraph.scalars import Long
 from store.audit import LoggedEntry
+from store.models.domain import Administration as DomainAdministration
 from store.models.domain import RecordType as DomainRecordType
 
 TYPE_NAME_OF_RECORD = {
@@ -134,51 +138,6 @@ def _consent(handling: HandlingRecord, consent: GrantedConsent) -> Consent:
     )
 
 
-@record_type("A customs enforcement case of one administration.", CASES_READ)
-class Case:
-    node_id: strawberry.ID = strawberry.field(name="id")
-    owner: Administration
-    reference: str
-    title: str
-    status: CaseStatus
-    offence_types: list[OffenceType]
-    opened_at: datetime
-    closed_at: datetime | None
-    summary: str
-    legal_provisions: list[str]
-    handling: Handling
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, CaseRecord)
-
-
-@federation.type(
-    description="A case's link to an entity in a role; the entity may be either "
-    "administration's, and is read from its owner.",
-    shareable=True,
-    requires_scopes=[[CASES_READ]],
-)
-class CaseParty:
-    role: PartyRole
-    case_owner: Administration
-    entity_owner: Administration
-
-    @strawberry.field(description="The global id of the case.")
-    def case_id(self) -> strawberry.ID:
-        party: PartyRecord = self  # type: ignore[assignment]
-        return strawberry.ID(global_id("Case", party.case_owner, party.case_id))
-
-    @strawberry.field(description="The global id of the entity, held by entityOwner.")
-    def entity_id(self) -> strawberry.ID:
-        party: PartyRecord = self  # type: ignore[assignment]
-        return strawberry.ID(global_id("Entity", party.entity_owner, party.entity_id))
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, PartyRecord)
-
-
 @value_type("A typed identifier: passport, PINFL, EIN, IMO, container number, ...")
 class Identifier:
     type: IdentifierType
@@ -212,6 +171,109 @@ class Entity:
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:
         return isinstance(obj, EntityRecord)
+
+
+def _entity_reference(administration: DomainAdministration) -> Any:
+    """The type naming an entity `administration` holds (UsEntity, UzEntity), for a case of
+    either administration to point at. Both subgraphs declare it, keyed by the entity's global
+    id, but only the holder's gives it its `entity`: Federation then fetches the record from the
+    holder, through `_entities`, under the holder's policy (resolvers.subgraph.schema hides the
+    field in the other subgraph)."""
+    name = reference_type_name(administration)
+
+    @federation.type(
+        name=name,
+        keys=["id"],
+        authenticated=True,
+        description=f"An entity {administration.value} holds, by its global id; its record is "
+        f"read from {administration.value}'s subgraph.",
+    )
+    class EntityReference:
+        id: strawberry.ID
+
+        @strawberry.field(description="The entity, where the caller may read it; else null.")
+        async def entity(self, info: Info) -> Entity | None:
+            return await info.context.references("Entity").load(self.id)
+
+    return EntityReference
+
+
+def reference_type_name(administration: DomainAdministration) -> str:
+    return f"{administration.value.capitalize()}Entity"
+
+
+ENTITY_REFERENCES: dict[DomainAdministration, Any] = {
+    administration: _entity_reference(administration) for administration in DomainAdministration
+}
+UsEntity = ENTITY_REFERENCES[DomainAdministration.US]
+UzEntity = ENTITY_REFERENCES[DomainAdministration.UZ]
+
+
+def entity_reference(party: PartyRecord, administration: DomainAdministration) -> Any:
+    """The party's entity as a reference, where `administration` holds it; else None."""
+    if party.entity_owner != administration:
+        return None
+    return ENTITY_REFERENCES[administration](
+        id=strawberry.ID(global_id("Entity", party.entity_owner, party.entity_id))
+    )
+
+
+@federation.type(
+    description="A case's link to an entity in a role; the entity may be either "
+    "administration's, and is read from its owner.",
+    shareable=True,
+    requires_scopes=[[CASES_READ]],
+)
+class CaseParty:
+    role: PartyRole
+    case_owner: Administration
+    entity_owner: Administration
+
+    @strawberry.field(description="The global id of the case.")
+    def case_id(self) -> strawberry.ID:
+        party: PartyRecord = self  # type: ignore[assignment]
+        return strawberry.ID(global_id("Case", party.case_owner, party.case_id))
+
+    @strawberry.field(description="The global id of the entity, held by entityOwner.")
+    def entity_id(self) -> strawberry.ID:
+        party: PartyRecord = self  # type: ignore[assignment]
+        return strawberry.ID(global_id("Entity", party.entity_owner, party.entity_id))
+
+    @strawberry.field(description="The entity, where the US holds it.")
+    def us_entity(self) -> UsEntity | None:  # type: ignore[valid-type]
+        return entity_reference(self, DomainAdministration.US)  # type: ignore[arg-type]
+
+    @strawberry.field(description="The entity, where UZ holds it.")
+    def uz_entity(self) -> UzEntity | None:  # type: ignore[valid-type]
+        return entity_reference(self, DomainAdministration.UZ)  # type: ignore[arg-type]
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, PartyRecord)
+
+
+@record_type("A customs enforcement case of one administration.", CASES_READ)
+class Case:
+    node_id: strawberry.ID = strawberry.field(name="id")
+    owner: Administration
+    reference: str
+    title: str
+    status: CaseStatus
+    offence_types: list[OffenceType]
+    opened_at: datetime
+    closed_at: datetime | None
+    summary: str
+    legal_provisions: list[str]
+    handling: Handling
+
+    @strawberry.field(description="Its links to entities in roles, each entity of either holder.")
+    async def parties(self, info: Info) -> list[CaseParty]:
+        case: CaseRecord = self  # type: ignore[assignment]
+        return await info.context.parties_of_case(case.id)
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, CaseRecord)
 
 
 @value_type("One step in an evidence item's chain of custody.")

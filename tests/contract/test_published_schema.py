@@ -1,9 +1,10 @@
 """The committed SDL is the code's, sorted and stable, and each file builds on its own."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from graphql import build_schema, parse
+from graphql import ObjectTypeDefinitionNode, build_schema, parse, print_ast
 from strawberry.printer import print_schema
 
 from gateway.cli import main
@@ -11,13 +12,14 @@ from resolvers.contracts.changes import requirements
 from resolvers.contracts.sdl import (
     EXCHANGE_FILE,
     PUBLISHED,
-    SUBGRAPH_FILE,
+    SUBGRAPH_FILES,
     applied_directive_names,
     canonical_sdl,
     published_sdls,
 )
 from resolvers.exchange.schema import build_exchange_schema
 from resolvers.subgraph.schema import subgraph_schema
+from store.models.domain import Administration
 from tests.contract.conftest import ROOT
 
 SCHEMA_DIR = ROOT / "schema"
@@ -57,8 +59,11 @@ def test_the_exchange_sdl_defines_the_directives_it_applies(code_sdls: dict[str,
     assert schema.get_directive("authenticated") is not None
 
 
-def test_the_subgraph_sdl_is_a_federation_2_subgraph(code_sdls: dict[str, str]) -> None:
-    sdl = code_sdls[SUBGRAPH_FILE]
+@pytest.mark.parametrize("administration", list(Administration))
+def test_the_subgraph_sdl_is_a_federation_2_subgraph(
+    administration: Administration, code_sdls: dict[str, str]
+) -> None:
+    sdl = code_sdls[SUBGRAPH_FILES[administration]]
     assert sdl.startswith('schema @link(url: "https://specs.apollo.dev/federation/v2.5"')
     assert {"key", "requiresScopes", "authenticated"} <= applied_directive_names(sdl)
     schema = build_schema(sdl, assume_valid_sdl=True)
@@ -69,7 +74,10 @@ def test_the_subgraph_sdl_is_a_federation_2_subgraph(code_sdls: dict[str, str]) 
 def test_sorting_keeps_every_requirement_where_it_was(code_sdls: dict[str, str]) -> None:
     unsorted = {
         EXCHANGE_FILE: print_schema(build_exchange_schema()),
-        SUBGRAPH_FILE: print_schema(subgraph_schema()),
+        **{
+            SUBGRAPH_FILES[administration]: print_schema(subgraph_schema(administration))
+            for administration in Administration
+        },
     }
     for file_name, printed in unsorted.items():
         found = requirements(parse(code_sdls[file_name]))
@@ -84,3 +92,32 @@ def test_schema_export_writes_the_published_files(
     for file_name, sdl in code_sdls.items():
         assert (tmp_path / "out" / file_name).read_text(encoding="utf-8") == sdl
     assert "exchange.graphql" in capsys.readouterr().out
+
+
+def _reference_fields(sdl: str) -> dict[str, set[str]]:
+    schema = build_schema(sdl, assume_valid_sdl=True)
+    return {name: set(schema.get_type(name).fields) for name in ("UsEntity", "UzEntity")}
+
+
+def test_each_subgraph_resolves_only_the_references_to_entities_it_holds(
+    code_sdls: dict[str, str],
+) -> None:
+    """The two subgraph SDLs differ only there: a router must fetch a partner-held entity
+    from the partner's subgraph."""
+    us, uz = (code_sdls[SUBGRAPH_FILES[a]] for a in (Administration.US, Administration.UZ))
+    assert _reference_fields(us) == {"UsEntity": {"id", "entity"}, "UzEntity": {"id"}}
+    assert _reference_fields(uz) == {"UsEntity": {"id"}, "UzEntity": {"id", "entity"}}
+    assert us != uz
+    assert _without_reference_entities(us) == _without_reference_entities(uz)
+
+
+def _without_reference_entities(sdl: str) -> str:
+    document = parse(sdl, no_location=True)
+    definitions = [
+        replace(node, fields=tuple(f for f in node.fields if f.name.value == "id"))
+        if isinstance(node, ObjectTypeDefinitionNode)
+        and node.name.value in ("UsEntity", "UzEntity")
+        else node
+        for node in document.definitions
+    ]
+    return print_ast(replace(document, definitions=tuple(definitions)))

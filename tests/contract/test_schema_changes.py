@@ -15,7 +15,7 @@ from resolvers.contracts.changelog import (
     unrecorded,
 )
 from resolvers.contracts.changes import Severity, coordinate_of, diff_sdl
-from resolvers.contracts.sdl import AUTH_DIRECTIVE_DEFINITIONS, published_sdls
+from resolvers.contracts.sdl import AUTH_DIRECTIVE_DEFINITIONS, published_file, published_sdls
 from tests.contract.conftest import ROOT
 
 RELEASED_DIR = ROOT / "schema" / "released"
@@ -252,7 +252,7 @@ def test_no_breaking_change_since_the_last_release_goes_unrecorded() -> None:
     changelog = CHANGELOG.read_text(encoding="utf-8")
     missing = []
     for file_name, sdl in published_sdls().items():
-        released = (release / file_name).read_text(encoding="utf-8")
+        released = published_file(release, file_name).read_text(encoding="utf-8")
         found = diff_sdl(released, sdl)
         assert all(c.severity is Severity.BREAKING for c in found.breaking)
         missing += [f"{file_name}: {c.line()}" for c in unrecorded(found.breaking, changelog)]

@@ -1,0 +1,167 @@
+"""A subgraph's cases name their parties' entities by holder (UsEntity, UzEntity), so that a
+Federation router fetches a partner-held entity from the partner's subgraph through
+`_entities`; only the holder's subgraph reads the record, under the holder's policy."""
+
+from typing import Any
+
+import pytest
+
+from resolvers.ids import global_id
+from store.models.domain import Administration
+from tests.sources.conftest import NOW, SeededStores, Subgraph
+from tests.sources.support import Caller, all_ids, counting_statements, released_ids
+from tests.sources.test_subgraph_http import bearer, post, references
+
+CASES_WITH_PARTIES = """
+query ($first: Int!) {
+  cases(first: $first) {
+    nodes {
+      id
+      parties {
+        caseId entityId entityOwner role
+        usEntity { id }
+        uzEntity { id }
+      }
+    }
+  }
+}
+"""
+CASE_PARTIES = """
+query ($caseIds: [ID!]!) { caseParties(caseIds: $caseIds) { caseId entityId entityOwner role } }
+"""
+
+
+def reference_type(holder: Administration) -> str:
+    return f"{holder.value.capitalize()}Entity"
+
+
+def entity_references(holder: Administration) -> str:
+    return f"""
+query ($representations: [_Any!]!) {{
+  _entities(representations: $representations) {{
+    ... on {reference_type(holder)} {{ id entity {{ id owner name }} }}
+  }}
+}}
+"""
+
+
+async def answer(subgraph: Subgraph, caller: Caller, query: str, **variables: Any) -> Any:
+    response = await post(subgraph, query, variables, **bearer(caller))
+    assert response.status_code == 200
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+async def test_a_cases_parties_name_each_entity_by_its_holder(
+    subgraphs: dict[Administration, Subgraph],
+    callers: dict[tuple[Administration, str], Caller],
+    owner: Administration,
+) -> None:
+    subgraph, caller = subgraphs[owner], callers[(owner, "dashboard")]
+    cases = (await answer(subgraph, caller, CASES_WITH_PARTIES, first=50))["cases"]["nodes"]
+    parties = [party for case in cases for party in case["parties"]]
+    assert {party["entityOwner"] for party in parties} == {"US", "UZ"}, "some of each holder"
+    for case in cases:
+        assert {party["caseId"] for party in case["parties"]} <= {case["id"]}
+    for party in parties:
+        by_holder = {"US": party["usEntity"], "UZ": party["uzEntity"]}
+        holder = party["entityOwner"]
+        assert by_holder.pop(holder) == {"id": party["entityId"]}
+        assert set(by_holder.values()) == {None}
+
+    # The same links the root field gives for those cases.
+    links = await answer(subgraph, caller, CASE_PARTIES, caseIds=[case["id"] for case in cases])
+    as_links = [
+        {k: party[k] for k in ("caseId", "entityId", "entityOwner", "role")} for party in parties
+    ]
+    key = lambda link: (link["caseId"], link["entityId"], link["role"])  # noqa: E731
+    assert sorted(as_links, key=key) == sorted(links["caseParties"], key=key)
+
+
+async def test_the_parties_of_a_page_are_read_in_one_batch(
+    subgraphs: dict[Administration, Subgraph],
+    callers: dict[tuple[Administration, str], Caller],
+    owner: Administration,
+) -> None:
+    subgraph, caller = subgraphs[owner], callers[(owner, "dashboard")]
+    statements = {}
+    for first in (2, 50):
+        query = "query ($first: Int!) { cases(first: $first) { nodes { parties { role } } } }"
+        with counting_statements(subgraph.engine) as counter:
+            data = await answer(subgraph, caller, query, first=first)
+        assert len(data["cases"]["nodes"]) == first
+        statements[first] = counter.count
+    assert statements[2] == statements[50] > 0
+
+
+async def test_the_holder_reads_a_referenced_entity_under_its_policy(
+    subgraphs: dict[Administration, Subgraph],
+    stores: SeededStores,
+    callers: dict[tuple[Administration, str], Caller],
+    owner: Administration,
+) -> None:
+    """A reference to an entity the caller may not see has a null `entity`, exactly as one to
+    nothing at all, to another type's id or to the other administration's entity."""
+    caller = callers[(owner.partner, "dashboard")]
+    engine = stores.engines[owner]
+    everything = await all_ids(engine, "ENTITY")
+    released = await released_ids(engine, "ENTITY", owner.partner, NOW)
+    seen = global_id("Entity", owner, min(released))
+    unseen = {
+        "unreleased": global_id("Entity", owner, min(everything - released)),
+        "random": global_id("Entity", owner, max(everything) + 1000),
+        "another type": global_id("Case", owner, min(released)),
+        "other administration": global_id("Entity", owner.partner, min(released)),
+        "not an id": "RW50aXR5OlVa",
+    }
+    query = entity_references(owner)
+    data = await answer(
+        subgraphs[owner],
+        caller,
+        query,
+        **references(seen, *unseen.values(), type_name=reference_type(owner)),
+    )
+    found, *rest = data["_entities"]
+    assert found["id"] == seen
+    assert found["entity"]["id"] == seen and found["entity"]["owner"] == owner.value
+    assert [item["id"] for item in rest] == list(unseen.values())
+    assert [item["entity"] for item in rest] == [None] * len(unseen)
+
+
+async def test_the_other_subgraph_gives_only_the_key_and_reads_nothing(
+    subgraphs: dict[Administration, Subgraph],
+    stores: SeededStores,
+    callers: dict[tuple[Administration, str], Caller],
+    owner: Administration,
+) -> None:
+    partner_subgraph = subgraphs[owner.partner]
+    caller = callers[(owner.partner, "dashboard")]
+    entity = global_id("Entity", owner, min(await all_ids(stores.engines[owner], "ENTITY")))
+    variables = references(entity, type_name=reference_type(owner))
+    key_only = f"""
+query ($representations: [_Any!]!) {{
+  _entities(representations: $representations) {{ ... on {reference_type(owner)} {{ id }} }}
+}}
+"""
+    with counting_statements(partner_subgraph.engine) as counter:
+        data = await answer(partner_subgraph, caller, key_only, **variables)
+    assert data == {"_entities": [{"id": entity}]}
+    assert counter.count == 0
+
+    response = await post(partner_subgraph, entity_references(owner), variables, **bearer(caller))
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "data" not in response.json()
+
+
+@pytest.mark.parametrize("holder", list(Administration))
+async def test_a_reference_without_a_string_id_is_null(
+    subgraphs: dict[Administration, Subgraph],
+    callers: dict[tuple[Administration, str], Caller],
+    holder: Administration,
+) -> None:
+    caller = callers[(holder, "dashboard")]
+    variables = {"representations": [{"__typename": reference_type(holder), "id": 7}]}
+    data = await answer(subgraphs[holder], caller, entity_references(holder), **variables)
+    assert data == {"_entities": [None]}
