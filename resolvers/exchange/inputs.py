@@ -5,7 +5,14 @@ from datetime import datetime
 import strawberry
 
 from resolvers.errors import BadUserInput
-from resolvers.exchange.enums import CaseStatus, Direction, EntityKind, OffenceType, RequestStatus
+from resolvers.exchange.enums import (
+    Administration,
+    CaseStatus,
+    Direction,
+    EntityKind,
+    OffenceType,
+    RequestStatus,
+)
 from resolvers.sources.filters import CaseFilter as CaseFilterValue
 from resolvers.sources.filters import EntityFilter as EntityFilterValue
 from resolvers.sources.filters import RequestFilter as RequestFilterValue
@@ -30,6 +37,10 @@ class CaseFilter:
     opened_to: datetime | None = None
     text: str | None = None
     identifier: IdentifierInput | None = None
+    owners: list[Administration] | None = strawberry.field(
+        default=None,
+        description="Only cases held by these administrations; both when absent.",
+    )
 
 
 @strawberry.input
@@ -88,6 +99,24 @@ def case_filter(value: CaseFilter | None) -> CaseFilterValue:
         text=_text(value.text, "filter.text"),
         identifier=_identifier(value.identifier, "filter.identifier"),
     )
+
+
+def case_owners(value: CaseFilter | None) -> list[Administration] | None:
+    """The administrations whose cases to list, sorted and once each; None for both.
+
+    The choice of sources is the exchange's, not a source filter: each source holds one
+    administration's records.
+    """
+    if value is None or value.owners is None:
+        return None
+    if not value.owners:
+        raise BadUserInput(
+            "owners must name at least one administration; leave it out for both.",
+            field="filter.owners",
+        )
+    owners = sorted(set(value.owners))
+    # Both, however spelled, is the unfiltered list: the same cursors serve it.
+    return None if owners == sorted(Administration) else owners
 
 
 def entity_filter(value: EntityFilter | None) -> EntityFilterValue:

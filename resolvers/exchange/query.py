@@ -108,15 +108,19 @@ class Query:
     ) -> CaseConnection:
         """The caller's own cases and the partner's cases released to it, newest first."""
         size, case_filter = _page_size(info, first), inputs.case_filter(filter)
+        owners = inputs.case_owners(filter)
         principal = _context(info).principal
+        # A cursor holds a position per owner asked: it is bound to the owners as to the filter.
+        scoped = case_filter if owners is None else {"filter": case_filter, "owners": owners}
         return await merged_connection(
             _context(info),
             "cases",
-            case_filter,
+            scoped,
             size,
             after,
             lambda source, page: source.list_cases(principal, case_filter, page),
             lambda record: record.opened_at,
+            owners=owners,
         )
 
     @scoped_field(CASES_READ)

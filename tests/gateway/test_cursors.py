@@ -131,6 +131,34 @@ def test_a_cursor_made_with_another_filter_is_refused(http: httpx.Client, world:
     refused_for_uz(http, world, filtered, filter={"status": ["CLOSED"]})
 
 
+def test_a_cursor_made_with_other_owners_is_refused(http: httpx.Client, world: World) -> None:
+    """A cursor holds a position per owner asked, so it is bound to the owners as well."""
+    only_us = end_cursor(http, world, "uz-dashboard", CASES, "cases", filter={"owners": ["US"]})
+    refused_for_uz(http, world, only_us)
+    refused_for_uz(http, world, only_us, filter={"owners": ["UZ"]})
+    refused_for_uz(http, world, only_us, filter={"owners": ["US", "UZ"]})
+    refused_for_uz(http, world, only_us, filter={"owners": ["US"], "status": ["OPEN"]})
+    unfiltered = end_cursor(http, world, "uz-dashboard", CASES, "cases")
+    refused_for_uz(http, world, unfiltered, filter={"owners": ["US"]})
+
+
+def test_a_cursor_made_with_owners_continues_the_same_owners(
+    http: httpx.Client, world: World
+) -> None:
+    """In any order and with repeats, the same owners are the same list."""
+    cursor = end_cursor(http, world, "uz-dashboard", CASES, "cases", filter={"owners": ["US"]})
+    response = post_graphql(
+        http,
+        world.base_url,
+        world.token("uz-dashboard"),
+        CASES,
+        {"after": cursor, "filter": {"owners": ["US", "US"]}},
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    assert len(body["data"]["cases"]["edges"]) == 3
+
+
 def test_a_cursor_of_a_us_caller_is_refused_to_a_uz_caller(
     http: httpx.Client, world: World, us_cursor: str
 ) -> None:
