@@ -31,6 +31,9 @@ SERVICE_SDL = b'{"query": "{ _service { sdl } }"}'
 # sees UZ's own cases and the US cases released to UZ (so both sources answer, and the US
 # source audits each partner read, as the agreement requires).
 DASHBOARD_CALLER = "uz-dashboard"
+# The caller of item 3: a designated UZ official with every read scope, whose cases' parties
+# include US-held entities released to UZ.
+PEER_CALLER = "uz-dashboard"
 PAGE = 50
 # Page sizes of item 5. The first page of 10 holds only the caller's own cases (the partner's
 # released ones are older), so a later page of 10 that holds both administrations' cases is
@@ -447,9 +450,9 @@ class Run:
         node = shutil.which("node")
         if node is None:
             raise RuntimeError("Node.js is needed for Apollo Gateway")
-        # An undesignated official sees only their own administration's records: both
-        # gateways then give the same answer (see RESULTS.md for why no cross-reference).
-        caller = "us-undesignated"
+        # A designated official with every read scope: the partner's entities among their
+        # own cases' parties are released to them, so both gateways cross into the partner.
+        caller = PEER_CALLER
         token = self.token(caller)
         supergraph = self._compose(servers, token)
         port = free_port()
@@ -462,13 +465,15 @@ class Run:
             probe="/graphql",
         ) as apollo:
             ours_url, apollo_url = f"{servers['gateway'].url}/graphql", f"{apollo.url}/graphql"
-            ours_body = request_body("GatewayCasesNoParties", first=PAGE)
-            apollo_body = request_body("SubgraphCases", first=PAGE)
-            ours_answer, apollo_answer = (
-                post(ours_url, ours_body, token),
-                post(apollo_url, apollo_body, token),
-            )
-            same = _case_ids(ours_answer) == _case_ids(apollo_answer)
+            apollo_body = request_body("PeerSubgraphCases", first=PAGE)
+            apollo_answer = post(apollo_url, apollo_body, token)
+            # Ours lists the same administration's cases (PeerSubgraphCases names the holder).
+            owners = sorted({edge["node"]["owner"] for edge in _edges(apollo_answer)})
+            ours_body = request_body("PeerCases", first=PAGE, owners=owners)
+            ours_answer = post(ours_url, ours_body, token)
+            same = _peer_view(ours_answer, exchange=True) == _peer_view(apollo_answer)
+            if not same:
+                raise RuntimeError("our gateway and Apollo Gateway give different answers")
             subgraphs = (servers["US"], servers["UZ"])
             sides = compare(
                 [
@@ -486,10 +491,15 @@ class Run:
                 self.arguments.rounds,
                 self.arguments.warmup,
             )
+        partners = _partner_entities(ours_answer)
         self.results["peer"] = {
             "caller": caller,
-            "same_cases_in_same_order": same,
-            "cases": len(_case_ids(ours_answer)),
+            "owners": owners,
+            "first": PAGE,
+            "same_answer": same,
+            "cases": len(_edges(ours_answer)),
+            "parties": sum(len(edge["node"]["parties"]) for edge in _edges(ours_answer)),
+            "partner_entities": partners,
             "sides": [side.as_dict() for side in sides],
             "ratio": sides[0].rps / sides[1].rps,
             "versions": _apollo_versions(),
@@ -611,8 +621,37 @@ def _statement_kind(sql: str) -> str:
     return "records"
 
 
-def _case_ids(document: dict[str, Any]) -> list[str]:
-    return [edge["node"]["id"] for edge in document["data"]["cases"]["edges"]]
+def _edges(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return document["data"]["cases"]["edges"]
+
+
+def _peer_view(document: dict[str, Any], *, exchange: bool = False) -> list[Any]:
+    """Each case and the entities of its parties the caller may see, comparable across the
+    two schemas: the exchange leaves out a party whose entity the caller may not see, the
+    subgraph gives it with a null `entity`."""
+    view = []
+    for edge in _edges(document):
+        case = {k: v for k, v in edge["node"].items() if k != "parties"}
+        parties = []
+        for party in edge["node"]["parties"]:
+            if exchange:
+                entity = party["entity"]
+            else:
+                reference = party["usEntity"] or party["uzEntity"]
+                entity = reference and reference["entity"]
+            if entity is not None:
+                parties.append((party["role"], json.dumps(entity, sort_keys=True)))
+        view.append((json.dumps(case, sort_keys=True), sorted(parties)))
+    return view
+
+
+def _partner_entities(document: dict[str, Any]) -> int:
+    """Parties whose entity the other administration holds: the cross-references."""
+    return sum(
+        party["entity"]["owner"] != edge["node"]["owner"]
+        for edge in _edges(document)
+        for party in edge["node"]["parties"]
+    )
 
 
 def _apollo_versions() -> dict[str, str]:

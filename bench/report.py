@@ -232,18 +232,19 @@ def _peer(p: dict[str, Any]) -> list[str]:
         "willSendRequest), against our distributed gateway over the same two subgraph "
         "processes.",
         "",
-        "No operation of the subgraph schema crosses from one administration into the other "
-        "through `_entities`: a subgraph's `CaseParty` carries `entityId`/`entityOwner` as "
-        "values, not an `Entity` reference, and both subgraphs serve the same schema with "
-        "every field `@shareable`, so Apollo's query planner answers any operation from one "
-        "subgraph and never plans an `_entities` fetch. The closest honest comparison is "
-        "one administration's cases with the same fields (`GatewayCasesNoParties` to ours, "
-        "`SubgraphCases` to Apollo's supergraph), as "
-        f"`{p['caller']}`: an undesignated official sees only US records, so both gateways "
-        f"answer the same {p['cases']} cases"
-        + (" in the same order" if p["same_cases_in_same_order"] else " (**they differ**)")
-        + ". Apollo sends it to one subgraph; ours asks both (the UZ subgraph answers an "
-        "empty page under its owner's policy, and audits the refused attempt) and merges.",
+        f"The operation: one administration's cases (first: {p['first']}) with their handling and "
+        "their parties' entities, each entity read from the administration that holds it, as "
+        f"`{p['caller']}` (a designated official with every read scope). Apollo Gateway gets "
+        "`PeerSubgraphCases`: its query planner sends `uzCases` (with `parties`) to the UZ "
+        "subgraph, the one that serves it, then fetches the entities the US holds from the US "
+        "subgraph through `_entities` (`UsEntity` references, whose `entity` only "
+        "the holder's subgraph resolves). Ours gets `PeerCases`: `cases` filtered to the same "
+        f"owner ({', '.join(p['owners'])}); it asks that subgraph for the cases and their "
+        "party links, then each holder for its entities. The page holds "
+        f"{p['cases']} cases with {p['parties']} parties, {p['partner_entities']} of whose "
+        "entities the partner holds; both answers carry the same cases and the same entities "
+        "in the same order (the run checks this first and stops if not; a party whose entity "
+        "the caller may not see is absent from ours and has a null `entity` in Apollo's).",
         "",
         *_sides_table(sides, sides[1]),
         "",

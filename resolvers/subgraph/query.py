@@ -1,7 +1,8 @@
 """Root fields of the subgraph: one per call of the AdministrationSource interface.
 
 Reads by id are not root fields: they are Federation's `_entities` (resolvers.subgraph.schema).
-Every field is @shareable so that both administrations' subgraphs compose.
+Every shared field is @shareable so that both administrations' subgraphs compose; the
+holder-named ones (`usCases`, `uzCases`) are each served by one subgraph only.
 """
 
 from typing import Annotated, Any
@@ -76,6 +77,41 @@ def _case_keys(case_ids: list[strawberry.ID]) -> list[CaseKey]:
     return list(keys)
 
 
+async def _cases(
+    info: Info, first: int | None, after: str | None, where: CaseFilterInput | None
+) -> Connection[Case]:
+    context = _context(info)
+    wanted, page_request = case_filter(where), _page(info, first, after)
+    with store_errors():
+        page = await context.source.list_cases(context.principal, wanted, page_request)
+    return connection(page)  # type: ignore[arg-type]
+
+
+CaseFilterArgument = Annotated[CaseFilterInput | None, strawberry.argument(name="filter")]
+
+
+def _holder_cases(holder: str) -> Any:
+    """`cases` under a name only `holder`'s subgraph serves (resolvers.subgraph.schema hides it
+    in the other's): a router in front of both subgraphs sends it to `holder`'s, where the
+    shared `cases` could go to either."""
+
+    async def resolve(
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        where: CaseFilterArgument = None,
+    ) -> Connection[Case]:
+        return await _cases(info, first, after, where)
+
+    return federation.field(
+        resolver=resolve,
+        description=f"{holder}'s cases the caller may see, newest first: `cases`, served by "
+        f"{holder}'s subgraph alone.",
+        authenticated=True,
+        requires_scopes=[[CASES_READ]],
+    )
+
+
 @strawberry.type
 class Query:
     @root_field(CASES_READ, "This administration's cases the caller may see, newest first.")
@@ -84,13 +120,12 @@ class Query:
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        where: Annotated[CaseFilterInput | None, strawberry.argument(name="filter")] = None,
+        where: CaseFilterArgument = None,
     ) -> Connection[Case]:
-        context = _context(info)
-        wanted, page_request = case_filter(where), _page(info, first, after)
-        with store_errors():
-            page = await context.source.list_cases(context.principal, wanted, page_request)
-        return connection(page)  # type: ignore[arg-type]
+        return await _cases(info, first, after, where)
+
+    us_cases: Connection[Case] = _holder_cases("US")
+    uz_cases: Connection[Case] = _holder_cases("UZ")
 
     @root_field(ENTITIES_READ, "This administration's entities the caller may see, newest first.")
     async def entities(

@@ -5,9 +5,12 @@ source call per type, whatever the number of representations. Each representatio
 under the owner's policy like any other read; one the caller may not see, of the other
 administration, or of nothing at all resolves to null, identically.
 
-Each administration's schema is the same but for the entity references by holder (UsEntity,
-UzEntity): the holder's gives its reference an `entity`, the other's only the key, so a
-Federation router fetches a partner's entity from the partner's subgraph.
+Each administration's schema is the same but for what only the holder serves: the entity
+references by holder (UsEntity, UzEntity), of which the holder's subgraph gives its own an
+`entity` and the other's only the key, so a Federation router fetches a partner's entity from
+the partner's subgraph; and the holder's cases under its own name (`usCases`, `uzCases`), which
+a router in front of both subgraphs can send to one of them. (The shared root fields, `cases`
+among them, are each subgraph's own records: a supergraph of both cannot tell them apart.)
 """
 
 from functools import partial
@@ -40,6 +43,16 @@ from store.models.domain import Administration
 
 ENTITY_TYPES = (Case, Entity, Evidence, AssistanceRequest, *ENTITY_REFERENCES.values())
 RECORD_TYPE_NAMES = frozenset(("Case", "Entity", "Evidence", "AssistanceRequest"))
+
+
+def held_fields(holder: Administration) -> frozenset[tuple[str, str]]:
+    """(type, field) that only `holder`'s subgraph serves: its entity references' record, and
+    its cases under its own name."""
+    return frozenset(
+        ((reference_type_name(holder), "entity"), ("Query", f"{holder.value.lower()}_cases"))
+    )
+
+
 REFERENCE_TYPES = {reference_type_name(holder): kind for holder, kind in ENTITY_REFERENCES.items()}
 # Far above what a gateway asks at once (a page times its fan-out), far below the body limit.
 MAX_REPRESENTATIONS = 2000
@@ -70,17 +83,18 @@ def _reference(context: SubgraphContext, representation: Any) -> Any:
 class SubgraphSchema(federation.Schema):
     def __init__(self, administration: Administration, **kwargs: Any) -> None:
         self.administration = administration
-        # The other holders' references: only their key here (see the module's docstring).
-        self._foreign_references = frozenset(
-            reference_type_name(holder) for holder in Administration if holder is not administration
+        # What only the other administration's subgraph serves (see the module's docstring).
+        self._not_served = frozenset(
+            held
+            for holder in Administration
+            if holder is not administration
+            for held in held_fields(holder)
         )
         super().__init__(**kwargs)
 
     def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
         fields = super().get_fields(type_definition)
-        if type_definition.name in self._foreign_references:
-            return [field for field in fields if field.python_name == "id"]
-        return fields
+        return [f for f in fields if (type_definition.name, f.python_name) not in self._not_served]
 
     def entities_resolver(
         self, info: Info, representations: list[FederationAny]

@@ -165,3 +165,18 @@ async def test_a_reference_without_a_string_id_is_null(
     variables = {"representations": [{"__typename": reference_type(holder), "id": 7}]}
     data = await answer(subgraphs[holder], caller, entity_references(holder), **variables)
     assert data == {"_entities": [None]}
+
+
+async def test_the_holder_named_cases_are_the_holders_cases_served_by_it_alone(
+    subgraphs: dict[Administration, Subgraph],
+    callers: dict[tuple[Administration, str], Caller],
+    owner: Administration,
+) -> None:
+    subgraph, caller = subgraphs[owner], callers[(owner, "dashboard")]
+    own, other = (f"{a.value.lower()}Cases" for a in (owner, owner.partner))
+    page = "(first: 30) { totalCount edges { cursor node { id } } }"
+    data = await answer(subgraph, caller, f"{{ shared: cases{page} named: {own}{page} }}")
+    assert data["named"] == data["shared"] and data["named"]["totalCount"] > 0
+
+    response = await post(subgraph, f"{{ {other}{page} }}", **bearer(caller))
+    assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

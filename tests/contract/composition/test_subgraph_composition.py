@@ -6,6 +6,7 @@ machine without it fails this test rather than skipping the contract.
 """
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -33,8 +34,8 @@ def _tool(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def composer() -> Path:
-    node_modules = HERE / "node_modules" / "@apollo" / "composition"
-    if not node_modules.is_dir():
+    installed = HERE / "node_modules" / "@apollo"
+    if not all((installed / name).is_dir() for name in ("composition", "query-planner")):
         subprocess.run(
             [_tool("npm"), "install", "--no-audit", "--no-fund"],
             cwd=HERE,
@@ -101,3 +102,46 @@ def test_the_check_catches_a_conflict(composer: Path, tmp_path: Path) -> None:
     assert uz != us
     report = compose(composer, {"us": us, "uz": uz}, tmp_path)
     assert report["errors"]
+
+
+HOLDER_CASES = """
+query {{
+  {field}(first: 5) {{
+    edges {{ node {{ id parties {{ role {partner}Entity {{ entity {{ name }} }} }} }} }}
+  }}
+}}
+"""
+
+
+@pytest.mark.parametrize("holder", list(Administration))
+def test_a_router_fetches_a_partner_held_entity_from_the_partners_subgraph(
+    composer: Path, tmp_path: Path, holder: Administration
+) -> None:
+    """Apollo's own query planner, over the supergraph of both subgraphs: the holder-named
+    cases go to the holder's subgraph alone, and the partner's entities among their parties
+    are then fetched from the partner's subgraph through `_entities`."""
+    sdls = {
+        administration.value.lower(): served_sdl(administration, tmp_path)
+        for administration in Administration
+    }
+    supergraph = tmp_path / "supergraph.graphql"
+    supergraph.write_text(compose(composer, sdls, tmp_path)["supergraph"], encoding="utf-8")
+    own, partner = holder.value.lower(), holder.partner.value.lower()
+    operation = tmp_path / "operation.graphql"
+    operation.write_text(HOLDER_CASES.format(field=f"{own}Cases", partner=partner))
+    finished = subprocess.run(
+        [_tool("node"), str(HERE / "plan.mjs"), str(supergraph), str(operation)],
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    plan = json.loads(finished.stdout)[str(operation)]
+    fetches = re.findall(r'Fetch\(service: "(\w+)"\)', plan)
+    assert fetches == [own, partner], plan
+    partner_fetch = plan[plan.index(f'Fetch(service: "{partner}")') :]
+    reference = f"{holder.partner.value.capitalize()}Entity"
+    assert f"... on {reference}" in partner_fetch and "entity" in partner_fetch, plan
+    assert "Sequence" in plan and "Flatten" in plan, plan
