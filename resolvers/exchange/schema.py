@@ -9,10 +9,10 @@ from graphql import GraphQLError
 from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
-from resolvers.exchange.execution import ExchangeExecutionContext
 from resolvers.exchange.mutations import Mutation
 from resolvers.exchange.query import Query
 from resolvers.exchange.types import AssistanceRequest, Case, Entity, Evidence, Release
+from resolvers.execution import PlainFieldsExecutionContext
 from resolvers.reporting import ReportedErrors
 
 # Dashboards send the same few operations again and again: each is validated once, not per
@@ -42,5 +42,5 @@ def build_exchange_schema(extensions: tuple[type, ...] = ()) -> strawberry.Schem
             ],
             config=StrawberryConfig(disable_field_suggestions=True),
         )
-    schema.execution_context_class = ExchangeExecutionContext.for_schema(schema._schema)
+    schema.execution_context_class = PlainFieldsExecutionContext.for_schema(schema._schema)
     return schema

@@ -27,6 +27,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from resolvers.errors import BadUserInput
+from resolvers.execution import PlainFieldsExecutionContext
 from resolvers.subgraph.context import SubgraphContext
 from resolvers.subgraph.mutations import Mutation, ProcedureQuery
 from resolvers.subgraph.query import Query
@@ -118,7 +119,7 @@ def subgraph_schema(
 ) -> SubgraphSchema:
     """`administration`'s schema; `extensions` (classes or factories) run before validation is
     cached."""
-    return SubgraphSchema(
+    schema = SubgraphSchema(
         administration,
         query=SUBGRAPH_QUERY,
         mutation=Mutation,
@@ -127,3 +128,5 @@ def subgraph_schema(
         config=StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=True),
         federation_version=FEDERATION_VERSION,
     )
+    schema.execution_context_class = PlainFieldsExecutionContext.for_schema(schema._schema)
+    return schema

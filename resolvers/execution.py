@@ -1,11 +1,12 @@
-"""The exchange schema's execution context: graphql-core's, with a fast path for plain fields.
+"""Our schemas' execution context: graphql-core's, with a fast path for plain fields.
 
-A list of 50 cases with their handling and parties is some 3,500 field values, and most are
-plain attributes of records: a scalar or an enum that no resolver, extension or argument
-touches. graphql-core builds a resolve-info object for each, calls strawberry's default
-resolver through two wrappers and completes the value through the general path; here such a
-field is read and serialised directly (DESIGN.md §9, "Speed"). Anything else, and any value
-the fast path cannot complete (a null in a non-null field, a value its type refuses), takes
+Used by the exchange schema and by each administration's subgraph. A list of 50 cases with
+their handling and parties is some 3,500 field values, and most are plain attributes of
+records: a scalar or an enum that no resolver, extension, argument or directive touches.
+graphql-core builds a resolve-info object for each, calls strawberry's default resolver
+through two wrappers and completes the value through the general path; here such a field is
+read and serialised directly (DESIGN.md §9, "Speed"). Anything else, and any value the fast
+path cannot complete (a null in a non-null field, a value its type refuses), takes
 graphql-core's own path, so results and errors are exactly the general path's.
 
 graphql-core also looks for an `@stream` directive on every list it completes; a schema that
@@ -98,13 +99,13 @@ def _complete(plain: PlainField, value: Any) -> Any:
     return completed
 
 
-class ExchangeExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
     # Filled per schema by `for_schema`; a schema's fields never change once it is built.
     _plain: dict[tuple[str, str], PlainField] = {}  # noqa: RUF012
     _streams: bool = True
 
     @classmethod
-    def for_schema(cls, schema: GraphQLSchema) -> type["ExchangeExecutionContext"]:
+    def for_schema(cls, schema: GraphQLSchema) -> type["PlainFieldsExecutionContext"]:
         return type(
             cls.__name__,
             (cls,),
