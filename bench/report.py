@@ -254,18 +254,30 @@ def _peer(p: dict[str, Any]) -> list[str]:
 
 
 def _peer_reading(sides: list[dict[str, Any]]) -> list[str]:
-    """What the requests/s alone would hide: which side needs more CPU for the same answer."""
+    """What the requests/s alone would hide: which side needs more CPU for the same answer,
+    and which process both sides wait on."""
     ours, apollo = sides[0]["cpu_ms_per_request"], sides[1]["cpu_ms_per_request"]
     if ours is None or apollo is None or ours <= apollo:
         return []
-    return [
+    spent = [side["cpu_ms_by_server"] for side in sides]
+    subgraphs = [name for name in spent[0] if name.startswith("subgraph") and name in spent[1]]
+    busiest = max(subgraphs, key=lambda name: spent[1][name], default=None)
+    lines = [
         "",
         f"Ours spends more server CPU per answer ({ours:,.1f} ms against {apollo:,.1f} ms, "
-        f"{ours / apollo:.2f}×): the requests/s are close because both sides wait on the "
-        "same US subgraph (one process), which our gateway's request shape costs less "
-        "(`nodes` without per-edge cursors). On a machine short of CPU the side that spends "
-        "less is ahead, so this verdict can turn with the machine's other load.",
+        f"{ours / apollo:.2f}×). Apollo's query planner asks each subgraph for the fields the "
+        "operation selects, in one nested query; our remote source makes one call per "
+        "interface call (the cases, their party links, then the entities), asks for whole "
+        "cases and, of the entities, for the parts the operation uses "
+        "(resolvers.sources.parts), and our gateway executes the operation once more itself.",
     ]
+    if busiest is not None:
+        lines.append(
+            f"The busiest subgraph is `{busiest}` (one uvicorn process): "
+            f"{_ms(spent[0][busiest])} ms per answer for ours, {_ms(spent[1][busiest])} ms for "
+            "Apollo's; a side's requests/s cannot exceed what its busiest process can serve."
+        )
+    return lines
 
 
 def _cpu_split(sides: list[dict[str, Any]]) -> list[str]:

@@ -12,6 +12,7 @@ from resolvers.errors import SourceUnavailableError
 from resolvers.exchange.administrations import Administrations
 from resolvers.exchange.cursors import CursorCodec
 from resolvers.sources.base import AdministrationSource, SourceUnavailable
+from resolvers.sources.parts import EVERY_PART, EntityParts
 from store.agreement import Agreement
 from store.models.domain import Administration
 
@@ -31,6 +32,8 @@ class ExchangeContext:
     # Administrations found unavailable during this operation: not asked again at the next
     # level, so an operation waits for a hung source once, not once per level.
     unavailable: set[Administration] = field(default_factory=set)
+    # What this operation reads of the entities it reads by id (resolvers.exchange.selection).
+    entity_parts: EntityParts = EVERY_PART
 
     async def call(
         self,

@@ -43,7 +43,7 @@ class Loaders:
             lambda source, ids: source.cases_by_id(principal, ids)
         )
         self.entities: DataLoader[RecordKey, EntityRecord | None] = self._by_owner(
-            lambda source, ids: source.entities_by_id(principal, ids)
+            lambda source, ids: source.entities_by_id(principal, ids, context.entity_parts)
         )
         self.evidence: DataLoader[RecordKey, EvidenceRecord | None] = self._by_owner(
             lambda source, ids: source.evidence_by_id(principal, ids)

@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from resolvers.exchange.mutations import Mutation
 from resolvers.exchange.query import Query
+from resolvers.exchange.selection import SelectedParts
 from resolvers.exchange.types import AssistanceRequest, Case, Entity, Evidence, Release
 from resolvers.execution import PlainFieldsExecutionContext
 from resolvers.reporting import ReportedErrors
@@ -37,6 +38,7 @@ def build_exchange_schema(extensions: tuple[type, ...] = ()) -> strawberry.Schem
             types=[Case, Entity, Evidence, AssistanceRequest, Release],
             extensions=[
                 ReportedErrors,
+                SelectedParts,
                 *extensions,
                 partial(ValidationCache, maxsize=VALIDATED_OPERATIONS),
             ],

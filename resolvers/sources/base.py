@@ -10,6 +10,7 @@ from typing import Protocol
 
 from auth.principal import Principal
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
+from resolvers.sources.parts import EVERY_PART, EntityParts
 from resolvers.sources.records import (
     CaseRecord,
     EntityRecord,
@@ -54,8 +55,10 @@ class AdministrationSource(Protocol):
     ) -> Page[EntityRecord]: ...
 
     async def entities_by_id(
-        self, principal: Principal, ids: Sequence[int]
-    ) -> dict[int, EntityRecord]: ...
+        self, principal: Principal, ids: Sequence[int], parts: EntityParts = EVERY_PART
+    ) -> dict[int, EntityRecord]:
+        """The entities among `ids` the caller may see, with at least `parts` filled."""
+        ...
 
     async def match_candidates(
         self, principal: Principal, probe: MatchProbe

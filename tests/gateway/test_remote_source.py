@@ -109,3 +109,77 @@ def test_a_stopped_subgraph_gives_partial_results(
     assert error["extensions"] == {"code": "SOURCE_UNAVAILABLE", "administration": "UZ"}
     owners = {decode_id(edge["node"]["id"])[1] for edge in body["data"]["cases"]["edges"]}
     assert owners == {"US"}
+
+
+# Operations whose entities are read by id, each asking a different share of their fields;
+# the remote gateway asks UZ's subgraph only for those (resolvers.exchange.selection).
+ENTITY_READS = {
+    "parties, few fields": """
+      { cases(first: 60) { edges { node { id parties { role entity { id owner name kind } } } } } }
+    """,
+    "parties, handling": """
+      { cases(first: 60) { edges { node { id parties { role entity {
+          id owner country personalDataWithheld
+          handling { owner marking tlp releasedUnder { id basis } consents { use } }
+      } } } } } }
+    """,
+    "parties, no entity field": "{ cases(first: 60) { edges { node { id parties { role } } } } }",
+    "parties, every field": """
+      { cases(first: 10, filter: { owners: [UZ] }) { edges { node { id parties { entity {
+          id owner kind conveyanceType name nameCyrillic dateOfBirth address country
+          description personalDataWithheld identifiers { type value issuingCountry }
+          handling { owner marking tlp permittedUses consentRequiredFor conditions expiresAt
+                     releasedUnder { id basis requestReference purpose includesPersonalData }
+                     consents { use recipientAgency recipientCountry decidedAt } }
+          matches { strength entity { id name } }
+      } } } } } }
+    """,
+}
+
+
+@pytest.mark.parametrize("operation", list(ENTITY_READS))
+@pytest.mark.parametrize("client_id", ["us-dashboard", "uz-dashboard"])
+def test_entities_read_for_some_fields_answer_like_in_process(
+    http: httpx.Client,
+    world: World,
+    remote_gateway: tuple[str, Subgraph],
+    operation: str,
+    client_id: str,
+) -> None:
+    url, _ = remote_gateway
+    token = world.token(client_id)
+    remote = post_graphql(http, url, token, ENTITY_READS[operation]).json()
+    embedded = post_graphql(http, world.base_url, token, ENTITY_READS[operation]).json()
+    assert "errors" not in remote, remote
+    assert remote == embedded
+    parties = [p for e in remote["data"]["cases"]["edges"] for p in e["node"]["parties"]]
+    assert parties, "the page must have parties"
+    if "entity" in parties[0]:
+        owners = {party["entity"]["owner"] for party in parties}
+        assert "UZ" in owners, "some entities must come from the remote subgraph"
+
+
+def test_an_entity_by_id_answers_like_in_process(
+    http: httpx.Client, world: World, remote_gateway: tuple[str, Subgraph]
+) -> None:
+    url, _ = remote_gateway
+    token = world.token("us-dashboard")
+    listed = post_graphql(
+        http,
+        url,
+        token,
+        "{ entities(first: 100) { edges { node { id owner } } } }",
+    ).json()
+    ids = [
+        e["node"]["id"] for e in listed["data"]["entities"]["edges"] if e["node"]["owner"] == "UZ"
+    ]
+    assert ids, "some UZ entities must be released to the US"
+    query = (
+        "query ($id: ID!) { entity(id: $id) { id name identifiers { value } } "
+        "node(id: $id) { id ... on Entity { country handling { tlp } } } }"
+    )
+    for entity_id in ids[:5]:
+        remote = post_graphql(http, url, token, query, {"id": entity_id}).json()
+        embedded = post_graphql(http, world.base_url, token, query, {"id": entity_id}).json()
+        assert "errors" not in remote, remote
+        assert remote == embedded and remote["data"]["entity"]["id"] == entity_id

@@ -25,6 +25,7 @@ from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, Requ
 from resolvers.sources.in_process import cases, entities, evidence, releases, requests
 from resolvers.sources.in_process.procedures import InProcessProcedures, Work
 from resolvers.sources.in_process.workflow import serialise_writes
+from resolvers.sources.parts import EVERY_PART, EntityParts
 from resolvers.sources.records import (
     CaseRecord,
     EntityRecord,
@@ -209,8 +210,9 @@ class InProcessSource(InProcessProcedures):
         return Page(tuple(items), has_more, total)
 
     async def entities_by_id(
-        self, principal: Principal, ids: Sequence[int]
+        self, principal: Principal, ids: Sequence[int], parts: EntityParts = EVERY_PART
     ) -> dict[int, EntityRecord]:
+        # Every part: the rows are read whole, and a record has nothing left to leave out.
         grant = record_grant(self.administration, principal, RecordType.ENTITY)
         found = await self._read(
             grant,

@@ -6,12 +6,13 @@ source reports the administration unavailable rather than hand on something half
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 
 from resolvers.ids import decode_global_id
 from resolvers.sources.drafts import PartnerAction
+from resolvers.sources.parts import EVERY_PART, UNREAD, EntityParts
 from resolvers.sources.records import (
     CaseRecord,
     ConsentRecord,
@@ -129,21 +130,69 @@ def consent(value: Json, owner: Administration) -> GrantedConsent:
     )
 
 
-def handling(value: Any) -> Handling:
+class Field(NamedTuple):
+    """A subgraph field of a record: its name, its sub-selection (an object's), and how its
+    value becomes the record's attribute (given the record's owner)."""
+
+    key: str
+    read: Callable[[Any, Administration], Any]
+    selection: str = ""
+
+    @property
+    def asked(self) -> str:
+        """The field as an operation asks for it."""
+        return f"{self.key} {self.selection}" if self.selection else self.key
+
+
+def _plain(read: Callable[[Any], Any]) -> Callable[[Any, Administration], Any]:
+    return lambda value, _owner: read(value)
+
+
+def _optional(read: Callable[[Any], Any]) -> Callable[[Any, Administration], Any]:
+    return lambda value, _owner: maybe(read, value)
+
+
+def _released_under(value: Any, owner: Administration) -> ReleaseRef | None:
+    return None if value is None else release_ref(obj(value), owner)
+
+
+def _consents(value: Any, owner: Administration) -> tuple[GrantedConsent, ...]:
+    return items(value, lambda item: consent(obj(item), owner))
+
+
+# A handling's attributes beyond its owner (resolvers.sources.parts.HANDLING_PARTS).
+HANDLING_FIELDS: dict[str, Field] = {
+    "marking": Field("marking", _plain(text)),
+    "tlp": Field("tlp", _plain(text)),
+    "permitted_uses": Field("permittedUses", _plain(texts)),
+    "consent_required_for": Field("consentRequiredFor", _plain(texts)),
+    "conditions": Field("conditions", _plain(texts)),
+    "released_under": Field(
+        "releasedUnder",
+        _released_under,
+        "{ id basis requestReference purpose includesPersonalData }",
+    ),
+    "expires_at": Field("expiresAt", _optional(moment)),
+    "consents": Field(
+        "consents", _consents, "{ id use recipientAgency recipientCountry decidedAt }"
+    ),
+}
+
+
+def _read_parts(
+    value: Json, owner: Administration, fields: dict[str, Field], parts: frozenset[str]
+) -> dict[str, Any]:
+    """Each attribute among `parts` read from its field; the others UNREAD."""
+    return {
+        attribute: field.read(value[field.key], owner) if attribute in parts else UNREAD
+        for attribute, field in fields.items()
+    }
+
+
+def handling(value: Any, parts: frozenset[str] = EVERY_PART.handling) -> Handling:
     value = obj(value)
     owner = administration(value["owner"])
-    released = value["releasedUnder"]
-    return Handling(
-        owner=owner,
-        marking=text(value["marking"]),
-        tlp=text(value["tlp"]),
-        permitted_uses=texts(value["permittedUses"]),
-        consent_required_for=texts(value["consentRequiredFor"]),
-        conditions=texts(value["conditions"]),
-        released_under=None if released is None else release_ref(obj(released), owner),
-        expires_at=maybe(moment, value["expiresAt"]),
-        consents=items(value["consents"], lambda item: consent(obj(item), owner)),
-    )
+    return Handling(owner=owner, **_read_parts(value, owner, HANDLING_FIELDS, parts))
 
 
 def case(value: Any, owner: Administration) -> CaseRecord:
@@ -188,24 +237,39 @@ def identifier(value: Any) -> IdentifierRecord:
     )
 
 
-def entity(value: Any, owner: Administration) -> EntityRecord:
+def _identifiers(value: Any, _owner: Administration) -> tuple[IdentifierRecord, ...]:
+    return items(value, identifier)
+
+
+# An entity's attributes beyond its owner and id (resolvers.sources.parts.ENTITY_PARTS), but
+# its handling, which is read with its own parts.
+ENTITY_FIELDS: dict[str, Field] = {
+    "kind": Field("kind", _plain(text)),
+    "conveyance_type": Field("conveyanceType", _optional(text)),
+    "name": Field("name", _optional(text)),
+    "name_cyrillic": Field("nameCyrillic", _optional(text)),
+    "name_key": Field("nameKey", _optional(text)),
+    "date_of_birth": Field("dateOfBirth", _optional(day)),
+    "address": Field("address", _optional(text)),
+    "country": Field("country", _optional(text)),
+    "description": Field("description", _plain(text)),
+    "personal_data_withheld": Field("personalDataWithheld", _plain(flag)),
+    "identifiers": Field("identifiers", _identifiers, "{ type value normalised issuingCountry }"),
+    "created_at": Field("createdAt", _plain(moment)),
+}
+
+
+def entity(value: Any, owner: Administration, parts: EntityParts = EVERY_PART) -> EntityRecord:
+    """The entity, with the attributes outside `parts` UNREAD (the operation did not ask)."""
     value = obj(value)
+    owner = _owner(value, owner)
     return EntityRecord(
-        owner=_owner(value, owner),
+        owner=owner,
         id=local_id(value["id"], "Entity", owner),
-        kind=text(value["kind"]),
-        conveyance_type=maybe(text, value["conveyanceType"]),
-        name=maybe(text, value["name"]),
-        name_cyrillic=maybe(text, value["nameCyrillic"]),
-        name_key=maybe(text, value["nameKey"]),
-        date_of_birth=maybe(day, value["dateOfBirth"]),
-        address=maybe(text, value["address"]),
-        country=maybe(text, value["country"]),
-        description=text(value["description"]),
-        personal_data_withheld=flag(value["personalDataWithheld"]),
-        identifiers=items(value["identifiers"], identifier),
-        created_at=moment(value["createdAt"]),
-        handling=handling(value["handling"]),
+        **_read_parts(value, owner, ENTITY_FIELDS, parts.entity),
+        handling=(
+            handling(value["handling"], parts.handling) if "handling" in parts.entity else UNREAD
+        ),
     )
 
 

@@ -1,15 +1,30 @@
 """The GraphQL operations the remote source sends to an administration's subgraph.
 
 Each asks for every field of its records, so the answer maps back into exactly the records
-the in-process source builds. One operation per interface call.
+the in-process source builds; entities read by id, only for the parts the gateway's operation
+uses (resolvers.sources.parts). One operation per interface call.
 """
 
-HANDLING = """
-fragment HandlingFields on Handling {
-  owner marking tlp permittedUses consentRequiredFor conditions expiresAt
-  releasedUnder { id basis requestReference purpose includesPersonalData }
-  consents { id use recipientAgency recipientCountry decidedAt }
-}
+from functools import lru_cache
+
+from resolvers.sources.parts import ENTITY_PARTS, EVERY_PART, HANDLING_PARTS, EntityParts
+from resolvers.sources.remote.decoding import ENTITY_FIELDS, HANDLING_FIELDS
+
+
+def _handling_selection(parts: frozenset[str]) -> str:
+    return " ".join(["owner", *(HANDLING_FIELDS[p].asked for p in HANDLING_PARTS if p in parts)])
+
+
+def _entity_selection(parts: EntityParts, handling: str) -> str:
+    """The selection of an entity's `parts`, its handling's being `handling`."""
+    asked = [ENTITY_FIELDS[p].asked for p in ENTITY_PARTS if p in parts.entity and p != "handling"]
+    if "handling" in parts.entity:
+        asked.append(f"handling {{ {handling} }}")
+    return " ".join(["id", "owner", *asked])
+
+
+HANDLING = f"""
+fragment HandlingFields on Handling {{ {_handling_selection(EVERY_PART.handling)} }}
 """
 
 CASE = """
@@ -19,13 +34,8 @@ fragment CaseFields on Case {
 }
 """
 
-ENTITY = """
-fragment EntityFields on Entity {
-  id owner kind conveyanceType name nameCyrillic nameKey dateOfBirth address country
-  description personalDataWithheld createdAt
-  identifiers { type value normalised issuingCountry }
-  handling { ...HandlingFields }
-}
+ENTITY = f"""
+fragment EntityFields on Entity {{ {_entity_selection(EVERY_PART, "...HandlingFields")} }}
 """
 
 EVIDENCE = """
@@ -129,6 +139,21 @@ query EntitiesById($representations: [_Any!]!) {
     + ENTITY
     + HANDLING
 )
+
+
+@lru_cache(maxsize=64)
+def entities_by_id(parts: EntityParts) -> str:
+    """ENTITIES_BY_ID asking only for `parts` (an operation's few combinations, each built
+    once)."""
+    if parts == EVERY_PART:
+        return ENTITIES_BY_ID
+    selection = _entity_selection(parts, _handling_selection(parts.handling))
+    return (
+        "query EntitiesById($representations: [_Any!]!) {\n"
+        "  found: _entities(representations: $representations) { ... on Entity { "
+        f"{selection} }} }}\n}}\n"
+    )
+
 
 EVIDENCE_BY_ID = (
     """

@@ -18,6 +18,7 @@ from auth.principal import Principal
 from resolvers.ids import global_id
 from resolvers.sources.base import CaseKey, SourceUnavailable
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
+from resolvers.sources.parts import EVERY_PART, EntityParts
 from resolvers.sources.records import (
     CaseRecord,
     EntityRecord,
@@ -277,10 +278,14 @@ class RemoteSource(RemoteProcedures):
         return await self._by_id(principal, operations.CASES_BY_ID, "Case", ids, decoding.case)
 
     async def entities_by_id(
-        self, principal: Principal, ids: Sequence[int]
+        self, principal: Principal, ids: Sequence[int], parts: EntityParts = EVERY_PART
     ) -> dict[int, EntityRecord]:
         return await self._by_id(
-            principal, operations.ENTITIES_BY_ID, "Entity", ids, decoding.entity
+            principal,
+            operations.entities_by_id(parts),
+            "Entity",
+            ids,
+            lambda value, owner: decoding.entity(value, owner, parts),
         )
 
     async def evidence_by_id(
