@@ -210,7 +210,8 @@ def _overhead(o: dict[str, Any]) -> list[str]:
         f"As `{o['caller']}`, the distributed gateway (`cmaa gateway --config`'s app over the "
         "two `cmaa subgraph` apps, each its own process over its SQLite store) against the UZ "
         "subgraph asked directly for its own `cases` (`bench/operations/SubgraphCases.graphql`"
-        ": the same case and handling fields; a subgraph case has no parties). The gateway's "
+        ": the same case and handling fields, without the parties, whose entities one subgraph "
+        "alone cannot resolve when the other administration holds them). The gateway's "
         "answer holds both administrations' cases: it asks both subgraphs for a page, merges "
         "them, and for the dashboard resolves parties and their entities in both (six "
         "subgraph calls). Server CPU counts every process that served the request.",
