@@ -53,14 +53,10 @@ def served_sdl(administration: Administration, directory: Path) -> str:
     return print_schema(app.state.schema)
 
 
-def compose(composer: Path, sdls: dict[str, str], directory: Path) -> dict:
-    arguments = []
-    for name, sdl in sdls.items():
-        file = directory / f"{name}.graphql"
-        file.write_text(sdl, encoding="utf-8")
-        arguments.append(f"{name}={file}")
+def run_node(script: Path, *arguments: str) -> dict:
+    """The JSON a script of this folder prints."""
     finished = subprocess.run(
-        [_tool("node"), str(composer), *arguments],
+        [_tool("node"), str(script), *arguments],
         cwd=HERE,
         capture_output=True,
         text=True,
@@ -69,6 +65,15 @@ def compose(composer: Path, sdls: dict[str, str], directory: Path) -> dict:
     )
     assert finished.returncode == 0, finished.stderr
     return json.loads(finished.stdout)
+
+
+def compose(composer: Path, sdls: dict[str, str], directory: Path) -> dict:
+    arguments = []
+    for name, sdl in sdls.items():
+        file = directory / f"{name}.graphql"
+        file.write_text(sdl, encoding="utf-8")
+        arguments.append(f"{name}={file}")
+    return run_node(composer, *arguments)
 
 
 def test_the_two_subgraphs_compose_without_errors_or_conflicts(
@@ -129,16 +134,7 @@ def test_a_router_fetches_a_partner_held_entity_from_the_partners_subgraph(
     own, partner = holder.value.lower(), holder.partner.value.lower()
     operation = tmp_path / "operation.graphql"
     operation.write_text(HOLDER_CASES.format(field=f"{own}Cases", partner=partner))
-    finished = subprocess.run(
-        [_tool("node"), str(HERE / "plan.mjs"), str(supergraph), str(operation)],
-        cwd=HERE,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert finished.returncode == 0, finished.stderr
-    plan = json.loads(finished.stdout)[str(operation)]
+    plan = run_node(HERE / "plan.mjs", str(supergraph), str(operation))[str(operation)]
     fetches = re.findall(r'Fetch\(service: "(\w+)"\)', plan)
     assert fetches == [own, partner], plan
     partner_fetch = plan[plan.index(f'Fetch(service: "{partner}")') :]
