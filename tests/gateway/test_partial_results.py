@@ -27,7 +27,8 @@ from tests.gateway.support import (
 from tests.support.servers import running_server
 
 TIMEOUT = 1.0
-COOLDOWN = 0.5
+# Long enough that the request after a failed probe arrives within it on a loaded machine.
+COOLDOWN = 1.5
 DELAY = 0.3
 CASES = "{ cases(first: 100) { totalCount edges { node { id owner } } } }"
 DEEP = """
