@@ -4,6 +4,8 @@ seeding figures of bench/seed.py, anything else) is left as it is."""
 from pathlib import Path
 from typing import Any
 
+from bench.machine import PACKAGES
+
 START = "<!-- python -m bench: start -->"
 END = "<!-- python -m bench: end -->"
 
@@ -45,23 +47,7 @@ def _sides_table(sides: list[dict[str, Any]], reference: dict[str, Any] | None =
 def _machine(results: dict[str, Any]) -> list[str]:
     m = results["machine"]
     settings = results["settings"]
-    packages = ", ".join(
-        f"{name} {m[name]}"
-        for name in (
-            "strawberry-graphql",
-            "graphql-core",
-            "starlette",
-            "uvicorn",
-            "sqlalchemy",
-            "sqlmodel",
-            "aiosqlite",
-            "asyncpg",
-            "orjson",
-            "httpx",
-            "aiohttp",
-            "py-spy",
-        )
-    )
+    packages = ", ".join(f"{name} {m[name]}" for name in PACKAGES if name in m)
     lines = [
         f"- Command: `{results['command']}` (from the repository root, with the project's "
         "virtual environment; `bash bench/setup.sh` installs wrk, py-spy and bench/apollo's "

@@ -30,8 +30,8 @@ from strawberry.printer import print_schema
 from store.models.domain import Administration
 
 EXCHANGE_FILE = "exchange.graphql"
-# Each administration's subgraph SDL; they differ only in which entity references
-# (UsEntity, UzEntity) the subgraph resolves.
+# Each administration's subgraph SDL; they differ only in what the holder alone serves (its
+# cases by name, and the record of its entity references: resolvers.subgraph.schema).
 SUBGRAPH_FILES = {
     Administration.US: "subgraph-us.graphql",
     Administration.UZ: "subgraph-uz.graphql",

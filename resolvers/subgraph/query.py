@@ -40,6 +40,7 @@ from resolvers.subgraph.types import (
     Evidence,
     Release,
 )
+from store.models.domain import Administration
 
 # As many as `_entities` takes in one call (resolvers.subgraph.schema).
 MAX_IDS = 2000
@@ -90,7 +91,12 @@ async def _cases(
 CaseFilterArgument = Annotated[CaseFilterInput | None, strawberry.argument(name="filter")]
 
 
-def _holder_cases(holder: str) -> Any:
+def holder_cases_name(holder: Administration) -> str:
+    """The Python name of `holder`'s own `cases` field (`usCases`, `uzCases` in the SDL)."""
+    return f"{holder.value.lower()}_cases"
+
+
+def _holder_cases(holder: Administration) -> Any:
     """`cases` under a name only `holder`'s subgraph serves (resolvers.subgraph.schema hides it
     in the other's): a router in front of both subgraphs sends it to `holder`'s, where the
     shared `cases` could go to either."""
@@ -105,8 +111,8 @@ def _holder_cases(holder: str) -> Any:
 
     return federation.field(
         resolver=resolve,
-        description=f"{holder}'s cases the caller may see, newest first: `cases`, served by "
-        f"{holder}'s subgraph alone.",
+        description=f"{holder.value}'s cases the caller may see, newest first: `cases`, "
+        f"served by {holder.value}'s subgraph alone.",
         authenticated=True,
         requires_scopes=[[CASES_READ]],
     )
@@ -124,8 +130,8 @@ class Query:
     ) -> Connection[Case]:
         return await _cases(info, first, after, where)
 
-    us_cases: Connection[Case] = _holder_cases("US")
-    uz_cases: Connection[Case] = _holder_cases("UZ")
+    us_cases: Connection[Case] = _holder_cases(Administration.US)
+    uz_cases: Connection[Case] = _holder_cases(Administration.UZ)
 
     @root_field(ENTITIES_READ, "This administration's entities the caller may see, newest first.")
     async def entities(

@@ -30,7 +30,7 @@ from resolvers.errors import BadUserInput
 from resolvers.execution import PlainFieldsExecutionContext
 from resolvers.subgraph.context import SubgraphContext
 from resolvers.subgraph.mutations import Mutation, ProcedureQuery
-from resolvers.subgraph.query import Query
+from resolvers.subgraph.query import Query, holder_cases_name
 from resolvers.subgraph.scalars import SCALAR_MAP
 from resolvers.subgraph.types import (
     ENTITY_REFERENCES,
@@ -50,7 +50,7 @@ def held_fields(holder: Administration) -> frozenset[tuple[str, str]]:
     """(type, field) that only `holder`'s subgraph serves: its entity references' record, and
     its cases under its own name."""
     return frozenset(
-        ((reference_type_name(holder), "entity"), ("Query", f"{holder.value.lower()}_cases"))
+        ((reference_type_name(holder), "entity"), ("Query", holder_cases_name(holder)))
     )
 
 

@@ -49,7 +49,7 @@ def test_a_good_file_is_read_with_defaults(tmp_path: Path) -> None:
         ("port = 8443", "port = 0", "gateway.port"),
         ("port = 8443", "port = 8443\nworkers = 2", "gateway.cursor_secret_file"),
         ('"https://dashboard.example"', '"dashboard"', "gateway.cors_origins[0]"),
-        ("[sources]", "[sources]\nKZ = \"https://kz.example\"", "sources.KZ"),
+        ("[sources]", '[sources]\nKZ = "https://kz.example"', "sources.KZ"),
     ],
 )
 def test_a_bad_file_names_the_key(tmp_path: Path, old: str, new: str, key: str) -> None:

@@ -48,8 +48,16 @@ async def _cli(*arguments: str) -> None:
 
 
 async def _seed_directory(directory: Path, seed: int, administration: str = "both") -> Path:
-    await _cli("--data-dir", str(directory), "--administration", administration,
-               "--cases", str(CASES), "--seed", str(seed))
+    await _cli(
+        "--data-dir",
+        str(directory),
+        "--administration",
+        administration,
+        "--cases",
+        str(CASES),
+        "--seed",
+        str(seed),
+    )
     return directory
 
 
@@ -68,8 +76,7 @@ async def load_rows(url: str) -> Rows:
     rows: Rows = {}
     async with open_store(url) as engine, engine.connect() as connection:
         for table in SEEDED_TABLES:
-            result = await connection.execute(
-                select(table).order_by(*table.primary_key.columns))
+            result = await connection.execute(select(table).order_by(*table.primary_key.columns))
             rows[table.name] = [
                 {key: _canonical(value) for key, value in row._mapping.items()} for row in result
             ]
@@ -79,7 +86,8 @@ async def load_rows(url: str) -> Rows:
 def digest(rows: Rows) -> dict[str, str]:
     return {
         table: hashlib.sha256(
-            json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+            json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
         for table, content in rows.items()
     }
 
@@ -111,8 +119,10 @@ async def test_same_seed_same_rows_and_another_seed_other_rows(
         expected = digest(seeded[adm])
         assert digest(await load_rows(_url(again, adm))) == expected
         different = digest(await load_rows(_url(other, adm)))
-        assert all(different[table] != expected[table]
-                   for table in ("cases", "entities", "evidence", "assistance_requests"))
+        assert all(
+            different[table] != expected[table]
+            for table in ("cases", "entities", "evidence", "assistance_requests")
+        )
 
 
 async def test_one_administration_alone_gets_the_rows_it_gets_with_both(
@@ -126,25 +136,43 @@ async def test_one_administration_alone_gets_the_rows_it_gets_with_both(
 
 @pytest.mark.postgres
 @pytest.mark.skipif(postgres_base_url() is None, reason="CMAA_TEST_POSTGRES_URL is not set")
-async def test_postgresql_holds_the_same_rows_as_sqlite(
-    seeded: dict[Administration, Rows]
-) -> None:
+async def test_postgresql_holds_the_same_rows_as_sqlite(seeded: dict[Administration, Rows]) -> None:
     base = postgres_base_url()
     assert base is not None
     for adm in Administration:
         digests = []
         for _ in range(2):
             async with fresh_postgres_database(base) as url:
-                await _cli("--database-url", url, "--administration", adm.value,
-                           "--cases", str(CASES), "--seed", str(SEED))
+                await _cli(
+                    "--database-url",
+                    url,
+                    "--administration",
+                    adm.value,
+                    "--cases",
+                    str(CASES),
+                    "--seed",
+                    str(SEED),
+                )
                 digests.append(digest(await load_rows(url)))
                 # The id sequences moved past the seeded ids: the next row the app adds fits.
                 async with open_store(url) as engine, engine.begin() as connection:
-                    new_id = (await connection.execute(insert(Release).values(
-                        recipient=adm.partner.value, basis="SPONTANEOUS", purpose="test",
-                        permitted_uses=[], consent_required_for=[], conditions=[],
-                        created_at=REFERENCE_TIME, created_by="test", expires_at=REFERENCE_TIME,
-                    ).returning(col(Release.id)))).scalar()
+                    new_id = (
+                        await connection.execute(
+                            insert(Release)
+                            .values(
+                                recipient=adm.partner.value,
+                                basis="SPONTANEOUS",
+                                purpose="test",
+                                permitted_uses=[],
+                                consent_required_for=[],
+                                conditions=[],
+                                created_at=REFERENCE_TIME,
+                                created_by="test",
+                                expires_at=REFERENCE_TIME,
+                            )
+                            .returning(col(Release.id))
+                        )
+                    ).scalar()
                 assert new_id == len(seeded[adm]["releases"]) + 1
         assert digests[0] == digests[1] == digest(seeded[adm])
 
@@ -157,7 +185,8 @@ def _identifiers(rows: Rows) -> dict[int, set[tuple[str, str, str | None]]]:
     for row in rows["entity_identifiers"]:
         if row["type"] in MATCHING_TYPES:
             found.setdefault(row["entity_id"], set()).add(
-                (row["type"], row["normalised"], row["issuing_country"]))
+                (row["type"], row["normalised"], row["issuing_country"])
+            )
     return found
 
 
@@ -165,12 +194,15 @@ def test_at_least_thirty_entities_are_in_both_stores(seeded: dict[Administration
     us_ids, uz_ids = _identifiers(seeded[US]), _identifiers(seeded[UZ])
     owner_of = {key: entity for entity, keys in uz_ids.items() for key in keys}
     by_identifier = {
-        (us_entity, owner_of[key]) for us_entity, keys in us_ids.items()
-        for key in keys if key in owner_of
+        (us_entity, owner_of[key])
+        for us_entity, keys in us_ids.items()
+        for key in keys
+        if key in owner_of
     }
     people = {
         (row["name_key"], row["date_of_birth"]): row["id"]
-        for row in seeded[UZ]["entities"] if row["kind"] == "PERSON"
+        for row in seeded[UZ]["entities"]
+        if row["kind"] == "PERSON"
     }
     by_name = {
         (row["id"], people[(row["name_key"], row["date_of_birth"])])
@@ -178,7 +210,8 @@ def test_at_least_thirty_entities_are_in_both_stores(seeded: dict[Administration
         if row["kind"] == "PERSON" and (row["name_key"], row["date_of_birth"]) in people
     }
     transliteration_only = {
-        (us_entity, uz_entity) for us_entity, uz_entity in by_name
+        (us_entity, uz_entity)
+        for us_entity, uz_entity in by_name
         if not us_ids.get(us_entity, set()) & uz_ids.get(uz_entity, set())
     }
     entities = len(seeded[US]["entities"])
@@ -188,21 +221,24 @@ def test_at_least_thirty_entities_are_in_both_stores(seeded: dict[Administration
     us_names = {row["id"]: row["name"] for row in seeded[US]["entities"]}
     uz_names = {row["id"]: row["name"] for row in seeded[UZ]["entities"]}
     # Different spellings of one name, e.g. "Zhuraev, Shavkat" and "Jo'rayev Shavkat".
-    assert any(us_names[us_entity].replace(",", "") != uz_names[uz_entity]
-               for us_entity, uz_entity in transliteration_only)
+    assert any(
+        us_names[us_entity].replace(",", "") != uz_names[uz_entity]
+        for us_entity, uz_entity in transliteration_only
+    )
 
 
-def test_names_and_identifiers_are_valid_and_normalised(
-    seeded: dict[Administration, Rows]
-) -> None:
+def test_names_and_identifiers_are_valid_and_normalised(seeded: dict[Administration, Rows]) -> None:
     for adm in Administration:
         for row in seeded[adm]["entities"]:
             assert row["name_key"] == normalise_name(row["name"])
         for row in seeded[adm]["entity_identifiers"]:
             checked = normalise_identifier(row["type"], row["value"], row["issuing_country"])
             assert (checked.value, checked.normalised) == (row["value"], row["normalised"])
-        uzbek_persons = [row for row in seeded[UZ]["entities"]
-                         if row["kind"] == "PERSON" and row["country"] == "UZ"]
+        uzbek_persons = [
+            row
+            for row in seeded[UZ]["entities"]
+            if row["kind"] == "PERSON" and row["country"] == "UZ"
+        ]
         assert uzbek_persons and all(row["name_cyrillic"] for row in uzbek_persons)
 
 
@@ -222,11 +258,15 @@ def test_cross_store_references_resolve(seeded: dict[Administration, Rows]) -> N
         assert all(p["entity_administration"] == adm.partner.value for p in pointing)
         foreign = [e for e in own["evidence"] if e["case_administration"] != adm.value]
         assert foreign and {e["case_id"] for e in foreign} <= _ids(partner, "cases")
-        own_parties = {p["entity_id"] for p in own["case_parties"]
-                       if p["entity_administration"] == adm.value}
+        own_parties = {
+            p["entity_id"] for p in own["case_parties"] if p["entity_administration"] == adm.value
+        }
         assert own_parties <= _ids(own, "entities")
-        records = {"CASE": _ids(own, "cases"), "ENTITY": _ids(own, "entities"),
-                   "EVIDENCE": _ids(own, "evidence")}
+        records = {
+            "CASE": _ids(own, "cases"),
+            "ENTITY": _ids(own, "entities"),
+            "EVIDENCE": _ids(own, "evidence"),
+        }
         for item in own["release_items"] + own["consent_items"]:
             assert item["record_id"] in records[item["record_type"]]
         for link in own["entity_links"]:
@@ -235,8 +275,10 @@ def test_cross_store_references_resolve(seeded: dict[Administration, Rows]) -> N
 
 
 _DECISION_STATUSES = {
-    "ACCEPT": {"ACCEPTED", "ANSWERED", "CLOSED"}, "REFUSE": {"REFUSED"},
-    "POSTPONE": {"POSTPONED"}, "ACCEPT_WITH_CONDITIONS": {"CONDITIONAL", "ANSWERED", "CLOSED"},
+    "ACCEPT": {"ACCEPTED", "ANSWERED", "CLOSED"},
+    "REFUSE": {"REFUSED"},
+    "POSTPONE": {"POSTPONED"},
+    "ACCEPT_WITH_CONDITIONS": {"CONDITIONAL", "ANSWERED", "CLOSED"},
 }
 
 
@@ -262,7 +304,8 @@ def test_requests_decisions_and_replies_agree(
                 assert decision["ground"] in grounds[decision["decision"]]
                 assert decision["reason"]
             assert bool(decision["conditions"]) == (
-                decision["decision"] == "ACCEPT_WITH_CONDITIONS")
+                decision["decision"] == "ACCEPT_WITH_CONDITIONS"
+            )
             decided.add(request["id"])
         for request in requests.values():
             assert (request["id"] in decided) == (request["status"] not in ("SUBMITTED", "LAPSED"))
@@ -274,8 +317,7 @@ def test_requests_decisions_and_replies_agree(
             assert release["recipient"] == adm.partner.value
             if release["basis"] == "REQUEST":
                 assert release["decision_id"] in decisions
-                assert release["request_reference"] == requests[release["request_id"]][
-                    "reference"]
+                assert release["request_reference"] == requests[release["request_id"]]["reference"]
         for request in own["assistance_requests"]:
             assert request["requesting_administration"] == adm.value
             assert request["agreement_reference"] == agreement.reference
@@ -292,8 +334,9 @@ def test_requests_decisions_and_replies_agree(
 def test_evidence_contents_hash_and_custody(seeded: dict[Administration, Rows]) -> None:
     for adm in Administration:
         own = seeded[adm]
-        contents = {row["evidence_id"]: bytes.fromhex(row["content"])
-                    for row in own["evidence_contents"]}
+        contents = {
+            row["evidence_id"]: bytes.fromhex(row["content"]) for row in own["evidence_contents"]
+        }
         assert set(contents) == _ids(own, "evidence")
         for item in own["evidence"]:
             content = contents[item["id"]]
@@ -304,12 +347,15 @@ def test_evidence_contents_hash_and_custody(seeded: dict[Administration, Rows]) 
         chains: dict[int, list[int]] = {}
         for event in own["custody_events"]:
             chains.setdefault(event["evidence_id"], []).append(event["sequence"])
-        assert all(seq == list(range(1, len(seq) + 1)) and len(seq) <= 5
-                   for seq in chains.values())
+        assert all(seq == list(range(1, len(seq) + 1)) and len(seq) <= 5 for seq in chains.values())
         assert set(chains) == _ids(own, "evidence")
         reference = REFERENCE_TIME.isoformat()
-        assert any(item["kind"] == "ORIGINAL" and item["return_due"] < reference
-                   and item["returned_at"] is None for item in own["evidence"])
+        assert any(
+            item["kind"] == "ORIGINAL"
+            and item["return_due"] < reference
+            and item["returned_at"] is None
+            for item in own["evidence"]
+        )
 
 
 def test_every_kind_of_record_appears(seeded: dict[Administration, Rows]) -> None:
@@ -352,12 +398,15 @@ def test_releases_active_expired_revoked_and_overlapping(
         covering: dict[tuple[str, int], set[str]] = {}
         for item in own["release_items"]:
             covering.setdefault((item["record_type"], item["record_id"]), set()).add(
-                state[item["release_id"]])
+                state[item["release_id"]]
+            )
         assert any({"active", "expired"} <= states for states in covering.values())
-        active_cases = {record_id for (kind, record_id), states in covering.items()
-                        if kind == "CASE" and "active" in states}
+        active_cases = {
+            record_id
+            for (kind, record_id), states in covering.items()
+            if kind == "CASE" and "active" in states
+        }
         assert 0.10 <= len(active_cases) / len(own["cases"]) <= 0.20
-
 
 
 # Columns that may lie after the reference instant: deadlines and expiries.
@@ -365,7 +414,7 @@ _FUTURE_COLUMNS = {"due_at", "expires_at", "return_due"}
 
 
 def test_every_past_event_happened_before_the_reference_time_in_order(
-    seeded: dict[Administration, Rows]
+    seeded: dict[Administration, Rows],
 ) -> None:
     reference = REFERENCE_TIME.isoformat()
     for adm in Administration:
@@ -373,8 +422,11 @@ def test_every_past_event_happened_before_the_reference_time_in_order(
         for table, rows in own.items():
             for row in rows:
                 for column, value in row.items():
-                    if (column.endswith("_at") or column == "at") and value is not None and (
-                            column not in _FUTURE_COLUMNS):
+                    if (
+                        (column.endswith("_at") or column == "at")
+                        and value is not None
+                        and (column not in _FUTURE_COLUMNS)
+                    ):
                         assert value <= reference, (table, column, row["id"])
         opened = {case["id"]: case["opened_at"] for case in own["cases"]}
         evidence = {item["id"]: item for item in own["evidence"]}
@@ -390,6 +442,7 @@ def test_every_past_event_happened_before_the_reference_time_in_order(
                 assert evidence[item["record_id"]]["created_at"] <= created
             if item["record_type"] == "CASE":
                 assert opened[item["record_id"]] <= created
+
 
 # --- refusals -------------------------------------------------------------------------------
 
@@ -428,4 +481,3 @@ async def test_small_seeds_still_cover_every_offence(
     rows = await load_rows(small_store)
     assert {row["offence_type"] for row in rows["case_offences"]} == set(OffenceType)
     assert {row["status"] for row in rows["assistance_requests"]} == set(RequestStatus)
-

@@ -2,8 +2,6 @@
 source asks the owner's subgraph for those fields alone and leaves the rest UNREAD; the
 in-process source fills everything. Both agree on every part asked for."""
 
-from dataclasses import fields
-
 import pytest
 from graphql import GraphQLBoolean, GraphQLError, GraphQLID, GraphQLInt, GraphQLString
 
@@ -81,7 +79,6 @@ def test_an_unread_value_cannot_be_served(scalar: object) -> None:
     """A field that reads an attribute its read left unread fails; it never shows a value."""
     with pytest.raises((GraphQLError, TypeError)):
         scalar.serialize(UNREAD)  # type: ignore[attr-defined]
-    assert UNREAD not in (None, "", False, 0, ())
     assert repr(UNREAD) == "UNREAD"
 
 
@@ -104,7 +101,8 @@ async def test_the_subgraph_reads_the_same_rows_for_fewer_parts(
         assert sorted(found) == ids
         counts.append(counter.count)
     assert counts[0] == counts[1] > 0
-    assert {f.name for f in fields(next(iter(found.values())))} >= set(ENTITY_PARTS)
+    # ... and the second read really was the smaller one.
+    assert all(r.description is UNREAD and r.name is not UNREAD for r in found.values())
 
 
 def test_the_remote_source_knows_a_field_for_every_part() -> None:
