@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.keys import ensure_signing_key
 from auth.passwords import generate_password, generate_secret
+from auth.policy.scopes import PERSONAL_DATA, read_scopes
 from auth.registry import ClientRegistration, put_client, put_user
-from auth.scopes import PERSONAL_DATA, read_scopes
 from store.agreement import Agreement
 from store.database import session_factory
 from store.models.domain import Administration

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 import strawberry
 from strawberry.types import Info
 
-from auth.procedures import Action, ProcedureViolation, RequestForm
+from auth.policy.procedures import Action, ProcedureViolation, RequestForm
 from resolvers.authorization import scoped_field
 from resolvers.errors import (
     BadUserInput,
@@ -30,7 +30,6 @@ from resolvers.exchange.workflow_types import (
     ResponseInput,
     ResponsePayload,
 )
-from resolvers.ids import GlobalId, decode_global_id
 from resolvers.reporting import report
 from resolvers.sources.base import AdministrationSource, SourceUnavailable
 from resolvers.sources.drafts import (
@@ -41,6 +40,7 @@ from resolvers.sources.drafts import (
     ReleaseDraft,
     RequestDraft,
 )
+from resolvers.sources.ids import GlobalId, decode_global_id
 from resolvers.sources.records import RequestRecord
 from store.models.domain import Administration, DecisionKind, RecordType, Use
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from auth.procedures import RequestForm
+from auth.policy.procedures import RequestForm
 from store.models.domain import DecisionKind, RecordType, Use
 
 RecordRef = tuple[RecordType, int]

@@ -9,8 +9,8 @@ from strawberry.dataloader import DataLoader
 
 from auth.principal import Principal
 from resolvers.errors import SourceUnavailableError
-from resolvers.ids import decode_global_id
 from resolvers.sources.base import AdministrationSource, SourceUnavailable
+from resolvers.sources.ids import decode_global_id
 from resolvers.sources.records import PartyRecord
 from store.agreement import Limits
 

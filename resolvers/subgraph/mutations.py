@@ -31,11 +31,10 @@ import strawberry
 from strawberry import federation
 from strawberry.types import Info
 
-from auth.policy import EVIDENCE_READ
-from auth.procedures import Action, ProcedureViolation, RequestForm
+from auth.policy.procedures import Action, ProcedureViolation, RequestForm
+from auth.policy.release import EVIDENCE_READ
 from resolvers.errors import BadUserInput, SourceUnavailableError
 from resolvers.exchange.mutations import as_exchange_error
-from resolvers.ids import decode_global_id, global_id
 from resolvers.sources.base import SourceUnavailable
 from resolvers.sources.drafts import (
     ConsentDraft,
@@ -45,7 +44,8 @@ from resolvers.sources.drafts import (
     ReleaseDraft,
     RequestDraft,
 )
-from resolvers.sources.in_process.procedures import (
+from resolvers.sources.ids import decode_global_id, global_id
+from resolvers.sources.in_process.writes import (
     CONSENTS_WRITE,
     CUSTODY_WRITE,
     DISCLOSURES_WRITE,
@@ -81,7 +81,8 @@ from resolvers.subgraph.types import (
 from store.models import domain
 
 RECORD_TYPE_OF_NAME = {name: record_type for record_type, name in TYPE_NAME_OF_RECORD.items()}
-# The statuses each kind of partner action can bring a request to (auth.procedures.TRANSITIONS):
+# The statuses each kind of partner action can bring a request to
+# (auth.policy.procedures.TRANSITIONS):
 # the requester's store takes the requested side's word for its own decision, not for more.
 STATUSES_OF_ACTION = {
     "DECISION": frozenset(("ACCEPTED", "REFUSED", "POSTPONED", "CONDITIONAL")),

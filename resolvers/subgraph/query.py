@@ -11,14 +11,14 @@ import strawberry
 from strawberry import federation
 from strawberry.types import Info
 
-from auth.policy import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
+from auth.policy.release import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
 from resolvers.errors import BadUserInput
-from resolvers.ids import decode_global_id
 from resolvers.sources.base import CaseKey
+from resolvers.sources.cursors import decode_cursor
+from resolvers.sources.ids import decode_global_id
 from resolvers.sources.records import PageRequest
 from resolvers.subgraph.connections import Connection, connection
 from resolvers.subgraph.context import SubgraphContext, store_errors
-from resolvers.subgraph.cursors import decode_cursor
 from resolvers.subgraph.inputs import (
     AuditTrailFilterInput,
     CaseFilterInput,

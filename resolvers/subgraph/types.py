@@ -18,8 +18,8 @@ import strawberry
 from strawberry import federation
 from strawberry.types import Info
 
-from auth.policy import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
-from resolvers.ids import global_id
+from auth.policy.release import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
+from resolvers.sources.ids import global_id
 from resolvers.sources.records import (
     CaseRecord,
     CustodyRecord,

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from auth.http import protected
-from auth.scopes import PERSONAL_DATA
+from auth.policy.scopes import PERSONAL_DATA
 from gateway.demo import build_demo_app, prepare_demo_identities
 from gateway.settings import DemoStores
 from store.agreement import Agreement, load_agreement

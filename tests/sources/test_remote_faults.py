@@ -13,11 +13,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from resolvers.ids import global_id
+from auth.forwarding import NoForwardableToken
 from resolvers.sources.base import SourceUnavailable
 from resolvers.sources.filters import CaseFilter, EntityFilter
+from resolvers.sources.ids import global_id
 from resolvers.sources.records import PageRequest
-from resolvers.sources.remote import NoForwardableToken, RemoteSource
+from resolvers.sources.remote import RemoteSource
 from store.agreement import Agreement
 from store.models.domain import Administration
 from tests.sources.conftest import SeededStores, subgraph_app

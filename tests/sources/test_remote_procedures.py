@@ -25,11 +25,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from auth.policy.procedures import Action, ProcedureViolation, RequestForm
 from auth.principal import Principal
-from auth.procedures import Action, ProcedureViolation, RequestForm
 from auth.registry import ClientRegistration, RegistrationError, add_client
 from resolvers.exchange.mutations import as_exchange_error
-from resolvers.ids import global_id
 from resolvers.sources.base import SourceUnavailable
 from resolvers.sources.drafts import (
     ConsentDraft,
@@ -39,9 +38,10 @@ from resolvers.sources.drafts import (
     ReleaseDraft,
     RequestDraft,
 )
+from resolvers.sources.ids import global_id
 from resolvers.sources.in_process import InProcessSource
 from resolvers.sources.remote import RemoteSource
-from resolvers.sources.remote.procedures import refusal
+from resolvers.sources.remote.writes import refusal
 from resolvers.subgraph import GRAPHQL_PATH
 from store.agreement import Agreement
 from store.database import create_engine, session_factory

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from auth.procedures import TRANSITIONS, Action
+from auth.policy.procedures import TRANSITIONS, Action
 from store.models.domain import RequestStatus
 from tests.workflow.support import (
     CLOSE,
@@ -239,7 +239,7 @@ async def test_empty_idempotency_key_is_refused(stores: BothStores, world: World
     )
 
 
-# -- illegal transitions, straight from auth.procedures.TRANSITIONS ---------------------------
+# -- illegal transitions, straight from auth.policy.procedures.TRANSITIONS ---------------------
 
 
 def _attempt(

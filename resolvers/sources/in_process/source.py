@@ -9,7 +9,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy import (
+from auth.policy.procedures import ProcedureViolation
+from auth.policy.release import (
     AUDIT_READ,
     REQUESTS_READ,
     RULE_OWN,
@@ -19,12 +20,11 @@ from auth.policy import (
     record_grant,
 )
 from auth.principal import Principal
-from auth.procedures import ProcedureViolation
 from resolvers.sources.base import CaseKey, SourceUnavailable
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.in_process import cases, entities, evidence, releases, requests
-from resolvers.sources.in_process.procedures import InProcessProcedures, Work
-from resolvers.sources.in_process.workflow import serialise_writes
+from resolvers.sources.in_process.changes import serialise_writes
+from resolvers.sources.in_process.writes import InProcessProcedures, Work
 from resolvers.sources.parts import EVERY_PART, EntityParts
 from resolvers.sources.records import (
     CaseRecord,

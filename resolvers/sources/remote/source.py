@@ -1,11 +1,11 @@
 """The remote transport: an administration's source behind its Federation subgraph.
 
 One HTTP call per interface call, whatever the number of ids, with the caller's own bearer
-token (resolvers.sources.remote.credentials): the subgraph verifies it and applies its
+token (auth.forwarding): the subgraph verifies it and applies its
 owner's policy itself. Whatever goes wrong on the way (no answer in time, no connection, an
 HTTP error, an answer that is not JSON or not what the schema promises) is SourceUnavailable,
 with a fixed reason: nothing the remote said is passed on. The one exception is a refusal of
-one of the agreement's procedures, in our own error's shape (resolvers.sources.remote.procedures).
+one of the agreement's procedures, in our own error's shape (resolvers.sources.remote.writes).
 """
 
 import logging
@@ -14,10 +14,11 @@ from typing import Any, TypeVar
 
 import orjson
 
+from auth.forwarding import token_for
 from auth.principal import Principal
-from resolvers.ids import global_id
 from resolvers.sources.base import CaseKey, SourceUnavailable
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
+from resolvers.sources.ids import global_id
 from resolvers.sources.parts import EVERY_PART, EntityParts
 from resolvers.sources.records import (
     CaseRecord,
@@ -30,10 +31,9 @@ from resolvers.sources.records import (
     RequestRecord,
 )
 from resolvers.sources.remote import decoding, encoding, operations
-from resolvers.sources.remote.credentials import token_for
 from resolvers.sources.remote.decoding import Malformed
-from resolvers.sources.remote.procedures import RemoteProcedures
 from resolvers.sources.remote.wire import Answer, Wire, WireFailure
+from resolvers.sources.remote.writes import RemoteProcedures
 from resolvers.subgraph import GRAPHQL_PATH
 from store.agreement import Limits
 from store.audit import AuditTrailFilter, LoggedEntry

@@ -2,7 +2,7 @@
 
 Each call is one transaction: the store's write lock first, then the idempotency key (a
 retry with the same key returns the first result and changes nothing), the change, and its
-audit entry. A refusal (auth.procedures.ProcedureViolation) rolls everything back.
+audit entry. A refusal (auth.policy.procedures.ProcedureViolation) rolls everything back.
 """
 
 from collections.abc import Awaitable, Callable
@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy import ReadGrant, record_grant
+from auth.policy.procedures import Action, ProcedureViolation
+from auth.policy.release import ReadGrant, record_grant
 from auth.principal import Principal
-from auth.procedures import Action, ProcedureViolation
 from resolvers.sources.base import SourceUnavailable
 from resolvers.sources.drafts import (
     ConsentDraft,
@@ -24,7 +24,7 @@ from resolvers.sources.drafts import (
     ReleaseDraft,
     RequestDraft,
 )
-from resolvers.sources.in_process import consents, decisions, evidence, releases, workflow
+from resolvers.sources.in_process import changes, consents, decisions, evidence, releases
 from resolvers.sources.records import (
     ConsentRecord,
     DecisionRecord,
@@ -60,7 +60,7 @@ DECIDED_STATUS = {
     DecisionKind.ACCEPT_WITH_CONDITIONS: RequestStatus.CONDITIONAL,
 }
 
-Work = Callable[[AsyncSession, datetime], Awaitable[workflow.Ref]]
+Work = Callable[[AsyncSession, datetime], Awaitable[changes.Ref]]
 
 
 def _check_caller(principal: Principal, scope: str, key: str) -> None:
@@ -95,7 +95,7 @@ def _for_request(
         raise _key_for_another("request")
 
 
-def _for_record(ref: workflow.Ref, record_id: int, what: str) -> None:
+def _for_record(ref: changes.Ref, record_id: int, what: str) -> None:
     """A replay answers for the record the key first changed; answering with another record,
     unchanged, would tell the caller a change was made that was not."""
     if ref[1] != record_id:
@@ -117,19 +117,19 @@ class InProcessProcedures:
         operation: str,
         key: str,
         work: Work,
-    ) -> workflow.Ref:
+    ) -> changes.Ref:
         _check_caller(principal, scope, key)
         now = self._clock()
-        scoped = workflow.scoped_key(principal, key)
+        scoped = changes.scoped_key(principal, key)
         try:
             async with self._sessions() as session, session.begin():
-                await workflow.serialise_writes(session)
+                await changes.serialise_writes(session)
                 try:
-                    await workflow.claim(session, scoped, operation)
-                except workflow.Replay as replay:
+                    await changes.claim(session, scoped, operation)
+                except changes.Replay as replay:
                     return (replay.record_type, replay.record_id)
                 ref = await work(session, now)
-                workflow.remember(session, scoped, operation, ref, now)
+                changes.remember(session, scoped, operation, ref, now)
                 await append_audit(
                     session,
                     AuditEntry(
@@ -180,7 +180,7 @@ class InProcessProcedures:
             REQUESTS_WRITE,
             "submitAssistanceRequest",
             key,
-            lambda session, now: workflow.submit_request(
+            lambda session, now: changes.submit_request(
                 session, principal, self.administration, draft, now, self.agreement
             ),
         )
@@ -195,7 +195,7 @@ class InProcessProcedures:
             REQUESTS_WRITE,
             f"request.{action.value}",
             key,
-            lambda session, now: workflow.requester_action(
+            lambda session, now: changes.requester_action(
                 session, principal, self.administration, request_id, action, now, self.agreement
             ),
         )
@@ -210,7 +210,7 @@ class InProcessProcedures:
             REQUESTS_DECIDE,
             "request.receive",
             f"receive:{request_id}:{action.label}",
-            lambda session, now: workflow.receive_partner_action(
+            lambda session, now: changes.receive_partner_action(
                 session, principal, self.administration, request_id, action, now, self.agreement
             ),
         )
@@ -225,8 +225,8 @@ class InProcessProcedures:
     ) -> tuple[DecisionRecord, PartnerAction]:
         _owner_only(principal, self.administration)
 
-        async def decide(session: AsyncSession, now: datetime) -> workflow.Ref:
-            ref, _ = await workflow.decide_request(
+        async def decide(session: AsyncSession, now: datetime) -> changes.Ref:
+            ref, _ = await changes.decide_request(
                 session, principal, self.administration, request, draft, now, self.agreement
             )
             return ref
@@ -250,8 +250,8 @@ class InProcessProcedures:
     ) -> tuple[ReleaseRecord, PartnerAction]:
         _owner_only(principal, self.administration)
 
-        async def respond(session: AsyncSession, now: datetime) -> workflow.Ref:
-            ref, _ = await workflow.respond_to_request(
+        async def respond(session: AsyncSession, now: datetime) -> changes.Ref:
+            ref, _ = await changes.respond_to_request(
                 session, principal, self.administration, request, draft, now, self.agreement
             )
             return ref
@@ -284,7 +284,7 @@ class InProcessProcedures:
             DISCLOSURES_WRITE,
             "discloseSpontaneously",
             key,
-            lambda session, now: workflow.disclose(
+            lambda session, now: changes.disclose(
                 session, principal, self.administration, draft, now, self.agreement
             ),
         )
@@ -299,7 +299,7 @@ class InProcessProcedures:
             DISCLOSURES_WRITE,
             "revokeRelease",
             key,
-            lambda session, now: workflow.revoke_release(session, release_id, reason, now),
+            lambda session, now: changes.revoke_release(session, release_id, reason, now),
         )
         _for_record(ref, release_id, "release")
         return await self._release(principal, release_id)
@@ -324,7 +324,7 @@ class InProcessProcedures:
             CONSENTS_WRITE,
             "requestConsent",
             key,
-            lambda session, now: workflow.request_consent(
+            lambda session, now: changes.request_consent(
                 session, principal, self.administration, draft, now, self.agreement
             ),
         )
@@ -343,7 +343,7 @@ class InProcessProcedures:
             CONSENTS_WRITE,
             "decideConsent",
             key,
-            lambda session, now: workflow.decide_consent(
+            lambda session, now: changes.decide_consent(
                 session, principal, self.administration, consent_id, grant, reason, now
             ),
         )
@@ -365,7 +365,7 @@ class InProcessProcedures:
             CUSTODY_WRITE,
             "recordCustodyEvent",
             key,
-            lambda session, now: workflow.record_custody(session, evidence_id, draft, now),
+            lambda session, now: changes.record_custody(session, evidence_id, draft, now),
         )
         _for_record(ref, evidence_id, "evidence item")
         return (await self.evidence_by_id(principal, [evidence_id]))[evidence_id]
@@ -385,7 +385,7 @@ class InProcessProcedures:
             REQUESTS_WRITE,
             "confirmEntityMatch",
             key,
-            lambda session, now: workflow.confirm_entity_match(
+            lambda session, now: changes.confirm_entity_match(
                 session, principal, entity_id, partner, partner_entity_id, reason, now
             ),
         )

@@ -12,9 +12,7 @@ from sqlalchemy import func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy import covering_release, read_grant
-from auth.principal import Principal
-from auth.procedures import (
+from auth.policy.procedures import (
     Action,
     ProcedureViolation,
     check_consent_use,
@@ -26,6 +24,8 @@ from auth.procedures import (
     next_status,
     reply_due,
 )
+from auth.policy.release import covering_release, read_grant
+from auth.principal import Principal
 from resolvers.sources.drafts import (
     ConsentDraft,
     CustodyDraft,

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
+from auth.forwarding import token_for
+from auth.policy.procedures import Action, ProcedureViolation
 from auth.principal import Principal
-from auth.procedures import Action, ProcedureViolation
 from resolvers.exchange.mutations import as_exchange_error
-from resolvers.ids import global_id
 from resolvers.sources.drafts import (
     ConsentDraft,
     CustodyDraft,
@@ -28,6 +28,7 @@ from resolvers.sources.drafts import (
     ReleaseDraft,
     RequestDraft,
 )
+from resolvers.sources.ids import global_id
 from resolvers.sources.records import (
     ConsentRecord,
     DecisionRecord,
@@ -37,7 +38,6 @@ from resolvers.sources.records import (
     RequestRecord,
 )
 from resolvers.sources.remote import decoding, encoding, operations
-from resolvers.sources.remote.credentials import token_for
 from resolvers.sources.remote.decoding import Malformed
 from resolvers.sources.remote.wire import Answer
 from store.models.domain import Administration
