@@ -8,6 +8,9 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from auth.policy.procedures import ProcedureViolation
+from auth.policy.rules import Refusal, Rule, refusal_of
+
 
 class ExchangeError(Exception):
     """Raised by resolvers; turned into a GraphQLError carrying `code` (and `extra`)."""
@@ -40,7 +43,12 @@ class UnauthorizedField(ExchangeError):
 
 
 class NotFound(ExchangeError):
+    """Nothing the caller may know of has this id; it names its rule like every refusal."""
+
     code = "NOT_FOUND"
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message, field=field, rule=Rule.NOT_FOUND.value)
 
 
 class BadUserInput(ExchangeError):
@@ -75,6 +83,18 @@ class Internal(ExchangeError):
 
     def __init__(self) -> None:
         super().__init__("An internal error occurred.")
+
+
+def refusal_error(violation: ProcedureViolation) -> ExchangeError:
+    """The coded error a caller sees for a refused procedure, naming the rule that refused."""
+    kind = refusal_of(violation.rule)
+    if kind is Refusal.NOT_FOUND:
+        return NotFound(violation.message, field=violation.field or "id")
+    if kind is Refusal.FORBIDDEN:
+        return Forbidden(violation.message, rule=violation.rule)
+    error = BadUserInput(violation.message, field=violation.field or "input")
+    error.extra["rule"] = violation.rule
+    return error
 
 
 def error_code(error: GraphQLError) -> str | None:

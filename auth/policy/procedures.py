@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from auth.policy.rules import Rule
+from auth.principal import Principal
 from store.agreement import Agreement
 from store.models.domain import Administration, DecisionKind, RequestStatus, Use
 
@@ -22,7 +24,9 @@ class ProcedureViolation(ValueError):
 
     def __init__(self, message: str, rule: str, field: str | None = None) -> None:
         super().__init__(message)
-        self.message, self.rule, self.field = message, rule, field
+        # A rule of the agreement (auth.policy.rules.Rule); a partner's answer may name one
+        # this side does not know, so it is kept as the text it came as.
+        self.message, self.rule, self.field = message, str(rule), field
 
 
 class Action(StrEnum):
@@ -75,13 +79,21 @@ ACTED_BY: dict[Action, Side] = {
 LAPSE_FROM = (S.SUBMITTED, S.POSTPONED)
 
 
+def check_owner(principal: Principal, owner: Administration) -> None:
+    """Only the owner releases, revokes, decides, records custody or links its records."""
+    if principal.administration is not owner:
+        raise ProcedureViolation(
+            "Only the owning administration can do this.", rule=Rule.SOURCE_CONTROLS
+        )
+
+
 def next_status(current: RequestStatus, action: Action) -> RequestStatus:
     """The status after `action`, or ProcedureViolation naming the illegal transition."""
     following = TRANSITIONS.get((current, action))
     if following is None:
         raise ProcedureViolation(
             f"A request that is {current.value} cannot take the action {action.value}.",
-            rule="REQUEST_STATE",
+            rule=Rule.REQUEST_STATE,
             field="status",
         )
     return following
@@ -93,7 +105,7 @@ def check_side(action: Action, actor: Administration, requester: Administration)
         who = "requesting" if ACTED_BY[action] is Side.REQUESTER else "requested"
         raise ProcedureViolation(
             f"Only the {who} administration can take the action {action.value}.",
-            rule="SOURCE_CONTROLS",
+            rule=Rule.SOURCE_CONTROLS,
         )
 
 
@@ -151,20 +163,20 @@ def check_request_form(form: RequestForm, requester: Administration) -> None:
         if empty:
             raise ProcedureViolation(
                 f"{field} is required by the agreement's form of requests.",
-                rule="REQUEST_FORM",
+                rule=Rule.REQUEST_FORM,
                 field=field,
             )
     if form.requested_administration is requester:
         raise ProcedureViolation(
             "A request goes to the other administration.",
-            rule="REQUEST_FORM",
+            rule=Rule.REQUEST_FORM,
             field="requestedAdministration",
         )
     for index, (name, _address) in enumerate(form.persons_concerned):
         if not name.strip():
             raise ProcedureViolation(
                 "Each person concerned needs a name.",
-                rule="REQUEST_FORM",
+                rule=Rule.REQUEST_FORM,
                 field=f"personsConcerned[{index}].name",
             )
 
@@ -179,7 +191,7 @@ def check_grounds(
             raise ProcedureViolation(
                 f"A decision to {decision.value} takes no ground; grounds are for refusing, "
                 "postponing or accepting with conditions.",
-                rule="GROUNDS_AND_REASONS",
+                rule=Rule.GROUNDS_AND_REASONS,
                 field="ground",
             )
         return
@@ -191,20 +203,20 @@ def check_grounds(
     if not ground:
         raise ProcedureViolation(
             f"A decision to {decision.value} needs a ground.",
-            rule="GROUNDS_AND_REASONS",
+            rule=Rule.GROUNDS_AND_REASONS,
             field="ground",
         )
     if ground not in {item.id for item in allowed}:
         names = ", ".join(item.id for item in allowed)
         raise ProcedureViolation(
             f"The ground for {decision.value} must be one of {names}.",
-            rule="GROUNDS_AND_REASONS",
+            rule=Rule.GROUNDS_AND_REASONS,
             field="ground",
         )
     if not reason or not reason.strip():
         raise ProcedureViolation(
             f"A decision to {decision.value} needs a reason.",
-            rule="GROUNDS_AND_REASONS",
+            rule=Rule.GROUNDS_AND_REASONS,
             field="reason",
         )
 
@@ -215,7 +227,7 @@ def check_permitted_uses(uses: tuple[str, ...], agreement: Agreement) -> None:
         if Use(use) in agreement.uses_needing_consent:
             raise ProcedureViolation(
                 f"{use} needs the owner's consent; it cannot be a permitted use of a release.",
-                rule="CONSENT_FOR_USE",
+                rule=Rule.CONSENT_FOR_USE,
                 field="permittedUses",
             )
 
@@ -223,5 +235,5 @@ def check_permitted_uses(uses: tuple[str, ...], agreement: Agreement) -> None:
 def check_consent_use(use: Use, agreement: Agreement) -> None:
     if use not in agreement.uses_needing_consent:
         raise ProcedureViolation(
-            f"{use.value} does not need consent.", rule="CONSENT_FOR_USE", field="use"
+            f"{use.value} does not need consent.", rule=Rule.CONSENT_FOR_USE, field="use"
         )

@@ -17,29 +17,17 @@ from sqlalchemy import ColumnElement, and_, case, exists, false, null, select, t
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from auth.policy.rules import Rule
+from auth.policy.scopes import CASES_READ, ENTITIES_READ, EVIDENCE_READ, PII_READ
 from auth.principal import Principal
 from store.models import Release, ReleaseItem
 from store.models.domain import Administration, RecordType
-
-CASES_READ = "cmaa.cases:read"
-ENTITIES_READ = "cmaa.entities:read"
-EVIDENCE_READ = "cmaa.evidence:read"
-EVIDENCE_CONTENT = "cmaa.evidence:content"
-PII_READ = "cmaa.pii:read"
-REQUESTS_READ = "cmaa.requests:read"
-AUDIT_READ = "cmaa.audit:read"
 
 READ_SCOPE = {
     RecordType.CASE: CASES_READ,
     RecordType.ENTITY: ENTITIES_READ,
     RecordType.EVIDENCE: EVIDENCE_READ,
 }
-
-# Rule identifiers, as listed in agreement.toml's [[rules]].
-RULE_OWN = "OWN_RECORDS"
-RULE_PARTNER = "PARTNER_RELEASED"
-RULE_SCOPE = "SCOPE"
-RULE_SOURCE_CONTROLS = "SOURCE_CONTROLS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +50,11 @@ class ReadGrant:
 
 def read_grant(owner: Administration, principal: Principal, scope: str) -> ReadGrant:
     if scope not in principal.scopes:
-        return ReadGrant(owner, principal, permitted=False, rule=RULE_SCOPE)
+        return ReadGrant(owner, principal, permitted=False, rule=Rule.SCOPE)
     if principal.administration is owner:
-        return ReadGrant(owner, principal, permitted=True, rule=RULE_OWN)
+        return ReadGrant(owner, principal, permitted=True, rule=Rule.OWN_RECORDS)
     # Information goes only to designated officials of the other side.
-    return ReadGrant(owner, principal, permitted=principal.designated, rule=RULE_PARTNER)
+    return ReadGrant(owner, principal, permitted=principal.designated, rule=Rule.PARTNER_RELEASED)
 
 
 def record_grant(owner: Administration, principal: Principal, record_type: RecordType) -> ReadGrant:

@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from graphql import GraphQLError
 
@@ -11,15 +11,13 @@ from auth.principal import Principal
 from resolvers.errors import SourceUnavailableError
 from resolvers.exchange.administrations import Administrations
 from resolvers.exchange.cursors import CursorCodec
+from resolvers.exchange.loaders import Loaders
 from resolvers.sources.base import AdministrationSource, SourceUnavailable
 from resolvers.sources.parts import EVERY_PART, EntityParts
 from store.agreement import Agreement
 from store.models.domain import Administration
 
 T = TypeVar("T")
-
-if TYPE_CHECKING:
-    from resolvers.exchange.loaders import Loaders
 
 
 @dataclass
@@ -49,9 +47,7 @@ class ExchangeContext:
             raise
 
     @cached_property
-    def loaders(self) -> "Loaders":
-        from resolvers.exchange.loaders import Loaders
-
+    def loaders(self) -> Loaders:
         return Loaders(self)
 
     def source_unavailable(self, administration: Administration) -> None:

@@ -8,13 +8,20 @@ import strawberry
 from strawberry.types import Info
 
 from auth.policy.procedures import Action, ProcedureViolation, RequestForm
+from auth.policy.scopes import (
+    CONSENTS_WRITE,
+    CUSTODY_WRITE,
+    DISCLOSURES_WRITE,
+    REQUESTS_DECIDE,
+    REQUESTS_WRITE,
+)
 from resolvers.authorization import scoped_field
 from resolvers.errors import (
     BadUserInput,
-    ExchangeError,
     Forbidden,
     NotFound,
     SourceUnavailableError,
+    refusal_error,
 )
 from resolvers.exchange.context import ExchangeContext
 from resolvers.exchange.types import AssistanceRequest, Evidence, Release
@@ -50,22 +57,10 @@ RECORD_TYPES = {
     "Entity": RecordType.ENTITY,
     "Evidence": RecordType.EVIDENCE,
 }
-FORBIDDING_RULES = frozenset({"SCOPE", "DESIGNATED", "SOURCE_CONTROLS"})
 
 
 def _context(info: Info) -> ExchangeContext:
     return info.context
-
-
-def as_exchange_error(violation: ProcedureViolation) -> ExchangeError:
-    """The coded error a caller sees for a refused procedure."""
-    if violation.rule == "NOT_FOUND":
-        return NotFound(violation.message, field=violation.field or "id")
-    if violation.rule in FORBIDDING_RULES:
-        return Forbidden(violation.message, rule=violation.rule)
-    error = BadUserInput(violation.message, field=violation.field or "input")
-    error.extra["rule"] = violation.rule
-    return error
 
 
 async def _on(
@@ -75,7 +70,7 @@ async def _on(
     try:
         return await _context(info).call(owner, work)
     except ProcedureViolation as violation:
-        raise as_exchange_error(violation) from None
+        raise refusal_error(violation) from None
     except SourceUnavailable:
         raise SourceUnavailableError(owner.value) from None
 
@@ -146,7 +141,7 @@ async def _deliver(
             lambda source: source.receive_partner_action(principal, request.id, action),
         )
     except ProcedureViolation as violation:
-        report(info, as_exchange_error(violation))
+        report(info, refusal_error(violation))
     except SourceUnavailable:
         report(info, SourceUnavailableError(request.owner.value))
     return None
@@ -165,7 +160,7 @@ async def _requester_step(info: Info, request_id: str, action: Action, key: str)
 
 @strawberry.type
 class Mutation:
-    @scoped_field("cmaa.requests:write")
+    @scoped_field(REQUESTS_WRITE)
     async def submit_assistance_request(
         self, info: Info, input: AssistanceRequestInput, idempotency_key: str
     ) -> AssistanceRequest | None:
@@ -194,19 +189,19 @@ class Mutation:
             lambda source: source.submit_request(principal, draft, idempotency_key),
         )
 
-    @scoped_field("cmaa.requests:write")
+    @scoped_field(REQUESTS_WRITE)
     async def confirm_assistance_request_in_writing(
         self, info: Info, id: strawberry.ID, idempotency_key: str
     ) -> AssistanceRequest | None:
         return await _requester_step(info, id, Action.CONFIRM_IN_WRITING, idempotency_key)
 
-    @scoped_field("cmaa.requests:write")
+    @scoped_field(REQUESTS_WRITE)
     async def close_assistance_request(
         self, info: Info, id: strawberry.ID, idempotency_key: str
     ) -> AssistanceRequest | None:
         return await _requester_step(info, id, Action.CLOSE, idempotency_key)
 
-    @scoped_field("cmaa.requests:decide")
+    @scoped_field(REQUESTS_DECIDE)
     async def decide_assistance_request(
         self, info: Info, input: DecisionInput, idempotency_key: str
     ) -> DecisionPayload | None:
@@ -226,7 +221,7 @@ class Mutation:
         updated = await _deliver(info, request, action)
         return DecisionPayload(decision=decision, request=updated)
 
-    @scoped_field("cmaa.requests:decide")
+    @scoped_field(REQUESTS_DECIDE)
     async def respond_to_assistance_request(
         self, info: Info, input: ResponseInput, idempotency_key: str
     ) -> ResponsePayload | None:
@@ -245,7 +240,7 @@ class Mutation:
         updated = await _deliver(info, request, action)
         return ResponsePayload(release=release, request=updated)
 
-    @scoped_field("cmaa.disclosures:write")
+    @scoped_field(DISCLOSURES_WRITE)
     async def disclose_spontaneously(
         self, info: Info, input: ReleaseInput, idempotency_key: str
     ) -> Release | None:
@@ -259,7 +254,7 @@ class Mutation:
             info, owner, lambda source: source.disclose(principal, draft, idempotency_key)
         )
 
-    @scoped_field("cmaa.disclosures:write")
+    @scoped_field(DISCLOSURES_WRITE)
     async def revoke_release(
         self, info: Info, id: strawberry.ID, reason: str, idempotency_key: str
     ) -> Release | None:
@@ -274,7 +269,7 @@ class Mutation:
             ),
         )
 
-    @scoped_field("cmaa.consents:write")
+    @scoped_field(CONSENTS_WRITE)
     async def request_consent(
         self, info: Info, input: ConsentInput, idempotency_key: str
     ) -> Consent | None:
@@ -291,7 +286,7 @@ class Mutation:
             info, owner, lambda source: source.request_consent(principal, draft, idempotency_key)
         )
 
-    @scoped_field("cmaa.consents:write")
+    @scoped_field(CONSENTS_WRITE)
     async def decide_consent(
         self,
         info: Info,
@@ -311,7 +306,7 @@ class Mutation:
             ),
         )
 
-    @scoped_field("cmaa.custody:write")
+    @scoped_field(CUSTODY_WRITE)
     async def record_custody_event(
         self, info: Info, evidence_id: strawberry.ID, input: CustodyEventInput, idempotency_key: str
     ) -> Evidence | None:
@@ -335,7 +330,7 @@ class Mutation:
             ),
         )
 
-    @scoped_field("cmaa.requests:write")
+    @scoped_field(REQUESTS_WRITE)
     async def confirm_entity_match(
         self,
         info: Info,

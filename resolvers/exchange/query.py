@@ -5,7 +5,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from auth.policy.release import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
+from auth.policy.scopes import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
 from resolvers.authorization import caller_scopes, scoped_field
 from resolvers.errors import BadUserInput, UnauthorizedField
 from resolvers.exchange import inputs

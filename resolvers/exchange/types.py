@@ -10,7 +10,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from auth.policy.release import ENTITIES_READ, EVIDENCE_READ
+from auth.policy.scopes import ENTITIES_READ, EVIDENCE_READ
 from resolvers.authorization import scoped_field
 from resolvers.exchange.enums import (
     TLP,

@@ -3,7 +3,7 @@ the AdministrationSource interface (and Query.overdueOriginals), each calling th
 in-process source with the caller the subgraph verified itself.
 
 Refusals keep their words. A ProcedureViolation becomes a GraphQL error whose extensions carry
-the exchange's code for it (resolvers.exchange.mutations.as_exchange_error), its `rule`, and
+the exchange's code for it (resolvers.errors.refusal_error), its `rule`, and
 its `field` (null when none), so that a remote source raises the very same ProcedureViolation
 again and the gateway's caller cannot tell the transports apart.
 
@@ -32,9 +32,15 @@ from strawberry import federation
 from strawberry.types import Info
 
 from auth.policy.procedures import Action, ProcedureViolation, RequestForm
-from auth.policy.release import EVIDENCE_READ
-from resolvers.errors import BadUserInput, SourceUnavailableError
-from resolvers.exchange.mutations import as_exchange_error
+from auth.policy.scopes import (
+    CONSENTS_WRITE,
+    CUSTODY_WRITE,
+    DISCLOSURES_WRITE,
+    EVIDENCE_READ,
+    REQUESTS_DECIDE,
+    REQUESTS_WRITE,
+)
+from resolvers.errors import BadUserInput, SourceUnavailableError, refusal_error
 from resolvers.sources.base import SourceUnavailable
 from resolvers.sources.drafts import (
     ConsentDraft,
@@ -44,15 +50,8 @@ from resolvers.sources.drafts import (
     ReleaseDraft,
     RequestDraft,
 )
-from resolvers.sources.ids import decode_global_id, global_id
-from resolvers.sources.in_process.writes import (
-    CONSENTS_WRITE,
-    CUSTODY_WRITE,
-    DISCLOSURES_WRITE,
-    REQUESTS_DECIDE,
-    REQUESTS_WRITE,
-    InProcessProcedures,
-)
+from resolvers.sources.ids import TYPE_NAME_OF_RECORD, decode_global_id, global_id
+from resolvers.sources.in_process import InProcessSource
 from resolvers.sources.records import (
     ConsentRecord,
     DecisionRecord,
@@ -71,7 +70,6 @@ from resolvers.subgraph.enums import (
 from resolvers.subgraph.query import root_field
 from resolvers.subgraph.scalars import Long
 from resolvers.subgraph.types import (
-    TYPE_NAME_OF_RECORD,
     AssistanceRequest,
     Evidence,
     Release,
@@ -300,7 +298,7 @@ def _context(info: Info) -> SubgraphContext:
     return info.context  # type: ignore[no-any-return]
 
 
-def _procedures(info: Info) -> InProcessProcedures:
+def _procedures(info: Info) -> InProcessSource:
     # The subgraph's source is always the owner's in-process source (gateway/subgraph.py).
     return _context(info).source  # type: ignore[return-value]
 
@@ -312,7 +310,7 @@ def procedure() -> Iterator[None]:
     try:
         yield
     except ProcedureViolation as violation:
-        error = as_exchange_error(violation)
+        error = refusal_error(violation)
         error.extra["rule"] = violation.rule
         error.extra["field"] = violation.field
         raise error from None

@@ -18,8 +18,8 @@ import strawberry
 from strawberry import federation
 from strawberry.types import Info
 
-from auth.policy.release import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
-from resolvers.sources.ids import global_id
+from auth.policy.scopes import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
+from resolvers.sources.ids import TYPE_NAME_OF_RECORD, global_id
 from resolvers.sources.records import (
     CaseRecord,
     CustodyRecord,
@@ -55,13 +55,6 @@ from resolvers.subgraph.enums import (
 from resolvers.subgraph.scalars import Long
 from store.audit import LoggedEntry
 from store.models.domain import Administration as DomainAdministration
-from store.models.domain import RecordType as DomainRecordType
-
-TYPE_NAME_OF_RECORD = {
-    DomainRecordType.CASE.value: "Case",
-    DomainRecordType.ENTITY.value: "Entity",
-    DomainRecordType.EVIDENCE.value: "Evidence",
-}
 
 
 def value_type(description: str) -> Any:

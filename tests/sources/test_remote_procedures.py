@@ -28,7 +28,7 @@ from starlette.routing import Route
 from auth.policy.procedures import Action, ProcedureViolation, RequestForm
 from auth.principal import Principal
 from auth.registry import ClientRegistration, RegistrationError, add_client
-from resolvers.exchange.mutations import as_exchange_error
+from resolvers.errors import refusal_error
 from resolvers.sources.base import SourceUnavailable
 from resolvers.sources.drafts import (
     ConsentDraft,
@@ -288,7 +288,7 @@ class Script:
         try:
             found = await read(self.people[caller], call)
         except ProcedureViolation as violation:
-            error = as_exchange_error(violation)
+            error = refusal_error(violation)
             outcome = Refusal(error.code, violation.rule, violation.field, violation.message)
         else:
             pytest.fail(f"{self.world.transport}: {label}: not refused but gave {found}")

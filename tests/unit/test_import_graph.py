@@ -135,7 +135,8 @@ def test_an_upward_import_and_a_circle_are_seen() -> None:
         GRAPH["store.database"] = [("auth.principal", 1)]
         GRAPH["auth.principal"] = [("store.database", 1)]
         assert _upward("store.database", "auth.principal")
-        assert _upward("resolvers.sources.records", "resolvers.sources.ids")
+        assert _upward("resolvers.sources.records", "resolvers.exchange.types")
+        assert not _upward("resolvers.exchange.types", "resolvers.sources.records")
         assert ["auth.principal", "store.database"] in _circles()
     finally:
         GRAPH.clear()

@@ -25,6 +25,7 @@ from auth.policy.procedures import (
     reply_due,
 )
 from auth.policy.release import covering_release, read_grant
+from auth.policy.scopes import CONSENTS_WRITE
 from auth.principal import Principal
 from resolvers.sources.drafts import (
     ConsentDraft,
@@ -478,7 +479,7 @@ async def request_consent(
     check_consent_use(draft.use, agreement)
     _require(draft.purpose.strip() != "", "State the purpose.", "REQUEST_FORM", "purpose")
     _require(bool(draft.records), "Name at least one record.", "CONSENT_FOR_USE", "records")
-    grant = read_grant(owner, principal, "cmaa.consents:write")
+    grant = read_grant(owner, principal, CONSENTS_WRITE)
     for index, (record_type, record_id) in enumerate(draft.records):
         released = await session.exec(select(covering_release(record_type, record_id, grant, now)))
         _require(

@@ -9,25 +9,30 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy.procedures import ProcedureViolation
-from auth.policy.release import (
-    AUDIT_READ,
-    REQUESTS_READ,
-    RULE_OWN,
-    RULE_SCOPE,
-    ReadGrant,
-    read_grant,
-    record_grant,
-)
+from auth.policy.audit import audit_grant, read_entry
+from auth.policy.procedures import Action
+from auth.policy.release import ReadGrant, read_grant, record_grant
+from auth.policy.scopes import REQUESTS_READ
 from auth.principal import Principal
 from resolvers.sources.base import CaseKey, SourceUnavailable
+from resolvers.sources.drafts import (
+    ConsentDraft,
+    CustodyDraft,
+    DecisionDraft,
+    PartnerAction,
+    ReleaseDraft,
+    RequestDraft,
+)
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.in_process import cases, entities, evidence, releases, requests
 from resolvers.sources.in_process.changes import serialise_writes
-from resolvers.sources.in_process.writes import InProcessProcedures, Work
+from resolvers.sources.in_process.writes import InProcessWrites
 from resolvers.sources.parts import EVERY_PART, EntityParts
 from resolvers.sources.records import (
     CaseRecord,
+    ConsentRecord,
+    DecisionRecord,
+    EntityLinkRecord,
     EntityRecord,
     EvidenceRecord,
     Page,
@@ -37,27 +42,16 @@ from resolvers.sources.records import (
     RequestRecord,
 )
 from store.agreement import Agreement, load_agreement
-from store.audit import AuditEntry, AuditTrailFilter, LoggedEntry, append_audit, read_trail
+from store.audit import AuditTrailFilter, LoggedEntry, append_audit, read_trail
 from store.database import session_factory
-from store.models.domain import Administration, AuditDecision, RecordType
+from store.models.domain import Administration, RecordType
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
-# The agreement's rule that keeps an administration's audit log its own.
-RULE_AUDIT = "AUDIT"
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
-
-
-def audit_grant(owner: Administration, principal: Principal) -> ReadGrant:
-    """An audit log is read by its own administration's officials only: never released."""
-    if AUDIT_READ not in principal.scopes:
-        return ReadGrant(owner, principal, permitted=False, rule=RULE_SCOPE)
-    if principal.administration is owner:
-        return ReadGrant(owner, principal, permitted=True, rule=RULE_OWN)
-    return ReadGrant(owner, principal, permitted=False, rule=RULE_AUDIT)
 
 
 def _names(record_type: str, ids: Sequence[int]) -> list[str]:
@@ -78,9 +72,9 @@ def _record_id(record: object) -> str:
     raise TypeError(f"no audit name for {type(record).__name__}")
 
 
-class InProcessSource(InProcessProcedures):
+class InProcessSource:
     """Reads one administration's store under its owner's policy and audits partner reads;
-    the agreement's procedures (InProcessProcedures) write to it."""
+    the agreement's procedures (InProcessWrites) write to it."""
 
     def __init__(
         self,
@@ -95,6 +89,7 @@ class InProcessSource(InProcessProcedures):
         self._sessions = session_factory(engine)
         self._writes_need_the_lock_first = engine.dialect.name == "sqlite"
         self._clock = clock
+        self._writes = InProcessWrites(administration, self.agreement, self._sessions, clock, self)
 
     async def _read(
         self,
@@ -134,11 +129,8 @@ class InProcessSource(InProcessProcedures):
         records: Sequence[object],
         asked: Sequence[str] = (),
     ) -> None:
-        principal = grant.principal
         names = tuple(dict.fromkeys(_record_id(record) for record in records))
         withheld = [name for name in dict.fromkeys(asked) if name not in names]
-        # Asking by id for partner records and getting none is a refused attempt.
-        permitted = grant.permitted and not (withheld and not names)
         release_ids = sorted(
             {
                 record.handling.released_under.id
@@ -146,22 +138,7 @@ class InProcessSource(InProcessProcedures):
                 if getattr(getattr(record, "handling", None), "released_under", None)
             }
         )
-        await append_audit(
-            session,
-            AuditEntry(
-                at=now,
-                actor_administration=principal.administration.value,
-                subject=principal.subject,
-                client_id=principal.client_id,
-                scopes=tuple(sorted(principal.scopes)),
-                operation=operation,
-                decision=(AuditDecision.PERMIT if permitted else AuditDecision.DENY).value,
-                rule=grant.rule,
-                record_ids=names,
-                release_ids=tuple(release_ids),
-                detail={"withheld": withheld} if withheld else {},
-            ),
-        )
+        await append_audit(session, read_entry(grant, operation, now, names, release_ids, withheld))
 
     async def list_cases(
         self, principal: Principal, case_filter: CaseFilter, page: PageRequest
@@ -317,37 +294,78 @@ class InProcessSource(InProcessProcedures):
         # A partner's attempt is refused and, like every refused attempt, audited.
         return await self._read(grant, "auditTrail", work, lambda result: ())
 
-    async def _write(
-        self, principal: Principal, scope: str, operation: str, key: str, work: Work
-    ) -> tuple[str, int]:
-        try:
-            return await super()._write(principal, scope, operation, key, work)
-        except ProcedureViolation as refused:
-            if principal.administration is not self.administration:
-                await self._audit_refusal(principal, operation, refused)
-            raise
-
-    async def _audit_refusal(
-        self, principal: Principal, operation: str, refused: ProcedureViolation
-    ) -> None:
-        """A partner's refused procedure leaves no change behind, only this entry (in its own
-        transaction: the procedure's was rolled back)."""
-        entry = AuditEntry(
-            at=self._clock(),
-            actor_administration=principal.administration.value,
-            subject=principal.subject,
-            client_id=principal.client_id,
-            scopes=tuple(sorted(principal.scopes)),
-            operation=operation,
-            decision=AuditDecision.DENY.value,
-            rule=refused.rule,
-            detail={"refused": refused.message, "field": refused.field},
+    async def overdue_originals(self, principal: Principal) -> tuple[EvidenceRecord, ...]:
+        grant = record_grant(self.administration, principal, RecordType.EVIDENCE)
+        found = await self._read(
+            grant,
+            "overdueOriginals",
+            lambda session, now: evidence.overdue_originals(session, grant, now),
+            lambda result: result,
         )
-        try:
-            async with self._sessions() as session, session.begin():
-                await append_audit(session, entry)
-        except (DBAPIError, OSError) as exc:
-            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
+        return tuple(found)
+
+    # -- the agreement's procedures (InProcessWrites) ---------------------------------------
+
+    async def submit_request(
+        self, principal: Principal, draft: RequestDraft, key: str
+    ) -> RequestRecord:
+        return await self._writes.submit_request(principal, draft, key)
+
+    async def requester_action(
+        self, principal: Principal, request_id: int, action: Action, key: str
+    ) -> RequestRecord:
+        return await self._writes.requester_action(principal, request_id, action, key)
+
+    async def receive_partner_action(
+        self, principal: Principal, request_id: int, action: PartnerAction
+    ) -> RequestRecord:
+        return await self._writes.receive_partner_action(principal, request_id, action)
+
+    async def decide_request(
+        self, principal: Principal, request: RequestRecord, draft: DecisionDraft, key: str
+    ) -> tuple[DecisionRecord, PartnerAction]:
+        return await self._writes.decide_request(principal, request, draft, key)
+
+    async def respond_to_request(
+        self, principal: Principal, request: RequestRecord, draft: ReleaseDraft, key: str
+    ) -> tuple[ReleaseRecord, PartnerAction]:
+        return await self._writes.respond_to_request(principal, request, draft, key)
+
+    async def disclose(self, principal: Principal, draft: ReleaseDraft, key: str) -> ReleaseRecord:
+        return await self._writes.disclose(principal, draft, key)
+
+    async def revoke_release(
+        self, principal: Principal, release_id: int, reason: str, key: str
+    ) -> ReleaseRecord:
+        return await self._writes.revoke_release(principal, release_id, reason, key)
+
+    async def request_consent(
+        self, principal: Principal, draft: ConsentDraft, key: str
+    ) -> ConsentRecord:
+        return await self._writes.request_consent(principal, draft, key)
+
+    async def decide_consent(
+        self, principal: Principal, consent_id: int, grant: bool, reason: str | None, key: str
+    ) -> ConsentRecord:
+        return await self._writes.decide_consent(principal, consent_id, grant, reason, key)
+
+    async def record_custody(
+        self, principal: Principal, evidence_id: int, draft: CustodyDraft, key: str
+    ) -> EvidenceRecord:
+        return await self._writes.record_custody(principal, evidence_id, draft, key)
+
+    async def confirm_entity_match(
+        self,
+        principal: Principal,
+        entity_id: int,
+        partner: Administration,
+        partner_entity_id: int,
+        reason: str,
+        key: str,
+    ) -> EntityLinkRecord:
+        return await self._writes.confirm_entity_match(
+            principal, entity_id, partner, partner_entity_id, reason, key
+        )
 
     async def ping(self) -> None:
         try:

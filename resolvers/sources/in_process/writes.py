@@ -5,15 +5,25 @@ retry with the same key returns the first result and changes nothing), the chang
 audit entry. A refusal (auth.policy.procedures.ProcedureViolation) rolls everything back.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy.procedures import Action, ProcedureViolation
-from auth.policy.release import ReadGrant, record_grant
+from auth.policy.audit import procedure_entry, refusal_entry
+from auth.policy.designation import check_actor
+from auth.policy.procedures import Action, ProcedureViolation, check_owner
+from auth.policy.release import ReadGrant
+from auth.policy.rules import Rule
+from auth.policy.scopes import (
+    CONSENTS_WRITE,
+    CUSTODY_WRITE,
+    DISCLOSURES_WRITE,
+    REQUESTS_DECIDE,
+    REQUESTS_WRITE,
+)
 from auth.principal import Principal
 from resolvers.sources.base import SourceUnavailable
 from resolvers.sources.drafts import (
@@ -24,7 +34,7 @@ from resolvers.sources.drafts import (
     ReleaseDraft,
     RequestDraft,
 )
-from resolvers.sources.in_process import changes, consents, decisions, evidence, releases
+from resolvers.sources.in_process import changes, consents, decisions, releases
 from resolvers.sources.records import (
     ConsentRecord,
     DecisionRecord,
@@ -33,24 +43,15 @@ from resolvers.sources.records import (
     ReleaseRecord,
     RequestRecord,
 )
-from store.audit import AuditEntry, append_audit
+from store.agreement import Agreement
+from store.audit import append_audit
 from store.models import Decision, Release
 from store.models.domain import (
     Administration,
-    AuditDecision,
     DecisionKind,
-    RecordType,
     RequestStatus,
 )
 
-if TYPE_CHECKING:
-    from resolvers.sources.in_process.source import InProcessSource
-
-REQUESTS_WRITE = "cmaa.requests:write"
-REQUESTS_DECIDE = "cmaa.requests:decide"
-DISCLOSURES_WRITE = "cmaa.disclosures:write"
-CONSENTS_WRITE = "cmaa.consents:write"
-CUSTODY_WRITE = "cmaa.custody:write"
 MAX_KEY_LENGTH = 128
 
 DECIDED_STATUS = {
@@ -64,16 +65,11 @@ Work = Callable[[AsyncSession, datetime], Awaitable[changes.Ref]]
 
 
 def _check_caller(principal: Principal, scope: str, key: str) -> None:
-    if scope not in principal.scopes:
-        raise ProcedureViolation(f"This needs the scope {scope}.", rule="SCOPE")
-    if not principal.designated:
-        raise ProcedureViolation(
-            "Only designated officials act under the agreement.", rule="DESIGNATED"
-        )
+    check_actor(principal, scope)
     if not key or not key.strip() or len(key) > MAX_KEY_LENGTH:
         raise ProcedureViolation(
             f"idempotencyKey must be 1 to {MAX_KEY_LENGTH} characters.",
-            rule="IDEMPOTENCY",
+            rule=Rule.IDEMPOTENCY,
             field="idempotencyKey",
         )
 
@@ -81,7 +77,7 @@ def _check_caller(principal: Principal, scope: str, key: str) -> None:
 def _key_for_another(what: str) -> ProcedureViolation:
     return ProcedureViolation(
         f"This idempotency key was used for another {what}.",
-        rule="IDEMPOTENCY",
+        rule=Rule.IDEMPOTENCY,
         field="idempotencyKey",
     )
 
@@ -102,16 +98,38 @@ def _for_record(ref: changes.Ref, record_id: int, what: str) -> None:
         raise _key_for_another(what)
 
 
-def _owner_only(principal: Principal, owner: Administration) -> None:
-    if principal.administration is not owner:
-        raise ProcedureViolation(
-            "Only the owning administration can do this.", rule="SOURCE_CONTROLS"
-        )
+class Reads(Protocol):
+    """The reads a procedure answers with, under the owner's policy (InProcessSource)."""
+
+    async def requests_by_id(
+        self, principal: Principal, ids: Sequence[int]
+    ) -> dict[int, RequestRecord]: ...
+
+    async def evidence_by_id(
+        self, principal: Principal, ids: Sequence[int]
+    ) -> dict[int, EvidenceRecord]: ...
 
 
-class InProcessProcedures:
+class InProcessWrites:
+    """The agreement's procedures on one administration's store; `reads` answers with what a
+    procedure created or changed, as the caller may see it."""
+
+    def __init__(
+        self,
+        administration: Administration,
+        agreement: Agreement,
+        sessions: Callable[[], AsyncSession],
+        clock: Callable[[], datetime],
+        reads: Reads,
+    ) -> None:
+        self.administration = administration
+        self.agreement = agreement
+        self._sessions = sessions
+        self._clock = clock
+        self._reads = reads
+
     async def _write(
-        self: "InProcessSource",
+        self,
         principal: Principal,
         scope: str,
         operation: str,
@@ -130,25 +148,29 @@ class InProcessProcedures:
                     return (replay.record_type, replay.record_id)
                 ref = await work(session, now)
                 changes.remember(session, scoped, operation, ref, now)
-                await append_audit(
-                    session,
-                    AuditEntry(
-                        at=now,
-                        actor_administration=principal.administration.value,
-                        subject=principal.subject,
-                        client_id=principal.client_id,
-                        scopes=tuple(sorted(principal.scopes)),
-                        operation=operation,
-                        decision=AuditDecision.PERMIT.value,
-                        rule="PROCEDURE",
-                        record_ids=(f"{ref[0]}:{ref[1]}",),
-                    ),
-                )
+                await append_audit(session, procedure_entry(principal, operation, now, ref))
+        except ProcedureViolation as refused:
+            if principal.administration is not self.administration:
+                await self._audit_refusal(principal, operation, refused)
+            raise
         except (DBAPIError, OSError) as exc:
             raise SourceUnavailable(self.administration, type(exc).__name__) from exc
         return ref
 
-    async def _in_session(self: "InProcessSource", work: Any) -> Any:
+    async def _audit_refusal(
+        self, principal: Principal, operation: str, refused: ProcedureViolation
+    ) -> None:
+        """In its own transaction: the procedure's was rolled back."""
+        entry = refusal_entry(
+            principal, operation, self._clock(), refused.rule, refused.message, refused.field
+        )
+        try:
+            async with self._sessions() as session, session.begin():
+                await append_audit(session, entry)
+        except (DBAPIError, OSError) as exc:
+            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
+
+    async def _in_session(self, work: Any) -> Any:
         """A read after a procedure: the store lost now is the source down, as in _write."""
         try:
             async with self._sessions() as session:
@@ -156,25 +178,23 @@ class InProcessProcedures:
         except (DBAPIError, OSError) as exc:
             raise SourceUnavailable(self.administration, type(exc).__name__) from exc
 
-    async def _read_back(self: "InProcessSource", principal: Principal, reader: Any) -> Any:
+    async def _read_back(self, principal: Principal, reader: Any) -> Any:
         """Read what the caller's procedure just wrote; having done it, it may see it."""
-        grant = ReadGrant(self.administration, principal, permitted=True, rule="PROCEDURE")
+        grant = ReadGrant(self.administration, principal, permitted=True, rule=Rule.PROCEDURE)
         return await self._in_session(lambda session: reader(session, grant, self._clock()))
 
     # -- requests ----------------------------------------------------------------------------
 
-    async def _request(
-        self: "InProcessSource", principal: Principal, request_id: int
-    ) -> RequestRecord:
-        found = await self.requests_by_id(principal, [request_id])
+    async def _request(self, principal: Principal, request_id: int) -> RequestRecord:
+        found = await self._reads.requests_by_id(principal, [request_id])
         if request_id not in found:
-            raise ProcedureViolation("No such assistance request.", rule="NOT_FOUND", field="id")
+            raise ProcedureViolation("No such assistance request.", rule=Rule.NOT_FOUND, field="id")
         return found[request_id]
 
     async def submit_request(
-        self: "InProcessSource", principal: Principal, draft: RequestDraft, key: str
+        self, principal: Principal, draft: RequestDraft, key: str
     ) -> RequestRecord:
-        _owner_only(principal, self.administration)
+        check_owner(principal, self.administration)
         ref = await self._write(
             principal,
             REQUESTS_WRITE,
@@ -187,9 +207,9 @@ class InProcessProcedures:
         return await self._request(principal, ref[1])
 
     async def requester_action(
-        self: "InProcessSource", principal: Principal, request_id: int, action: Action, key: str
+        self, principal: Principal, request_id: int, action: Action, key: str
     ) -> RequestRecord:
-        _owner_only(principal, self.administration)
+        check_owner(principal, self.administration)
         ref = await self._write(
             principal,
             REQUESTS_WRITE,
@@ -203,7 +223,7 @@ class InProcessProcedures:
         return await self._request(principal, request_id)
 
     async def receive_partner_action(
-        self: "InProcessSource", principal: Principal, request_id: int, action: PartnerAction
+        self, principal: Principal, request_id: int, action: PartnerAction
     ) -> RequestRecord:
         await self._write(
             principal,
@@ -217,13 +237,13 @@ class InProcessProcedures:
         return await self._request(principal, request_id)
 
     async def decide_request(
-        self: "InProcessSource",
+        self,
         principal: Principal,
         request: RequestRecord,
         draft: DecisionDraft,
         key: str,
     ) -> tuple[DecisionRecord, PartnerAction]:
-        _owner_only(principal, self.administration)
+        check_owner(principal, self.administration)
 
         async def decide(session: AsyncSession, now: datetime) -> changes.Ref:
             ref, _ = await changes.decide_request(
@@ -242,13 +262,13 @@ class InProcessProcedures:
         return found[0], PartnerAction("DECISION", ref[1], status.value)
 
     async def respond_to_request(
-        self: "InProcessSource",
+        self,
         principal: Principal,
         request: RequestRecord,
         draft: ReleaseDraft,
         key: str,
     ) -> tuple[ReleaseRecord, PartnerAction]:
-        _owner_only(principal, self.administration)
+        check_owner(principal, self.administration)
 
         async def respond(session: AsyncSession, now: datetime) -> changes.Ref:
             ref, _ = await changes.respond_to_request(
@@ -267,18 +287,14 @@ class InProcessProcedures:
 
     # -- releases ----------------------------------------------------------------------------
 
-    async def _release(
-        self: "InProcessSource", principal: Principal, release_id: int
-    ) -> ReleaseRecord:
+    async def _release(self, principal: Principal, release_id: int) -> ReleaseRecord:
         found = await self._read_back(
             principal, lambda s, g, _now: releases.releases_by_id(s, g, [release_id])
         )
         return found[0]
 
-    async def disclose(
-        self: "InProcessSource", principal: Principal, draft: ReleaseDraft, key: str
-    ) -> ReleaseRecord:
-        _owner_only(principal, self.administration)
+    async def disclose(self, principal: Principal, draft: ReleaseDraft, key: str) -> ReleaseRecord:
+        check_owner(principal, self.administration)
         ref = await self._write(
             principal,
             DISCLOSURES_WRITE,
@@ -291,9 +307,9 @@ class InProcessProcedures:
         return await self._release(principal, ref[1])
 
     async def revoke_release(
-        self: "InProcessSource", principal: Principal, release_id: int, reason: str, key: str
+        self, principal: Principal, release_id: int, reason: str, key: str
     ) -> ReleaseRecord:
-        _owner_only(principal, self.administration)
+        check_owner(principal, self.administration)
         ref = await self._write(
             principal,
             DISCLOSURES_WRITE,
@@ -306,18 +322,16 @@ class InProcessProcedures:
 
     # -- consents ----------------------------------------------------------------------------
 
-    async def _consent(
-        self: "InProcessSource", principal: Principal, consent_id: int
-    ) -> ConsentRecord:
+    async def _consent(self, principal: Principal, consent_id: int) -> ConsentRecord:
         found = await self._read_back(
             principal, lambda s, g, _now: consents.consents_by_id(s, g, [consent_id])
         )
         if not found:
-            raise ProcedureViolation("No such consent request.", rule="NOT_FOUND", field="id")
+            raise ProcedureViolation("No such consent request.", rule=Rule.NOT_FOUND, field="id")
         return found[0]
 
     async def request_consent(
-        self: "InProcessSource", principal: Principal, draft: ConsentDraft, key: str
+        self, principal: Principal, draft: ConsentDraft, key: str
     ) -> ConsentRecord:
         ref = await self._write(
             principal,
@@ -331,7 +345,7 @@ class InProcessProcedures:
         return await self._consent(principal, ref[1])
 
     async def decide_consent(
-        self: "InProcessSource",
+        self,
         principal: Principal,
         consent_id: int,
         grant: bool,
@@ -353,13 +367,13 @@ class InProcessProcedures:
     # -- custody and links -------------------------------------------------------------------
 
     async def record_custody(
-        self: "InProcessSource",
+        self,
         principal: Principal,
         evidence_id: int,
         draft: CustodyDraft,
         key: str,
     ) -> EvidenceRecord:
-        _owner_only(principal, self.administration)
+        check_owner(principal, self.administration)
         ref = await self._write(
             principal,
             CUSTODY_WRITE,
@@ -368,10 +382,10 @@ class InProcessProcedures:
             lambda session, now: changes.record_custody(session, evidence_id, draft, now),
         )
         _for_record(ref, evidence_id, "evidence item")
-        return (await self.evidence_by_id(principal, [evidence_id]))[evidence_id]
+        return (await self._reads.evidence_by_id(principal, [evidence_id]))[evidence_id]
 
     async def confirm_entity_match(
-        self: "InProcessSource",
+        self,
         principal: Principal,
         entity_id: int,
         partner: Administration,
@@ -379,7 +393,7 @@ class InProcessProcedures:
         reason: str,
         key: str,
     ) -> EntityLinkRecord:
-        _owner_only(principal, self.administration)
+        check_owner(principal, self.administration)
         ref = await self._write(
             principal,
             REQUESTS_WRITE,
@@ -393,15 +407,3 @@ class InProcessProcedures:
             principal, lambda s, g, _now: decisions.links_by_id(s, g, [ref[1]])
         )
         return found[0]
-
-    async def overdue_originals(
-        self: "InProcessSource", principal: Principal
-    ) -> tuple[EvidenceRecord, ...]:
-        grant = record_grant(self.administration, principal, RecordType.EVIDENCE)
-        found = await self._read(
-            grant,
-            "overdueOriginals",
-            lambda session, now: evidence.overdue_originals(session, grant, now),
-            lambda result: result,
-        )
-        return tuple(found)

@@ -8,20 +8,28 @@ with a fixed reason: nothing the remote said is passed on. The one exception is 
 one of the agreement's procedures, in our own error's shape (resolvers.sources.remote.writes).
 """
 
-import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-import orjson
-
-from auth.forwarding import token_for
+from auth.policy.procedures import Action
 from auth.principal import Principal
-from resolvers.sources.base import CaseKey, SourceUnavailable
+from resolvers.sources.base import CaseKey
+from resolvers.sources.drafts import (
+    ConsentDraft,
+    CustodyDraft,
+    DecisionDraft,
+    PartnerAction,
+    ReleaseDraft,
+    RequestDraft,
+)
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.ids import global_id
 from resolvers.sources.parts import EVERY_PART, EntityParts
 from resolvers.sources.records import (
     CaseRecord,
+    ConsentRecord,
+    DecisionRecord,
+    EntityLinkRecord,
     EntityRecord,
     EvidenceRecord,
     Page,
@@ -31,59 +39,20 @@ from resolvers.sources.records import (
     RequestRecord,
 )
 from resolvers.sources.remote import decoding, encoding, operations
+from resolvers.sources.remote.channel import SubgraphChannel
 from resolvers.sources.remote.decoding import Malformed
-from resolvers.sources.remote.wire import Answer, Wire, WireFailure
-from resolvers.sources.remote.writes import RemoteProcedures
-from resolvers.subgraph import GRAPHQL_PATH
+from resolvers.sources.remote.writes import RemoteWrites
 from store.agreement import Limits
 from store.audit import AuditTrailFilter, LoggedEntry
 from store.models.domain import Administration
 
-log = logging.getLogger(__name__)
-
 T = TypeVar("T")
 Decode = Callable[[Any, Administration], T]
 
-# A root field the caller lacks the scope for is taken out of the operation: the owner's
-# answer is then "nothing", exactly what the in-process source returns for that grant.
-NOTHING_VISIBLE = "UNAUTHORIZED_FIELD"
-# Codes of our own error hierarchy (DESIGN.md §7): only these are named in a reason, so a
-# remote cannot put words of its own into our logs or errors.
-KNOWN_CODES = frozenset(
-    {
-        "UNAUTHENTICATED",
-        "FORBIDDEN",
-        "UNAUTHORIZED_FIELD",
-        "NOT_FOUND",
-        "BAD_USER_INPUT",
-        "SOURCE_UNAVAILABLE",
-        "LIMIT_EXCEEDED",
-        "INTERNAL",
-        "GRAPHQL_PARSE_FAILED",
-        "GRAPHQL_VALIDATION_FAILED",
-    }
-)
-MAX_CONNECTIONS = 20
 
-
-class _Nothing(Exception):
-    pass
-
-
-def _error_codes(errors: Any) -> set[str]:
-    if not isinstance(errors, list):
-        return {"?"}
-    codes = set()
-    for error in errors:
-        extensions = error.get("extensions") if isinstance(error, dict) else None
-        code = extensions.get("code") if isinstance(extensions, dict) else None
-        codes.add(code if code in KNOWN_CODES else "?")
-    return codes
-
-
-class RemoteSource(RemoteProcedures):
-    """Reads over the owner's subgraph; the agreement's procedures (RemoteProcedures) are
-    its mutations."""
+class RemoteSource:
+    """Reads over the owner's subgraph; the agreement's procedures (RemoteWrites) are its
+    mutations."""
 
     def __init__(
         self,
@@ -98,73 +67,8 @@ class RemoteSource(RemoteProcedures):
         self.timeout_seconds = (
             limits.source_timeout_seconds if timeout_seconds is None else timeout_seconds
         )
-        self._wire = Wire(self.url, self.timeout_seconds, MAX_CONNECTIONS)
-
-    # -- the wire ---------------------------------------------------------------------------
-
-    def _unavailable(self, reason: str) -> SourceUnavailable:
-        log.warning("%s subgraph at %s: %s", self.administration.value, self.url, reason)
-        return SourceUnavailable(self.administration, reason)
-
-    async def _post(self, token: str, payload: bytes) -> Answer:
-        try:
-            return await self._wire.post(
-                GRAPHQL_PATH,
-                payload,
-                {
-                    "Authorization": f"Bearer {token}",
-                    "Content-Type": "application/json",
-                    "Accept": "application/json",
-                },
-            )
-        except WireFailure as failure:
-            raise self._unavailable(str(failure)) from None
-
-    def _data(self, response: Answer, field: str) -> Any:
-        if response.status >= 500:
-            raise self._unavailable(f"it answered HTTP {response.status}")
-        if response.status != 200:
-            raise self._unavailable(f"it refused the call (HTTP {response.status})")
-        try:
-            body = orjson.loads(response.body)
-        except orjson.JSONDecodeError:
-            raise self._unavailable("its answer is not JSON") from None
-        if not isinstance(body, dict):
-            raise self._unavailable("its answer is malformed")
-        errors = body.get("errors")
-        if errors:
-            codes = _error_codes(errors)
-            if codes == {NOTHING_VISIBLE}:
-                raise _Nothing
-            raise self._unavailable(f"it answered with errors ({', '.join(sorted(codes))})")
-        data = body.get("data")
-        if not isinstance(data, dict) or field not in data:
-            raise self._unavailable("its answer is malformed")
-        return data[field]
-
-    async def _call(
-        self, principal: Principal, query: str, variables: dict[str, Any], field: str
-    ) -> Any:
-        payload = orjson.dumps({"query": query, "variables": variables})
-        response = await self._post(token_for(principal), payload)
-        return self._data(response, field)
-
-    async def _read(
-        self,
-        principal: Principal,
-        query: str,
-        variables: dict[str, Any],
-        field: str,
-        decode: Callable[[Any], T],
-        nothing: T,
-    ) -> T:
-        try:
-            answer = await self._call(principal, query, variables, field)
-            return decode(answer)
-        except _Nothing:
-            return nothing
-        except (Malformed, KeyError, TypeError, ValueError):
-            raise self._unavailable("its answer is malformed") from None
+        self._channel = SubgraphChannel(administration, self.url, self.timeout_seconds)
+        self._writes = RemoteWrites(self._channel)
 
     # -- lists ------------------------------------------------------------------------------
 
@@ -190,7 +94,9 @@ class RemoteSource(RemoteProcedures):
                 total_count=decoding.whole(answer["totalCount"]),
             )
 
-        return await self._read(principal, query, variables, "page", read, Page((), False, 0))
+        return await self._channel.read(
+            principal, query, variables, "page", read, Page((), False, 0)
+        )
 
     async def list_cases(
         self, principal: Principal, case_filter: CaseFilter, page: PageRequest
@@ -270,7 +176,7 @@ class RemoteSource(RemoteProcedures):
                 found[local] = record
             return found
 
-        return await self._read(
+        return await self._channel.read(
             principal, query, {"representations": representations}, "found", read, {}
         )
 
@@ -307,7 +213,7 @@ class RemoteSource(RemoteProcedures):
     ) -> tuple[EntityRecord, ...]:
         if not probe.identifiers and not probe.name_keys:
             return ()
-        return await self._read(
+        return await self._channel.read(
             principal,
             operations.MATCH_CANDIDATES,
             {"probe": encoding.match_probe(probe)},
@@ -335,7 +241,9 @@ class RemoteSource(RemoteProcedures):
                 grouped.setdefault(party.case_id, []).append(party)
             return {case_id: tuple(links) for case_id, links in grouped.items()}
 
-        return await self._read(principal, operations.CASE_PARTIES, variables, "found", read, {})
+        return await self._channel.read(
+            principal, operations.CASE_PARTIES, variables, "found", read, {}
+        )
 
     async def evidence_for_cases(
         self, principal: Principal, cases: Sequence[CaseKey]
@@ -353,17 +261,89 @@ class RemoteSource(RemoteProcedures):
                 grouped.setdefault((item.case_owner, item.case_id), []).append(item)
             return {key: tuple(found) for key, found in grouped.items()}
 
-        return await self._read(principal, operations.CASE_EVIDENCE, variables, "found", read, {})
+        return await self._channel.read(
+            principal, operations.CASE_EVIDENCE, variables, "found", read, {}
+        )
+
+    async def overdue_originals(self, principal: Principal) -> tuple[EvidenceRecord, ...]:
+        return await self._channel.read(
+            principal,
+            operations.OVERDUE_ORIGINALS,
+            {},
+            "found",
+            lambda answer: decoding.items(
+                answer, lambda item: decoding.evidence(item, self.administration)
+            ),
+            (),
+        )
+
+    # -- the agreement's procedures (RemoteWrites) ------------------------------------------
+
+    async def submit_request(
+        self, principal: Principal, draft: RequestDraft, key: str
+    ) -> RequestRecord:
+        return await self._writes.submit_request(principal, draft, key)
+
+    async def requester_action(
+        self, principal: Principal, request_id: int, action: Action, key: str
+    ) -> RequestRecord:
+        return await self._writes.requester_action(principal, request_id, action, key)
+
+    async def receive_partner_action(
+        self, principal: Principal, request_id: int, action: PartnerAction
+    ) -> RequestRecord:
+        return await self._writes.receive_partner_action(principal, request_id, action)
+
+    async def decide_request(
+        self, principal: Principal, request: RequestRecord, draft: DecisionDraft, key: str
+    ) -> tuple[DecisionRecord, PartnerAction]:
+        return await self._writes.decide_request(principal, request, draft, key)
+
+    async def respond_to_request(
+        self, principal: Principal, request: RequestRecord, draft: ReleaseDraft, key: str
+    ) -> tuple[ReleaseRecord, PartnerAction]:
+        return await self._writes.respond_to_request(principal, request, draft, key)
+
+    async def disclose(self, principal: Principal, draft: ReleaseDraft, key: str) -> ReleaseRecord:
+        return await self._writes.disclose(principal, draft, key)
+
+    async def revoke_release(
+        self, principal: Principal, release_id: int, reason: str, key: str
+    ) -> ReleaseRecord:
+        return await self._writes.revoke_release(principal, release_id, reason, key)
+
+    async def request_consent(
+        self, principal: Principal, draft: ConsentDraft, key: str
+    ) -> ConsentRecord:
+        return await self._writes.request_consent(principal, draft, key)
+
+    async def decide_consent(
+        self, principal: Principal, consent_id: int, grant: bool, reason: str | None, key: str
+    ) -> ConsentRecord:
+        return await self._writes.decide_consent(principal, consent_id, grant, reason, key)
+
+    async def record_custody(
+        self, principal: Principal, evidence_id: int, draft: CustodyDraft, key: str
+    ) -> EvidenceRecord:
+        return await self._writes.record_custody(principal, evidence_id, draft, key)
+
+    async def confirm_entity_match(
+        self,
+        principal: Principal,
+        entity_id: int,
+        partner: Administration,
+        partner_entity_id: int,
+        reason: str,
+        key: str,
+    ) -> EntityLinkRecord:
+        return await self._writes.confirm_entity_match(
+            principal, entity_id, partner, partner_entity_id, reason, key
+        )
 
     # -- life cycle -------------------------------------------------------------------------
 
     async def ping(self) -> None:
-        try:
-            response = await self._wire.get("/readyz")
-        except WireFailure:
-            raise self._unavailable("it does not answer") from None
-        if response.status != 200:
-            raise self._unavailable(f"it is not ready (HTTP {response.status})")
+        await self._channel.ping()
 
     async def aclose(self) -> None:
-        await self._wire.aclose()
+        await self._channel.aclose()

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 import aiohttp
 
+# Where a subgraph serves GraphQL, below its base URL: the subgraph serves there and the
+# remote transport posts there.
+GRAPHQL_PATH = "/graphql"
 # Fewer seconds than uvicorn keeps an idle connection open (5 s by default), so the pool
 # never reuses a connection the subgraph is closing at that very moment.
 KEEPALIVE_SECONDS = 4.0
