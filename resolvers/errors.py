@@ -48,16 +48,19 @@ class NotFound(ExchangeError):
     code = "NOT_FOUND"
 
     def __init__(self, message: str, field: str) -> None:
-        super().__init__(message, field=field, rule=Rule.NOT_FOUND.value)
+        super().__init__(message, field=field, rule=str(Rule.NOT_FOUND))
 
 
 class BadUserInput(ExchangeError):
-    """Bad input; `field` names the argument or input field at fault."""
+    """Bad input; `field` names the argument or input field at fault, and `rule` the
+    agreement's rule where one refused it (a refused procedure)."""
 
     code = "BAD_USER_INPUT"
 
-    def __init__(self, message: str, field: str) -> None:
+    def __init__(self, message: str, field: str, rule: str | None = None) -> None:
         super().__init__(message, field=field)
+        if rule is not None:
+            self.extra["rule"] = str(rule)
 
 
 class SourceUnavailableError(ExchangeError):
@@ -92,9 +95,7 @@ def refusal_error(violation: ProcedureViolation) -> ExchangeError:
         return NotFound(violation.message, field=violation.field or "id")
     if kind is Refusal.FORBIDDEN:
         return Forbidden(violation.message, rule=violation.rule)
-    error = BadUserInput(violation.message, field=violation.field or "input")
-    error.extra["rule"] = violation.rule
-    return error
+    return BadUserInput(violation.message, field=violation.field or "input", rule=violation.rule)
 
 
 def error_code(error: GraphQLError) -> str | None:

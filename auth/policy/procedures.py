@@ -16,7 +16,7 @@ from enum import StrEnum
 from auth.policy.rules import Rule
 from auth.principal import Principal
 from store.agreement import Agreement
-from store.models.domain import Administration, DecisionKind, RequestStatus, Use
+from store.models.domain import Administration, ConsentStatus, DecisionKind, RequestStatus, Use
 
 
 class ProcedureViolation(ValueError):
@@ -237,3 +237,199 @@ def check_consent_use(use: Use, agreement: Agreement) -> None:
         raise ProcedureViolation(
             f"{use.value} does not need consent.", rule=Rule.CONSENT_FOR_USE, field="use"
         )
+
+
+# -- the checks of each procedure, on what the owner's store holds ---------------------------
+
+
+def _require(condition: bool, message: str, rule: Rule, field: str | None = None) -> None:
+    if not condition:
+        raise ProcedureViolation(message, rule=rule, field=field)
+
+
+def check_exists(found: bool, what: str) -> None:
+    """A record the caller names but the owner's store does not hold (or may not show)."""
+    _require(found, f"No such {what}.", Rule.NOT_FOUND, "id")
+
+
+def check_request_case(found: bool) -> None:
+    _require(
+        found, "caseId names no case of the requesting administration.", Rule.REQUEST_FORM, "caseId"
+    )
+
+
+def check_confirmable(oral: bool, confirmed_in_writing_at: datetime | None) -> None:
+    _require(
+        oral and confirmed_in_writing_at is None,
+        "Only an oral request not yet confirmed can be confirmed in writing.",
+        Rule.REQUEST_FORM,
+        "id",
+    )
+
+
+def check_partner_report(reporter: Administration, requested: Administration) -> None:
+    """The requester's store takes decisions on a request from its requested side only."""
+    _require(
+        reporter is requested,
+        "Only the requested administration reports decisions on this request.",
+        Rule.SOURCE_CONTROLS,
+    )
+
+
+def check_takes_decisions(current: RequestStatus) -> None:
+    _require(
+        current not in (RequestStatus.LAPSED, RequestStatus.CLOSED),
+        f"The request is {current.value}; it no longer takes decisions.",
+        Rule.REQUEST_STATE,
+        "status",
+    )
+
+
+def check_decision(
+    requested: Administration,
+    owner: Administration,
+    decision: DecisionKind,
+    ground: str | None,
+    reason: str | None,
+    conditions: tuple[str, ...],
+    agreement: Agreement,
+) -> None:
+    _require(
+        requested is owner,
+        "The request is not addressed to this administration.",
+        Rule.SOURCE_CONTROLS,
+    )
+    check_grounds(decision, ground, reason, agreement)
+    if decision is DecisionKind.ACCEPT_WITH_CONDITIONS:
+        _require(
+            bool(conditions) and all(c.strip() for c in conditions),
+            "Granting with conditions needs at least one condition.",
+            Rule.GROUNDS_AND_REASONS,
+            "conditions",
+        )
+
+
+def check_release_terms(
+    purpose: str,
+    expires_at: datetime,
+    permitted_uses: tuple[str, ...],
+    now: datetime,
+    agreement: Agreement,
+) -> None:
+    check_permitted_uses(permitted_uses, agreement)
+    _require(purpose.strip() != "", "A release states its purpose.", Rule.REQUEST_FORM, "purpose")
+    _require(
+        expires_at > now, "A release must expire in the future.", Rule.REQUEST_FORM, "expiresAt"
+    )
+
+
+def check_records_named(count: int) -> None:
+    _require(count > 0, "Name at least one record.", Rule.SOURCE_CONTROLS, "records")
+
+
+def check_own_record(found: bool, index: int) -> None:
+    """Only the owner releases a record: one its store does not hold is not its own."""
+    _require(
+        found,
+        "Only the owner releases a record, and only its own records.",
+        Rule.SOURCE_CONTROLS,
+        f"records[{index}]",
+    )
+
+
+def check_revocation(revoked_at: datetime | None, reason: str) -> None:
+    _require(revoked_at is None, "The release is already revoked.", Rule.REQUEST_STATE, "id")
+    _require(reason.strip() != "", "A revocation states its reason.", Rule.REQUEST_FORM, "reason")
+
+
+def check_consent_request(
+    asker: Administration,
+    owner: Administration,
+    use: Use,
+    purpose: str,
+    record_count: int,
+    agreement: Agreement,
+) -> None:
+    _require(
+        asker is not owner,
+        "Consent is asked of the partner that owns the records.",
+        Rule.CONSENT_FOR_USE,
+    )
+    check_consent_use(use, agreement)
+    _require(purpose.strip() != "", "State the purpose.", Rule.REQUEST_FORM, "purpose")
+    _require(record_count > 0, "Name at least one record.", Rule.CONSENT_FOR_USE, "records")
+
+
+def check_consent_covered(released: bool, index: int) -> None:
+    """Consent is asked only for records an active release hands to the asker."""
+    _require(
+        released,
+        "Consent can only be asked for records released to you.",
+        Rule.CONSENT_FOR_USE,
+        f"records[{index}]",
+    )
+
+
+def check_consent_decider(decider: Administration, owner: Administration) -> None:
+    _require(
+        decider is owner, "Only the owner of the records decides on consent.", Rule.SOURCE_CONTROLS
+    )
+
+
+def check_consent_decision(status: str, grant: bool, reason: str | None) -> None:
+    _require(
+        status == ConsentStatus.PENDING.value,
+        f"The consent request is already {status}.",
+        Rule.REQUEST_STATE,
+        "id",
+    )
+    if not grant:
+        _require(
+            bool(reason and reason.strip()),
+            "A refusal states its reason.",
+            Rule.GROUNDS_AND_REASONS,
+            "reason",
+        )
+
+
+def check_custody_event(
+    from_holder: str,
+    to_holder: str,
+    purpose: str,
+    at: datetime,
+    now: datetime,
+    last_at: datetime | None,
+) -> None:
+    for field, value in (
+        ("fromHolder", from_holder),
+        ("toHolder", to_holder),
+        ("purpose", purpose),
+    ):
+        _require(value.strip() != "", f"{field} is required.", Rule.REQUEST_FORM, field)
+    _require(at <= now, "A custody event cannot be in the future.", Rule.REQUEST_FORM, "at")
+    # A chain of custody is told in order: an event cannot precede the one before it.
+    _require(
+        last_at is None or at >= last_at,
+        "A custody event cannot be dated before the last one in the chain.",
+        Rule.REQUEST_FORM,
+        "at",
+    )
+
+
+def check_return(return_due: datetime | None, returned_at: datetime | None) -> None:
+    _require(return_due is not None, "Only an original is returned.", Rule.REQUEST_FORM, "returned")
+    _require(
+        returned_at is None, "This original was already returned.", Rule.REQUEST_STATE, "returned"
+    )
+
+
+def check_entity_match(own_entity: bool, reason: str) -> None:
+    _require(
+        own_entity,
+        "entityId must name an entity of your own administration.",
+        Rule.SOURCE_CONTROLS,
+        "entityId",
+    )
+    _require(
+        reason.strip() != "", "A confirmed match states its reason.", Rule.REQUEST_FORM, "reason"
+    )

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from auth.policy.procedures import Action, ProcedureViolation, RequestForm
+from auth.policy.rules import Rule
 from auth.policy.scopes import (
     CONSENTS_WRITE,
     CUSTODY_WRITE,
@@ -86,7 +87,7 @@ def _own(info: Info, decoded: GlobalId, field: str) -> Administration:
     caller = _context(info).principal.administration
     if decoded.owner is not caller:
         raise Forbidden(
-            "Only the owning administration can do this.", rule="SOURCE_CONTROLS", field=field
+            "Only the owning administration can do this.", rule=Rule.SOURCE_CONTROLS, field=field
         )
     return caller
 
@@ -98,14 +99,18 @@ def _records(ids: list[strawberry.ID], field: str) -> tuple[Administration, tupl
         decoded = decode_global_id(value)
         if decoded is None or decoded.type_name not in RECORD_TYPES:
             raise BadUserInput(
-                "Name cases, entities or evidence by their ids.", field=f"{field}[{index}]"
+                "Name cases, entities or evidence by their ids.",
+                field=f"{field}[{index}]",
+                rule=Rule.REQUEST_FORM,
             )
         owners.add(decoded.owner)
         refs.append((RECORD_TYPES[decoded.type_name], decoded.local_id))
     if not refs:
-        raise BadUserInput("Name at least one record.", field=field)
+        raise BadUserInput("Name at least one record.", field=field, rule=Rule.REQUEST_FORM)
     if len(owners) != 1:
-        raise BadUserInput("All records must belong to one administration.", field=field)
+        raise BadUserInput(
+            "All records must belong to one administration.", field=field, rule=Rule.REQUEST_FORM
+        )
     return owners.pop(), tuple(refs)
 
 
@@ -230,7 +235,7 @@ class Mutation:
         owner, draft = _release_draft(input.release, "input.release")
         if owner is not principal.administration:
             raise Forbidden(
-                "Only the owner releases a record.", rule="SOURCE_CONTROLS", field="records"
+                "Only the owner releases a record.", rule=Rule.SOURCE_CONTROLS, field="records"
             )
         release, action = await _on(
             info,
@@ -248,7 +253,7 @@ class Mutation:
         owner, draft = _release_draft(input, "input")
         if owner is not principal.administration:
             raise Forbidden(
-                "Only the owner releases a record.", rule="SOURCE_CONTROLS", field="records"
+                "Only the owner releases a record.", rule=Rule.SOURCE_CONTROLS, field="records"
             )
         return await _on(
             info, owner, lambda source: source.disclose(principal, draft, idempotency_key)
@@ -345,7 +350,9 @@ class Mutation:
         partner = _id(partner_entity_id, "Entity", "partnerEntityId")
         if partner.owner is owner:
             raise BadUserInput(
-                "The match must be with the partner's entity.", field="partnerEntityId"
+                "The match must be with the partner's entity.",
+                field="partnerEntityId",
+                rule=Rule.REQUEST_FORM,
             )
         visible = await _context(info).loaders.entities.load((partner.owner, partner.local_id))
         if visible is None:

@@ -32,6 +32,7 @@ from strawberry import federation
 from strawberry.types import Info
 
 from auth.policy.procedures import Action, ProcedureViolation, RequestForm
+from auth.policy.rules import Rule
 from auth.policy.scopes import (
     CONSENTS_WRITE,
     CUSTODY_WRITE,
@@ -324,7 +325,7 @@ def _local(info: Info, value: str, type_name: str, field: str) -> int:
     owner = _context(info).source.administration
     if decoded is None or decoded.type_name != type_name or decoded.owner is not owner:
         raise ProcedureViolation(
-            f"No {type_name} of this administration has this id.", rule="NOT_FOUND", field=field
+            f"No {type_name} of this administration has this id.", rule=Rule.NOT_FOUND, field=field
         )
     return decoded.local_id
 
