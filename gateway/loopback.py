@@ -1,4 +1,7 @@
-"""A real uvicorn on 127.0.0.1, in a background thread, for HTTP tests."""
+"""An app served by a real uvicorn on 127.0.0.1, in a background thread, until a block ends.
+
+`cmaa schema golden` serves the contract world with it, and the HTTP tests their apps.
+"""
 
 import socket
 import threading

@@ -12,7 +12,7 @@ from resolvers.errors import SourceUnavailableError
 from resolvers.exchange.administrations import Administrations
 from resolvers.exchange.cursors import CursorCodec
 from resolvers.exchange.loaders import Loaders
-from resolvers.sources.base import AdministrationSource, SourceUnavailable
+from resolvers.sources.base import AdministrationSource, SourceDown
 from resolvers.sources.parts import EVERY_PART, EntityParts
 from store.agreement import Agreement
 from store.models.domain import Administration
@@ -39,10 +39,10 @@ class ExchangeContext:
         work: Callable[[AdministrationSource], Awaitable[T]],
     ) -> T:
         if administration in self.unavailable:
-            raise SourceUnavailable(administration, "unavailable earlier in this operation")
+            raise SourceDown(administration, "unavailable earlier in this operation")
         try:
             return await self.administrations.call(administration, work)
-        except SourceUnavailable:
+        except SourceDown:
             self.unavailable.add(administration)
             raise
 

@@ -11,7 +11,7 @@ from strawberry.dataloader import DataLoader
 from auth.principal import Principal
 from resolvers.exchange.administrations import Administrations
 from resolvers.exchange.matching import Match, matches_of, probe_for
-from resolvers.sources.base import AdministrationSource, CaseKey, SourceUnavailable
+from resolvers.sources.base import AdministrationSource, CaseKey, SourceDown
 from resolvers.sources.parts import EntityParts
 from resolvers.sources.records import (
     CaseRecord,
@@ -80,7 +80,7 @@ class Loaders:
     ) -> T | None:
         try:
             return await self._context.call(owner, work)
-        except SourceUnavailable:
+        except SourceDown:
             self._context.source_unavailable(owner)
             return None
 

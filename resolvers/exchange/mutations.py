@@ -28,8 +28,8 @@ from resolvers.exchange.context import ExchangeContext
 from resolvers.exchange.types import AssistanceRequest, Evidence, Release
 from resolvers.exchange.workflow_types import (
     AssistanceRequestInput,
-    Consent,
     ConsentInput,
+    ConsentRequest,
     CustodyEventInput,
     DecisionInput,
     DecisionPayload,
@@ -39,7 +39,7 @@ from resolvers.exchange.workflow_types import (
     ResponsePayload,
 )
 from resolvers.reporting import report
-from resolvers.sources.base import AdministrationSource, SourceUnavailable
+from resolvers.sources.base import AdministrationSource, SourceDown
 from resolvers.sources.drafts import (
     ConsentDraft,
     CustodyDraft,
@@ -72,7 +72,7 @@ async def _on(
         return await _context(info).call(owner, work)
     except ProcedureViolation as violation:
         raise refusal_error(violation) from None
-    except SourceUnavailable:
+    except SourceDown:
         raise SourceUnavailableError(owner.value) from None
 
 
@@ -147,7 +147,7 @@ async def _deliver(
         )
     except ProcedureViolation as violation:
         report(info, refusal_error(violation))
-    except SourceUnavailable:
+    except SourceDown:
         report(info, SourceUnavailableError(request.owner.value))
     return None
 
@@ -277,7 +277,7 @@ class Mutation:
     @scoped_field(CONSENTS_WRITE)
     async def request_consent(
         self, info: Info, input: ConsentInput, idempotency_key: str
-    ) -> Consent | None:
+    ) -> ConsentRequest | None:
         principal = _context(info).principal
         owner, refs = _records(input.records, "input.records")
         draft = ConsentDraft(
@@ -299,7 +299,7 @@ class Mutation:
         grant: bool,
         idempotency_key: str,
         reason: str | None = None,
-    ) -> Consent | None:
+    ) -> ConsentRequest | None:
         principal = _context(info).principal
         decoded = _id(id, "Consent", "id")
         owner = _own(info, decoded, "id")

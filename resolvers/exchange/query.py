@@ -26,7 +26,7 @@ from resolvers.exchange.context import ExchangeContext
 from resolvers.exchange.types import AssistanceRequest, Case, Entity, Evidence, Node
 from resolvers.exchange.union import empty_connection, merged_connection
 from resolvers.reporting import report
-from resolvers.sources.base import SourceUnavailable
+from resolvers.sources.base import SourceDown
 from resolvers.sources.ids import decode_global_id
 
 # Which scope reads which type, and which loader fetches it, for `node(id)` and `x(id)`.
@@ -215,7 +215,7 @@ class Query:
                 found += await context.call(
                     owner, lambda source: source.overdue_originals(principal)
                 )
-            except SourceUnavailable:
+            except SourceDown:
                 context.source_unavailable(owner)
         return sorted(found, key=lambda item: (item.return_due, item.owner.value, item.id))
 

@@ -27,8 +27,9 @@ from store.models.domain import Administration
 CaseKey = tuple[Administration, int]
 
 
-class SourceUnavailable(Exception):
-    """The administration's source did not answer in time or answered nonsense."""
+class SourceDown(Exception):
+    """The administration's source did not answer in time or answered nonsense; the caller
+    sees it as resolvers.errors.SourceUnavailableError (SOURCE_UNAVAILABLE)."""
 
     def __init__(self, administration: Administration, reason: str) -> None:
         super().__init__(f"{administration.value} source unavailable: {reason}")
@@ -93,7 +94,7 @@ class AdministrationSource(Protocol):
         ...
 
     async def ping(self) -> None:
-        """Return when the source answers; raise SourceUnavailable when it does not."""
+        """Return when the source answers; raise SourceDown when it does not."""
         ...
 
     async def aclose(self) -> None: ...

@@ -42,7 +42,7 @@ from auth.policy.scopes import (
     REQUESTS_WRITE,
 )
 from resolvers.errors import BadUserInput, SourceUnavailableError, refusal_error
-from resolvers.sources.base import SourceUnavailable
+from resolvers.sources.base import SourceDown
 from resolvers.sources.drafts import (
     ConsentDraft,
     CustodyDraft,
@@ -315,7 +315,7 @@ def procedure() -> Iterator[None]:
         error.extra["rule"] = violation.rule
         error.extra["field"] = violation.field
         raise error from None
-    except SourceUnavailable as exc:
+    except SourceDown as exc:
         raise SourceUnavailableError(exc.administration.value) from None
 
 

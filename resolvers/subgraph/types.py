@@ -25,11 +25,13 @@ from resolvers.sources.records import (
     CustodyRecord,
     EntityRecord,
     EvidenceRecord,
-    GrantedConsent,
     IdentifierRecord,
     PartyRecord,
     ReleaseRecord,
     RequestRecord,
+)
+from resolvers.sources.records import (
+    GrantedConsent as GrantedConsentRecord,
 )
 from resolvers.sources.records import (
     Handling as HandlingRecord,
@@ -57,9 +59,9 @@ from store.audit import LoggedEntry
 from store.models.domain import Administration as DomainAdministration
 
 
-def value_type(description: str) -> Any:
+def value_type(description: str, name: str | None = None) -> Any:
     """A shareable type any authenticated caller may read where its parent is readable."""
-    return federation.type(description=description, shareable=True, authenticated=True)
+    return federation.type(name=name, description=description, shareable=True, authenticated=True)
 
 
 def record_type(description: str, scope: str) -> Any:
@@ -78,8 +80,8 @@ class ReleaseReference:
     includes_personal_data: bool
 
 
-@value_type("The owner's consent to a further use of a record.")
-class Consent:
+@value_type("The owner's consent to a further use of a record.", name="Consent")
+class GrantedConsent:
     id: strawberry.ID
     use: Use
     recipient_agency: str | None
@@ -112,7 +114,7 @@ class Handling:
         )
 
     @strawberry.field
-    def consents(self) -> list[Consent]:
+    def consents(self) -> list[GrantedConsent]:
         handling: HandlingRecord = self  # type: ignore[assignment]
         return [_consent(handling, consent) for consent in handling.consents]
 
@@ -121,8 +123,8 @@ class Handling:
         return isinstance(obj, HandlingRecord)
 
 
-def _consent(handling: HandlingRecord, consent: GrantedConsent) -> Consent:
-    return Consent(
+def _consent(handling: HandlingRecord, consent: GrantedConsentRecord) -> GrantedConsent:
+    return GrantedConsent(
         id=strawberry.ID(global_id("Consent", handling.owner, consent.id)),
         use=consent.use,  # type: ignore[arg-type]
         recipient_agency=consent.recipient_agency,

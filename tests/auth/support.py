@@ -24,13 +24,13 @@ from starlette.routing import Route
 from auth.http import protected
 from auth.policy.scopes import PII_READ
 from gateway.demo import build_demo_app, prepare_demo_identities
+from gateway.loopback import free_port, running_server
 from gateway.settings import DemoStores
 from store.agreement import Agreement, load_agreement
 from store.database import open_store, session_factory
 from store.migrate import prepare_store
 from store.models import SigningKey
 from store.models.domain import Administration
-from tests.support.servers import free_port, running_server
 
 
 @dataclass

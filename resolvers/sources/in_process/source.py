@@ -14,7 +14,7 @@ from auth.policy.procedures import Action
 from auth.policy.release import ReadGrant, read_grant, record_grant
 from auth.policy.scopes import REQUESTS_READ
 from auth.principal import Principal
-from resolvers.sources.base import CaseKey, SourceUnavailable
+from resolvers.sources.base import CaseKey, SourceDown
 from resolvers.sources.drafts import (
     ConsentDraft,
     CustodyDraft,
@@ -117,7 +117,7 @@ class InProcessSource:
                     await self._audit(session, grant, operation, now, records(result), asked)
         except (DBAPIError, OSError) as exc:
             # The store itself is unreachable or failing: to the gateway, the source is down.
-            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
+            raise SourceDown(self.administration, type(exc).__name__) from exc
         return result
 
     async def _audit(
@@ -372,7 +372,7 @@ class InProcessSource:
             async with self.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except (DBAPIError, OSError) as exc:
-            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
+            raise SourceDown(self.administration, type(exc).__name__) from exc
 
     async def aclose(self) -> None:
         """The engine belongs to whoever built the source; nothing of ours to close."""

@@ -25,7 +25,7 @@ from auth.policy.scopes import (
     REQUESTS_WRITE,
 )
 from auth.principal import Principal
-from resolvers.sources.base import SourceUnavailable
+from resolvers.sources.base import SourceDown
 from resolvers.sources.drafts import (
     ConsentDraft,
     CustodyDraft,
@@ -154,7 +154,7 @@ class InProcessWrites:
                 await self._audit_refusal(principal, operation, refused)
             raise
         except (DBAPIError, OSError) as exc:
-            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
+            raise SourceDown(self.administration, type(exc).__name__) from exc
         return ref
 
     async def _audit_refusal(
@@ -168,7 +168,7 @@ class InProcessWrites:
             async with self._sessions() as session, session.begin():
                 await append_audit(session, entry)
         except (DBAPIError, OSError) as exc:
-            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
+            raise SourceDown(self.administration, type(exc).__name__) from exc
 
     async def _in_session(self, work: Any) -> Any:
         """A read after a procedure: the store lost now is the source down, as in _write."""
@@ -176,7 +176,7 @@ class InProcessWrites:
             async with self._sessions() as session:
                 return await work(session)
         except (DBAPIError, OSError) as exc:
-            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
+            raise SourceDown(self.administration, type(exc).__name__) from exc
 
     async def _read_back(self, principal: Principal, reader: Any) -> Any:
         """Read what the caller's procedure just wrote; having done it, it may see it."""

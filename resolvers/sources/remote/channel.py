@@ -1,6 +1,6 @@
 """One administration's subgraph as the remote transport talks to it: GraphQL over HTTP with
 the caller's own bearer token, and everything that can go wrong on the way turned into
-SourceUnavailable with a fixed reason (resolvers.sources.remote.source says why).
+SourceDown with a fixed reason (resolvers.sources.remote.source says why).
 """
 
 import logging
@@ -11,7 +11,7 @@ import orjson
 
 from auth.forwarding import token_for
 from auth.principal import Principal
-from resolvers.sources.base import SourceUnavailable
+from resolvers.sources.base import SourceDown
 from resolvers.sources.remote.decoding import Malformed
 from resolvers.sources.remote.wire import GRAPHQL_PATH, Answer, Wire, WireFailure
 from store.models.domain import Administration
@@ -65,9 +65,9 @@ class SubgraphChannel:
         self.url = url
         self._wire = Wire(url, timeout_seconds, MAX_CONNECTIONS)
 
-    def unavailable(self, reason: str) -> SourceUnavailable:
+    def unavailable(self, reason: str) -> SourceDown:
         log.warning("%s subgraph at %s: %s", self.administration.value, self.url, reason)
-        return SourceUnavailable(self.administration, reason)
+        return SourceDown(self.administration, reason)
 
     async def post(self, token: str, payload: bytes) -> Answer:
         try:

@@ -3,7 +3,7 @@
 One HTTP call per interface call, whatever the number of ids, with the caller's own bearer
 token (auth.forwarding): the subgraph verifies it and applies its
 owner's policy itself. Whatever goes wrong on the way (no answer in time, no connection, an
-HTTP error, an answer that is not JSON or not what the schema promises) is SourceUnavailable,
+HTTP error, an answer that is not JSON or not what the schema promises) is SourceDown,
 with a fixed reason: nothing the remote said is passed on. The one exception is a refusal of
 one of the agreement's procedures, in our own error's shape (resolvers.sources.remote.writes).
 """

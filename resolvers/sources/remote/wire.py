@@ -3,7 +3,7 @@
 aiohttp rather than httpx here: every remote read is one POST on the gateway's hot path, and
 on loopback httpx spent 0.73-0.86 ms of client CPU per POST against aiohttp's 0.18 ms.
 Whatever goes wrong on the wire is a WireFailure with a fixed reason; the caller turns it
-into SourceUnavailable.
+into SourceDown.
 """
 
 import asyncio

@@ -7,7 +7,7 @@ exchange's code for it, the agreement's rule and the field at fault, and is rais
 as that ProcedureViolation. Its message is passed on only in that form: a refusal code of our
 own, a rule and a field in the shapes our procedures give them, and the code the rule maps to.
 Anything else (no answer in time, an HTTP error, an answer that is not JSON, an error of any
-other kind or shape, a record that does not fit) is SourceUnavailable, as for a read.
+other kind or shape, a record that does not fit) is SourceDown, as for a read.
 """
 
 import re
