@@ -6,14 +6,13 @@ leaves the owner's database:
 - own records: readable with the matching read scope;
 - partner records: only for a designated official with the scope, and only those covered by
   an active release of the owner to the caller's administration (unrevoked, unexpired);
-- personal data: only where that release includes it and the caller holds `cmaa.pii:read`
-  (own personal data needs `cmaa.pii:read` too).
+- personal data: only where that release includes it (auth.policy.personal_data).
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, null, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, select, true
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import ScalarSelect
 
@@ -118,23 +117,3 @@ def released_to_caller(
             _active_release_condition(grant.principal.administration, now),
         )
     )
-
-
-def personal_data_allowed(grant: ReadGrant) -> ColumnElement[bool]:
-    """Whether personal data of a record is released, given the covering release joined as
-    `Release` (partner reads) or nothing (own reads)."""
-    if not (grant.permitted and grant.pii_scope):
-        return false()
-    if grant.own:
-        return true()
-    return Release.includes_personal_data == true()
-
-
-def personal_data(
-    column: ColumnElement | ColumnClause,
-    is_personal: ColumnElement[bool],
-    grant: ReadGrant,
-) -> ColumnElement:
-    """The column, or NULL where it is a natural person's data the caller may not read."""
-    allowed = personal_data_allowed(grant)
-    return case((and_(is_personal, ~allowed), null()), else_=column)

@@ -10,19 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.audit import audit_grant, read_entry
-from auth.policy.procedures import Action
 from auth.policy.release import ReadGrant, read_grant, record_grant
 from auth.policy.scopes import REQUESTS_READ
 from auth.principal import Principal
-from resolvers.sources.base import CaseKey, SourceDown
-from resolvers.sources.drafts import (
-    ConsentDraft,
-    CustodyDraft,
-    DecisionDraft,
-    PartnerAction,
-    ReleaseDraft,
-    RequestDraft,
-)
+from resolvers.sources.base import CaseKey, Procedures, SourceDown
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.in_process import cases, entities, evidence, releases, requests
 from resolvers.sources.in_process.changes import serialise_writes
@@ -30,9 +21,6 @@ from resolvers.sources.in_process.writes import InProcessWrites
 from resolvers.sources.parts import EVERY_PART, EntityParts
 from resolvers.sources.records import (
     CaseRecord,
-    ConsentRecord,
-    DecisionRecord,
-    EntityLinkRecord,
     EntityRecord,
     EvidenceRecord,
     Page,
@@ -72,7 +60,7 @@ def _record_id(record: object) -> str:
     raise TypeError(f"no audit name for {type(record).__name__}")
 
 
-class InProcessSource:
+class InProcessSource(Procedures):
     """Reads one administration's store under its owner's policy and audits partner reads;
     the agreement's procedures (InProcessWrites) write to it."""
 
@@ -303,69 +291,6 @@ class InProcessSource:
             lambda result: result,
         )
         return tuple(found)
-
-    # -- the agreement's procedures (InProcessWrites) ---------------------------------------
-
-    async def submit_request(
-        self, principal: Principal, draft: RequestDraft, key: str
-    ) -> RequestRecord:
-        return await self._writes.submit_request(principal, draft, key)
-
-    async def requester_action(
-        self, principal: Principal, request_id: int, action: Action, key: str
-    ) -> RequestRecord:
-        return await self._writes.requester_action(principal, request_id, action, key)
-
-    async def receive_partner_action(
-        self, principal: Principal, request_id: int, action: PartnerAction
-    ) -> RequestRecord:
-        return await self._writes.receive_partner_action(principal, request_id, action)
-
-    async def decide_request(
-        self, principal: Principal, request: RequestRecord, draft: DecisionDraft, key: str
-    ) -> tuple[DecisionRecord, PartnerAction]:
-        return await self._writes.decide_request(principal, request, draft, key)
-
-    async def respond_to_request(
-        self, principal: Principal, request: RequestRecord, draft: ReleaseDraft, key: str
-    ) -> tuple[ReleaseRecord, PartnerAction]:
-        return await self._writes.respond_to_request(principal, request, draft, key)
-
-    async def disclose(self, principal: Principal, draft: ReleaseDraft, key: str) -> ReleaseRecord:
-        return await self._writes.disclose(principal, draft, key)
-
-    async def revoke_release(
-        self, principal: Principal, release_id: int, reason: str, key: str
-    ) -> ReleaseRecord:
-        return await self._writes.revoke_release(principal, release_id, reason, key)
-
-    async def request_consent(
-        self, principal: Principal, draft: ConsentDraft, key: str
-    ) -> ConsentRecord:
-        return await self._writes.request_consent(principal, draft, key)
-
-    async def decide_consent(
-        self, principal: Principal, consent_id: int, grant: bool, reason: str | None, key: str
-    ) -> ConsentRecord:
-        return await self._writes.decide_consent(principal, consent_id, grant, reason, key)
-
-    async def record_custody(
-        self, principal: Principal, evidence_id: int, draft: CustodyDraft, key: str
-    ) -> EvidenceRecord:
-        return await self._writes.record_custody(principal, evidence_id, draft, key)
-
-    async def confirm_entity_match(
-        self,
-        principal: Principal,
-        entity_id: int,
-        partner: Administration,
-        partner_entity_id: int,
-        reason: str,
-        key: str,
-    ) -> EntityLinkRecord:
-        return await self._writes.confirm_entity_match(
-            principal, entity_id, partner, partner_entity_id, reason, key
-        )
 
     async def ping(self) -> None:
         try:

@@ -11,25 +11,13 @@ one of the agreement's procedures, in our own error's shape (resolvers.sources.r
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from auth.policy.procedures import Action
 from auth.principal import Principal
-from resolvers.sources.base import CaseKey
-from resolvers.sources.drafts import (
-    ConsentDraft,
-    CustodyDraft,
-    DecisionDraft,
-    PartnerAction,
-    ReleaseDraft,
-    RequestDraft,
-)
+from resolvers.sources.base import CaseKey, Procedures
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.ids import global_id
 from resolvers.sources.parts import EVERY_PART, EntityParts
 from resolvers.sources.records import (
     CaseRecord,
-    ConsentRecord,
-    DecisionRecord,
-    EntityLinkRecord,
     EntityRecord,
     EvidenceRecord,
     Page,
@@ -50,7 +38,7 @@ T = TypeVar("T")
 Decode = Callable[[Any, Administration], T]
 
 
-class RemoteSource:
+class RemoteSource(Procedures):
     """Reads over the owner's subgraph; the agreement's procedures (RemoteWrites) are its
     mutations."""
 
@@ -275,69 +263,6 @@ class RemoteSource:
                 answer, lambda item: decoding.evidence(item, self.administration)
             ),
             (),
-        )
-
-    # -- the agreement's procedures (RemoteWrites) ------------------------------------------
-
-    async def submit_request(
-        self, principal: Principal, draft: RequestDraft, key: str
-    ) -> RequestRecord:
-        return await self._writes.submit_request(principal, draft, key)
-
-    async def requester_action(
-        self, principal: Principal, request_id: int, action: Action, key: str
-    ) -> RequestRecord:
-        return await self._writes.requester_action(principal, request_id, action, key)
-
-    async def receive_partner_action(
-        self, principal: Principal, request_id: int, action: PartnerAction
-    ) -> RequestRecord:
-        return await self._writes.receive_partner_action(principal, request_id, action)
-
-    async def decide_request(
-        self, principal: Principal, request: RequestRecord, draft: DecisionDraft, key: str
-    ) -> tuple[DecisionRecord, PartnerAction]:
-        return await self._writes.decide_request(principal, request, draft, key)
-
-    async def respond_to_request(
-        self, principal: Principal, request: RequestRecord, draft: ReleaseDraft, key: str
-    ) -> tuple[ReleaseRecord, PartnerAction]:
-        return await self._writes.respond_to_request(principal, request, draft, key)
-
-    async def disclose(self, principal: Principal, draft: ReleaseDraft, key: str) -> ReleaseRecord:
-        return await self._writes.disclose(principal, draft, key)
-
-    async def revoke_release(
-        self, principal: Principal, release_id: int, reason: str, key: str
-    ) -> ReleaseRecord:
-        return await self._writes.revoke_release(principal, release_id, reason, key)
-
-    async def request_consent(
-        self, principal: Principal, draft: ConsentDraft, key: str
-    ) -> ConsentRecord:
-        return await self._writes.request_consent(principal, draft, key)
-
-    async def decide_consent(
-        self, principal: Principal, consent_id: int, grant: bool, reason: str | None, key: str
-    ) -> ConsentRecord:
-        return await self._writes.decide_consent(principal, consent_id, grant, reason, key)
-
-    async def record_custody(
-        self, principal: Principal, evidence_id: int, draft: CustodyDraft, key: str
-    ) -> EvidenceRecord:
-        return await self._writes.record_custody(principal, evidence_id, draft, key)
-
-    async def confirm_entity_match(
-        self,
-        principal: Principal,
-        entity_id: int,
-        partner: Administration,
-        partner_entity_id: int,
-        reason: str,
-        key: str,
-    ) -> EntityLinkRecord:
-        return await self._writes.confirm_entity_match(
-            principal, entity_id, partner, partner_entity_id, reason, key
         )
 
     # -- life cycle -------------------------------------------------------------------------
