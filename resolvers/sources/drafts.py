@@ -1,4 +1,4 @@
-"""What a caller asks a source to create or change: validated input of the workflow."""
+"""What a caller asks a source to create or change: validated input of a procedure."""
 
 from dataclasses import dataclass
 from datetime import datetime

@@ -1,8 +1,9 @@
-"""The agreement's procedures on the owner's store: each one transaction with its audit entry.
+"""The rows each of the agreement's procedures writes to the owner's store.
 
-Every function here runs inside a transaction the source opened, after `serialise_writes`,
-and returns the (record type, id) it created or changed; the source then reads the record
-back under the caller's policy.
+Every function here runs inside the transaction InProcessWrites opened, after
+`serialise_writes`, asks auth.policy.procedures whether the change is allowed (the rules are
+decided there, never here), and returns the (record type, id) it created or changed; the
+source then reads the record back under the caller's policy.
 """
 
 from datetime import datetime
