@@ -6,8 +6,9 @@ UZ submits a request about a US matter → US accepts it and responds with a rel
 the case with its handling conditions → US revokes the release → UZ no longer sees the case →
 US's audit view shows UZ's read.
 
-Every request either page makes goes to the loopback server; a screenshot of each view is kept
-in the test's temporary directory.
+Every request either page makes goes to the loopback server, every operation it sends is one
+of operations/ as published (so a gateway in safelist mode runs it), every control of every view
+has a label, and a screenshot of each view is kept in the test's temporary directory.
 """
 
 from collections.abc import Iterator
@@ -16,8 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
+from resolvers.contracts.operations import load_operations
 from tests.browser.support import BrowserDemo
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -26,6 +29,12 @@ INSTALL_HINT = "run `bash .ci/install-browser` (as root) to install Chromium and
 TIMEOUT_MS = 15_000
 LOOPBACK = "127.0.0.1"
 LOCAL_SCHEMES = {"data", "blob", "about"}
+PUBLISHED = {operation.body for operation in load_operations()}
+# Every form control the page shows, without a label a screen reader could read out.
+UNLABELLED = """() => Array.from(document.querySelectorAll("input, select, textarea, button"))
+    .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute("aria-label")
+        && !(e.tagName === "BUTTON" && e.textContent.trim()))
+    .map((e) => e.outerHTML.slice(0, 120))"""
 
 
 def _foreign(url: str) -> bool:
@@ -62,10 +71,16 @@ class Person:
         self.requests: list[str] = []
         self.refused: list[str] = []
         self.page_errors: list[str] = []
-        self.context.on("request", lambda request: self.requests.append(request.url))
+        self.operations: list[str] = []
+        self.context.on("request", self._record)
         self.context.route(_foreign, self._refuse)
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+
+    def _record(self, request: Any) -> None:
+        self.requests.append(request.url)
+        if request.method == "POST" and urlsplit(request.url).path == "/graphql":
+            self.operations.append(request.post_data_json["query"])
 
     def _refuse(self, route: Any) -> None:
         self.refused.append(route.request.url)
@@ -83,6 +98,8 @@ class Person:
         return locator
 
     def shot(self, name: str) -> None:
+        unlabelled = self.page.evaluate(UNLABELLED)
+        assert not unlabelled, f"{self.username}: controls without a label in {name}: {unlabelled}"
         self.page.screenshot(
             path=str(self.shots / f"{self.administration}-{name}.png"), full_page=True
         )
@@ -106,7 +123,9 @@ class Person:
         assert "code=" not in page.url
 
     def view(self, name: str) -> None:
-        self.page.get_by_role("navigation", name="Views").get_by_role("link", name=name).click()
+        # By keyboard, as a person who does not use a mouse would.
+        self.page.get_by_role("navigation", name="Views").get_by_role("link", name=name).focus()
+        self.page.keyboard.press("Enter")
         self.wait_for(self.page.locator("main h2", has_text=name.rstrip("s")), f"the {name} view")
 
     def search_cases(self, text: str, owner: str = "") -> Any:
@@ -126,6 +145,9 @@ class Person:
         assert not self.refused, f"requests to hosts other than {LOOPBACK}: {self.refused}"
         assert not [url for url in self.requests if _foreign(url)], self.requests
         assert not self.page_errors, self.page_errors
+        assert self.operations, f"{self.username}: no operation was sent"
+        unpublished = [query[:80] for query in self.operations if query not in PUBLISHED]
+        assert not unpublished, f"operations not in operations/: {unpublished}"
 
 
 def _unreleased_us_case(us: Person, uz: Person) -> str:
@@ -206,6 +228,27 @@ def _walk(us: Person, uz: Person) -> None:
     case_url = uz.page.url
     uz.shot("case-detail")
 
+    # UZ asks US's consent to use the case in criminal proceedings; US grants it; UZ's page of
+    # the case then says so.
+    uz.page.get_by_role("link", name="Ask the owner's consent for a use of this case").click()
+    ask = uz.wait_for(uz.page.get_by_role("form", name="Ask the owner's consent"), "consent form")
+    ask.get_by_label("Use").select_option("JUDICIAL_CRIMINAL")
+    ask.get_by_label("Purpose").fill("Prosecution of the consignor in Tashkent")
+    uz.shot("consents")
+    ask.get_by_role("button", name="Ask consent").click()
+    consent = uz.wait_for(ask.locator(".done code.consent-id"), "the consent request").inner_text()
+    us.view("Consents")
+    decide = us.page.get_by_role("form", name="Decide a consent request")
+    decide.get_by_label("Consent request id").fill(consent)
+    decide.get_by_label("Decision").select_option("true")
+    decide.get_by_role("button", name="Decide").click()
+    us.wait_for(decide.locator(".done", has_text="Granted"), "the granted consent")
+    us.shot("consents")
+    uz.page.goto(case_url)
+    granted = uz.wait_for(uz.page.get_by_role("region", name="Handling conditions"), "handling")
+    uz.wait_for(granted.get_by_text("criminal judicial proceedings", exact=False), "consent")
+    assert "Consent granted on" in granted.inner_text(), granted.inner_text()
+
     # US: the release covers the case; US revokes it.
     us.view("Releases")
     release = us.wait_for(us.page.locator(f'tr[data-request="{request}"]'), "the release")
@@ -236,6 +279,23 @@ def _walk(us: Person, uz: Person) -> None:
     us.wait_for(us.page.get_by_role("img", name="UZ reads of our records per day"), "the chart")
     us.shot("audit")
 
-    us.view("Consents")
-    uz.view("Consents")
-    uz.shot("consents")
+
+def test_the_dashboard_page_and_its_operations(browser_demo: BrowserDemo) -> None:
+    """The page loads nothing inline (the CSP allows none) and the operation texts it fetches
+    are the published files byte for byte; nothing else is served under that path."""
+    base = browser_demo.base_url
+    page = httpx.get(f"{base}/dashboard", timeout=10)
+    assert page.status_code == 200
+    assert 'type="module" src="/static/dashboard/app.js"' in page.text
+    assert "<script>" not in page.text
+    assert "us-dashboard-web" in page.text and "uz-dashboard-web" in page.text
+    for operation in load_operations():
+        served = httpx.get(f"{base}/dashboard/operations/{operation.name}.graphql", timeout=10)
+        assert served.status_code == 200, operation.name
+        assert served.content == operation.file.read_bytes(), operation.name
+    for name in ("Nope", "..%2Fpyproject", "CaseList.graphql%00"):
+        missing = httpx.get(f"{base}/dashboard/operations/{name}.graphql", timeout=10)
+        assert missing.status_code == 404, (name, missing.status_code)
+        assert "query" not in missing.text
+    script = httpx.get(f"{base}/static/dashboard/app.js", timeout=10)
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]

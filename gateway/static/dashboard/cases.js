@@ -166,8 +166,10 @@ function evidence(found) {
   ));
 }
 
+// The case's records its owner holds: consent is asked of one owner for its own records.
 function records(found) {
-  return [found.id, ...found.parties.map((p) => p.entity.id), ...found.evidence.map((e) => e.id)];
+  const owned = (record) => record.owner === found.owner;
+  return [found.id, ...found.parties.map((p) => p.entity).filter(owned).map((e) => e.id), ...found.evidence.filter(owned).map((e) => e.id)];
 }
 
 export async function renderDetail(main, context, id) {

@@ -34,7 +34,7 @@ function requestForm(context, records) {
     });
     const consent = answer.data && answer.data.requestConsent;
     replace(outcome, consent
-      ? h("p", { class: "done", role: "status" }, `Consent request ${consent.id} sent to `, flag(consent.owner), ` for ${use(consent.use)}: ${words(consent.status)}.`)
+      ? h("p", { class: "done", role: "status" }, "Consent request ", h("code", { class: "consent-id" }, consent.id), " sent to ", flag(consent.owner), ` for ${use(consent.use)}: ${words(consent.status)}.`)
       : refusal(answer.errors));
   });
   return form;

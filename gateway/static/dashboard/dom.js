@@ -67,8 +67,9 @@ export function checkboxes(legend, name, options, checked) {
     { class: "checks" },
     h("legend", null, legend),
     options.map(([value, text]) => {
-      const box = h("input", { type: "checkbox", name, value, id: name + "-" + value.toLowerCase(), checked: (checked || []).includes(value) });
-      return h("label", { for: box.id }, box, " ", text);
+      // The wrapping label names the box; an id would repeat where the form does.
+      const box = h("input", { type: "checkbox", name, value, checked: (checked || []).includes(value) });
+      return h("label", null, box, " ", text);
     })
   );
 }

@@ -3,11 +3,33 @@ import { idempotencyKey, refusal, run } from "./api.js";
 import { field, h, input, replace, table } from "./dom.js";
 import { date, expiry, flag, list, use, when, words } from "./format.js";
 
-function recordLink(record) {
-  const text = `${words(record.recordType)} ${record.id}`;
-  return record.recordType.toUpperCase() === "CASE"
-    ? h("a", { href: "#case/" + encodeURIComponent(record.id) }, text)
-    : text;
+const KINDS = { ENTITY: ["entity", "entities"], EVIDENCE: ["evidence item", "evidence items"] };
+
+// A release lists its records by id; the cases among them are named by their reference
+// (from one read of our own case list), the rest counted by kind.
+function recordsCovered(release, references) {
+  const cases = release.records.filter((record) => record.recordType.toUpperCase() === "CASE");
+  const others = new Map();
+  for (const record of release.records) {
+    const kind = record.recordType.toUpperCase();
+    if (kind !== "CASE") { others.set(kind, (others.get(kind) || 0) + 1); }
+  }
+  const counted = [...others].map(([kind, count]) => {
+    const [one, many] = KINDS[kind] || [words(kind).toLowerCase() + " record", words(kind).toLowerCase() + " records"];
+    return `${count} ${count === 1 ? one : many}`;
+  });
+  return h(
+    "div",
+    null,
+    h("ul", { class: "plain" }, cases.map((record) => h("li", null, "Case ", h("a", { href: "#case/" + encodeURIComponent(record.id) }, references.get(record.id) || record.id)))),
+    counted.length ? h("div", { class: "muted" }, "with " + counted.join(", ")) : null
+  );
+}
+
+async function caseReferences(context) {
+  const answer = await run("CaseList", { first: 100, filter: { owners: [context.viewer.administration] } });
+  const found = answer.data ? answer.data.cases.edges : [];
+  return new Map(found.map((edge) => [edge.node.id, edge.node.reference]));
 }
 
 function revokeForm(release, reload) {
@@ -35,7 +57,7 @@ function revokeForm(release, reload) {
   return h("details", null, h("summary", null, "Revoke"), form);
 }
 
-function releaseRow(context, release, reload) {
+function releaseRow(context, release, references, reload) {
   const state = release.revokedAt
     ? h("span", { class: "badge revoked" }, "revoked " + date(release.revokedAt))
     : Date.parse(release.expiresAt) < Date.now()
@@ -47,7 +69,7 @@ function releaseRow(context, release, reload) {
     h("td", null, flag(release.recipient)),
     h("td", null, release.basis === "REQUEST" ? "request " + (release.requestReference || "") : "spontaneous"),
     h("td", null, release.purpose),
-    h("td", null, h("ul", { class: "plain" }, release.records.map((record) => h("li", null, recordLink(record))))),
+    h("td", null, recordsCovered(release, references)),
     h("td", null, list(release.permittedUses.map(use)), release.consentRequiredFor.length ? h("div", { class: "muted" }, "consent needed for " + list(release.consentRequiredFor.map(use))) : null),
     h("td", null, release.includesPersonalData ? "included" : "withheld"),
     h("td", null, when(release.createdAt)),
@@ -60,13 +82,13 @@ function releaseRow(context, release, reload) {
 export async function render(main, context) {
   const results = h("div", { "aria-live": "polite" });
   async function reload() {
-    const answer = await run("Releases", { first: 100 });
+    const [answer, references] = await Promise.all([run("Releases", { first: 100 }), caseReferences(context)]);
     const found = answer.data && answer.data.releases;
     replace(results, refusal(answer.errors), found ? [
       h("p", null, `${found.totalCount} releases`),
       table(`Releases made by ${context.viewer.administration}`,
         ["To", "Under", "Purpose", "Records", "Permitted uses", "Personal data", "Made", "Expires", "State", "Actions"],
-        found.edges.map((edge) => releaseRow(context, edge.node, reload))),
+        found.edges.map((edge) => releaseRow(context, edge.node, references, reload))),
     ] : null);
   }
   replace(main, h("h2", null, "Our releases"), results);

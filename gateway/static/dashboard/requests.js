@@ -39,7 +39,6 @@ function submitForm(context, reload) {
   const form = h(
     "form",
     { class: "procedure", "aria-label": "Submit a request for assistance" },
-    h("h3", null, `Submit a request to ${context.partner}`),
     field("Matter", input("matter", { required: true })),
     field("Type of assistance", select("assistanceType", ASSISTANCE.map((v) => [v, words(v)]), "INFORMATION")),
     field("Urgency", select("urgency", URGENCY.map((v) => [v, words(v)]), "ROUTINE")),
@@ -204,8 +203,8 @@ function requestRow(context, request, reload) {
     { "data-reference": request.reference },
     h("td", null, incoming ? "Incoming" : "Outgoing"),
     h("td", null, request.reference),
-    h("td", null, flag(request.requestingAdministration), " → ", flag(request.requestedAdministration)),
-    h("td", null, request.matter, request.reasons ? h("div", { class: "muted" }, request.reasons) : null),
+    h("td", { class: "nowrap" }, flag(request.requestingAdministration), " → ", flag(request.requestedAdministration)),
+    h("td", null, request.matter, request.reasons ? h("details", { class: "muted" }, h("summary", null, "Reasons"), request.reasons) : null),
     h("td", null, words(request.assistanceType), h("br"), words(request.urgency), request.oral ? (request.confirmedInWritingAt ? ", oral, confirmed" : ", oral, not yet confirmed") : ""),
     h("td", null, date(request.submittedAt)),
     h("td", null, due(request)),
@@ -242,7 +241,8 @@ export async function render(main, context) {
     lastFilter = Object.fromEntries(new FormData(form).entries());
     reload();
   });
-  replace(main, h("h2", null, "Requests for assistance"), form, results,
-    context.has("cmaa.requests:write") ? submitForm(context, reload) : null);
+  replace(main, h("h2", null, "Requests for assistance"),
+    context.has("cmaa.requests:write") ? h("details", { open: true }, h("summary", null, `Submit a request to ${context.partner}`), submitForm(context, reload)) : null,
+    form, results);
   await reload();
 }
