@@ -11,6 +11,7 @@ of operations/ as published (so a gateway in safelist mode runs it), every contr
 has a label, and a screenshot of each view is kept in the test's temporary directory.
 """
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -135,7 +136,8 @@ class Person:
         filters.get_by_label("Owner").select_option(owner)
         with self.page.expect_response(lambda r: urlsplit(r.url).path == "/graphql"):
             filters.get_by_label("Text").press("Enter")
-        return self.wait_for(self.page.locator("#case-results p", has_text="cases"), "results")
+        found = self.page.locator("#case-results p", has_text=re.compile(r"^\d+ cases?$"))
+        return self.wait_for(found, "results")
 
     def request_row(self, reference: str) -> Any:
         return self.page.locator(f'tr[data-reference="{reference}"]')

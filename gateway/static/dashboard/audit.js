@@ -2,7 +2,7 @@
 // chart of the partner's reads per day.
 import { refusal, run } from "./api.js";
 import { field, h, input, replace, svg, table } from "./dom.js";
-import { flag, list, when, words } from "./format.js";
+import { count, flag, list, when, words } from "./format.js";
 
 const DAYS = 14;
 const DAY_MS = 86_400_000;
@@ -46,7 +46,7 @@ function chart(entries, partner) {
     h("figcaption", null, `${partner} reads of our records per day (last ${DAYS} days, ${total} in all)`));
 }
 
-function entryRow(entry) {
+export function entryRow(entry) {
   return h(
     "tr",
     null,
@@ -85,7 +85,7 @@ export async function render(main, context, _id, params) {
     refusal(answer.errors),
     found ? [
       chart(entries, context.partner),
-      h("p", null, `${found.totalCount} entries${record ? " for " + record : ""}; the newest ${entries.length} shown.`),
+      h("p", null, `${count(found.totalCount, "entry", "entries")}${record ? " for " + record : ""}; the newest ${entries.length} shown.`),
       table(`Who of ${context.partner} read or asked for which of our records`,
         ["At", "Who", "Client", "Operation", "Our records", "Decision", "Rule"], entries.map(entryRow)),
     ] : null

@@ -1,7 +1,7 @@
 // Cases: the list with its filters, and one case with its parties, evidence and handling.
 import { refusal, run } from "./api.js";
 import { field, h, input, replace, select, table } from "./dom.js";
-import { date, expiry, flag, handlingWords, list, marking, releasedUnder, tlp, when, words } from "./format.js";
+import { count, date, expiry, flag, handlingWords, list, marking, releasedUnder, tlp, when, words } from "./format.js";
 
 const STATUSES = ["OPEN", "UNDER_INVESTIGATION", "REFERRED_FOR_PROSECUTION", "CLOSED"];
 const OFFENCES = [
@@ -61,7 +61,7 @@ function caseRow(node) {
     "tr",
     null,
     h("td", null, flag(node.owner)),
-    h("td", null, h("a", { href: "#case/" + encodeURIComponent(node.id) }, node.reference)),
+    h("td", { class: "nowrap" }, h("a", { href: "#case/" + encodeURIComponent(node.id) }, node.reference)),
     h("td", null, node.title),
     h("td", null, words(node.status)),
     h("td", null, list(node.offenceTypes.map(words))),
@@ -84,7 +84,7 @@ export async function renderList(main, context) {
     const found = answer.data && answer.data.cases;
     const parts = [refusal(answer.errors)];
     if (found) {
-      parts.push(h("p", null, `${found.totalCount} cases`));
+      parts.push(h("p", null, count(found.totalCount, "case", "cases")));
       parts.push(table(
         "Cases: your own and those the partner released to you",
         ["Owner", "Reference", "Title", "Status", "Offences", "Opened", "Marking", "Released under", "Expires"],

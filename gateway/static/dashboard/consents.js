@@ -1,7 +1,8 @@
 // Consent for a use the agreement reserves to the owner: asked by the recipient of released
 // records, decided by their owner.
 import { config, idempotencyKey, refusal, run } from "./api.js";
-import { field, h, input, replace, select } from "./dom.js";
+import { entryRow } from "./audit.js";
+import { field, h, input, replace, select, table } from "./dom.js";
 import { flag, use, words } from "./format.js";
 
 function requestForm(context, records) {
@@ -75,5 +76,16 @@ export async function render(main, context, _id, params) {
     replace(main, h("h2", null, "Consents"), refusal([{ message: "Your token does not hold cmaa.consents:write.", extensions: { code: "FORBIDDEN", rule: "SCOPE" } }]));
     return;
   }
-  replace(main, h("h2", null, "Consents"), requestForm(context, records), decideForm());
+  // The exchange has no list of consent requests: the owner's audit log records each one.
+  const asked = await run("AuditTrail", { first: 20, filter: { actorAdministration: context.partner, operation: "requestConsent" } });
+  const entries = asked.data ? asked.data.auditTrail.edges.map((edge) => edge.node) : [];
+  replace(
+    main,
+    h("h2", null, "Consents"),
+    requestForm(context, records),
+    decideForm(),
+    refusal(asked.errors),
+    asked.data ? table(`${context.partner}'s consent requests on our records (from our audit log)`,
+      ["At", "Who", "Client", "Operation", "Consent request", "Decision", "Rule"], entries.map(entryRow)) : null
+  );
 }

@@ -35,6 +35,10 @@ export function use(value) {
   return USE_WORDS[value] || words(value).toLowerCase();
 }
 
+export function count(number, one, many) {
+  return `${number} ${number === 1 ? one : many}`;
+}
+
 export function list(items, empty) {
   return items && items.length ? items.join(", ") : empty || "none";
 }

@@ -1,7 +1,7 @@
 // Our own releases, the records each covers, and their withdrawal.
 import { idempotencyKey, refusal, run } from "./api.js";
 import { field, h, input, replace, table } from "./dom.js";
-import { date, expiry, flag, list, use, when, words } from "./format.js";
+import { count, date, expiry, flag, list, use, when, words } from "./format.js";
 
 const KINDS = { ENTITY: ["entity", "entities"], EVIDENCE: ["evidence item", "evidence items"] };
 
@@ -14,9 +14,9 @@ function recordsCovered(release, references) {
     const kind = record.recordType.toUpperCase();
     if (kind !== "CASE") { others.set(kind, (others.get(kind) || 0) + 1); }
   }
-  const counted = [...others].map(([kind, count]) => {
+  const counted = [...others].map(([kind, number]) => {
     const [one, many] = KINDS[kind] || [words(kind).toLowerCase() + " record", words(kind).toLowerCase() + " records"];
-    return `${count} ${count === 1 ? one : many}`;
+    return count(number, one, many);
   });
   return h(
     "div",
@@ -85,7 +85,7 @@ export async function render(main, context) {
     const [answer, references] = await Promise.all([run("Releases", { first: 100 }), caseReferences(context)]);
     const found = answer.data && answer.data.releases;
     replace(results, refusal(answer.errors), found ? [
-      h("p", null, `${found.totalCount} releases`),
+      h("p", null, count(found.totalCount, "release", "releases")),
       table(`Releases made by ${context.viewer.administration}`,
         ["To", "Under", "Purpose", "Records", "Permitted uses", "Personal data", "Made", "Expires", "State", "Actions"],
         found.edges.map((edge) => releaseRow(context, edge.node, references, reload))),

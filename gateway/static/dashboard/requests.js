@@ -2,7 +2,7 @@
 // marked, and the procedure's forms for people who hold its scopes.
 import { config, idempotencyKey, refusal, run } from "./api.js";
 import { checkboxes, field, h, input, replace, select, table, values } from "./dom.js";
-import { date, daysFromNow, flag, words } from "./format.js";
+import { count, date, daysFromNow, flag, words } from "./format.js";
 
 const STATUSES = ["SUBMITTED", "ACCEPTED", "CONDITIONAL", "POSTPONED", "ANSWERED", "REFUSED", "LAPSED", "CLOSED"];
 const OPEN = new Set(["SUBMITTED", "ACCEPTED", "CONDITIONAL", "POSTPONED"]);
@@ -202,7 +202,7 @@ function requestRow(context, request, reload) {
     "tr",
     { "data-reference": request.reference },
     h("td", null, incoming ? "Incoming" : "Outgoing"),
-    h("td", null, request.reference),
+    h("td", { class: "nowrap" }, request.reference),
     h("td", { class: "nowrap" }, flag(request.requestingAdministration), " → ", flag(request.requestedAdministration)),
     h("td", null, request.matter, request.reasons ? h("details", { class: "muted" }, h("summary", null, "Reasons"), request.reasons) : null),
     h("td", null, words(request.assistanceType), h("br"), words(request.urgency), request.oral ? (request.confirmedInWritingAt ? ", oral, confirmed" : ", oral, not yet confirmed") : ""),
@@ -231,7 +231,7 @@ export async function render(main, context) {
     });
     const found = answer.data && answer.data.assistanceRequests;
     replace(results, refusal(answer.errors), found ? [
-      h("p", null, `${found.totalCount} requests`),
+      h("p", null, count(found.totalCount, "request", "requests")),
       table("Requests for assistance", ["Direction", "Reference", "From → to", "Matter and reasons", "Type", "Submitted", "Due", "Status", "Actions"],
         found.edges.map((edge) => requestRow(context, edge.node, reload))),
     ] : null);
