@@ -11,17 +11,21 @@ issuer, the token kept in the page's memory only.
 import html
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from gateway.graphiql import NAMES, GraphiQLLogin
+from gateway.graphiql import NAMES
+from gateway.http.hardening import SECURITY_HEADERS
 from resolvers.contracts.operations import DEFAULT_OPERATIONS_DIR, load_operations
 from store.agreement import Agreement, Ground
+from store.models.domain import Administration
 
 DASHBOARD_PATH = "/dashboard"
 STATIC = Path(__file__).parent / "static" / "dashboard"
@@ -64,12 +68,34 @@ PAGE = """<!doctype html>
 """
 
 
+@dataclass(frozen=True)
+class DashboardLogin:
+    """Where each administration's people log in: its issuer and the dashboard's public
+    client there (authorization code + PKCE, redirect URI PUBLIC_URL/dashboard)."""
+
+    issuers: dict[Administration, str]
+    client_ids: dict[Administration, str]
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(login: DashboardLogin) -> str:
+    """The gateway's policy, with the issuers' origins added to connect-src: the page reads
+    their metadata and exchanges the code at their token endpoint itself."""
+    policy = dict(SECURITY_HEADERS)[b"content-security-policy"].decode()
+    origins = " ".join(sorted({_origin(url) for url in login.issuers.values()}))
+    return policy.replace("connect-src 'self'", f"connect-src 'self' {origins}")
+
+
 def _grounds(grounds: tuple[Ground, ...]) -> list[dict[str, str]]:
     return [{"id": g.id, "clause": g.clause, "summary": g.summary} for g in grounds]
 
 
 def dashboard_config(
-    login: GraphiQLLogin, endpoint_url: str, agreement: Agreement
+    login: DashboardLogin, endpoint_url: str, agreement: Agreement
 ) -> dict[str, Any]:
     """What the page needs before it has a token: where to log in, and the parts of the
     agreement its forms offer (the grounds of a decision, the uses a release may permit)."""
@@ -78,7 +104,7 @@ def dashboard_config(
         "operations": DASHBOARD_PATH + "/operations/",
         "issuers": {a.value.lower(): url for a, url in login.issuers.items()},
         "clients": {a.value.lower(): client for a, client in login.client_ids.items()},
-        "scopes": list(login.scopes),
+        "scopes": list(agreement.scopes),
         "names": {a.value: NAMES[a] for a in NAMES},
         "grounds": {
             "REFUSE": _grounds(agreement.refusal_grounds),
@@ -93,7 +119,7 @@ def dashboard_config(
 
 
 def dashboard_page(
-    login: GraphiQLLogin, endpoint_url: str, agreement: Agreement
+    login: DashboardLogin, endpoint_url: str, agreement: Agreement
 ) -> Callable[[Request], Awaitable[Response]]:
     config = dashboard_config(login, endpoint_url, agreement)
     # JSON inside <script type="application/json">: "</" must not close the element.
@@ -102,9 +128,13 @@ def dashboard_page(
         f'<option value="{a.value.lower()}">{html.escape(NAMES[a])}</option>' for a in login.issuers
     )
     body = PAGE.format(assets=ASSETS, options=options, config=config_text)
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": content_security_policy(login),
+    }
 
     async def page(_request: Request) -> Response:
-        return HTMLResponse(body, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(body, headers=headers)
 
     return page
 
@@ -128,7 +158,7 @@ def operation_texts(
 
 
 def dashboard_routes(
-    login: GraphiQLLogin,
+    login: DashboardLogin,
     endpoint_url: str,
     agreement: Agreement,
     operations_dir: Path = DEFAULT_OPERATIONS_DIR,

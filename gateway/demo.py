@@ -30,7 +30,7 @@ from auth.verification import (
     verifier_from_agreement,
 )
 from gateway.app import GatewayParts, gateway_routes, hardening
-from gateway.dashboard import dashboard_routes
+from gateway.dashboard import DashboardLogin, dashboard_routes
 from gateway.graphiql import GraphiQLLogin, graphiql_assets, graphiql_page
 from gateway.settings import DemoStores
 from resolvers.exchange.administrations import Administrations
@@ -132,10 +132,9 @@ def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) ->
         client_ids={a: f"{a.value.lower()}-graphiql" for a in Administration},
         scopes=tuple(agreement.scopes),
     )
-    dashboard_login = GraphiQLLogin(
+    dashboard_login = DashboardLogin(
         issuers=issuers,
         client_ids={a: f"{a.value.lower()}-dashboard-web" for a in Administration},
-        scopes=tuple(agreement.scopes),
     )
     routes: list[BaseRoute] = [
         *gateway_routes(parts, graphiql_page(login, f"{public_url}/graphql")),
