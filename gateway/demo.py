@@ -31,7 +31,7 @@ from auth.verification import (
 )
 from gateway.app import GatewayParts, gateway_routes, hardening
 from gateway.dashboard import DashboardLogin, dashboard_routes
-from gateway.graphiql import GraphiQLLogin, graphiql_assets, graphiql_page
+from gateway.graphiql import GraphiQLLogin, graphiql_assets, graphiql_page, login_assets
 from gateway.settings import DemoStores
 from resolvers.exchange.administrations import Administrations
 from resolvers.sources.in_process import InProcessSource
@@ -139,6 +139,7 @@ def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) ->
     routes: list[BaseRoute] = [
         *gateway_routes(parts, graphiql_page(login, f"{public_url}/graphql")),
         graphiql_assets(),
+        login_assets(),
         *dashboard_routes(
             dashboard_login, f"{public_url}/graphql", agreement, parts.operations_dir
         ),

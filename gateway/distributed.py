@@ -44,6 +44,7 @@ from starlette.applications import Starlette
 from auth.verification import TokenVerifier
 from gateway.app import GatewayParts, gateway_routes, hardening
 from gateway.dashboard import DashboardLogin, dashboard_routes
+from gateway.graphiql import login_assets
 from gateway.trust import trusted_issuers
 from resolvers.exchange.administrations import Administrations
 from resolvers.sources.remote import RemoteSource
@@ -205,6 +206,7 @@ def build_gateway_app(
     routes = gateway_routes(parts)
     if config.dashboard is not None:
         routes += dashboard_routes(config.dashboard, f"{config.public_url}/graphql", agreement)
+        routes.append(login_assets())
     app = Starlette(
         routes=routes,
         middleware=hardening(parts, config.public_url),

@@ -299,5 +299,7 @@ def test_the_dashboard_page_and_its_operations(browser_demo: BrowserDemo) -> Non
         missing = httpx.get(f"{base}/dashboard/operations/{name}.graphql", timeout=10)
         assert missing.status_code == 404, (name, missing.status_code)
         assert "query" not in missing.text
-    script = httpx.get(f"{base}/static/dashboard/app.js", timeout=10)
-    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    for path in ("dashboard/app.js", "login/pkce.js"):
+        script = httpx.get(f"{base}/static/{path}", timeout=10)
+        assert script.status_code == 200, path
+        assert "javascript" in script.headers["content-type"], path

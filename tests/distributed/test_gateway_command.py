@@ -182,7 +182,8 @@ def test_the_gateway_serves_the_dashboard_configured_for_it(world: dict[str, obj
     operation = httpx.get(f"{gateway}/dashboard/operations/CaseList.graphql", timeout=10.0)
     assert operation.status_code == 200
     assert operation.text.startswith("# The case list")
-    assert httpx.get(f"{gateway}/static/dashboard/app.js", timeout=10.0).status_code == 200
+    for script in ("dashboard/app.js", "login/pkce.js"):
+        assert httpx.get(f"{gateway}/static/{script}", timeout=10.0).status_code == 200, script
 
 
 def test_a_stopped_subgraph_leaves_the_other_administrations_data(
