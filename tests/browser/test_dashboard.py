@@ -183,6 +183,7 @@ def _walk(us: Person, uz: Person) -> None:
 
     # UZ: an incomplete request is refused with the agreement's reason, not raw JSON.
     uz.view("Requests")
+    uz.page.locator("summary", has_text="Submit a request to US").press("Enter")
     form = uz.page.get_by_role("form", name="Submit a request for assistance")
     form.get_by_label("Matter").fill(f"Undervalued shipments, US case {reference}")
     form.get_by_role("button", name="Submit request").click()
@@ -199,16 +200,28 @@ def _walk(us: Person, uz: Person) -> None:
     form.get_by_label("Legal provisions involved").fill("Customs Code of Uzbekistan, art. 230")
     form.get_by_label("Reasons").fill(f"The US case {reference} names the same consignor.")
     form.get_by_label("Persons concerned").fill("Nazarov Islom; Tashkent")
+    form.get_by_label("Made orally").check()
     form.get_by_role("button", name="Submit request").click()
     submitted = uz.wait_for(form.locator(".done"), "the submitted request").inner_text()
     request = submitted.split()[1]
-    uz.wait_for(uz.request_row(request).filter(has_text="Submitted"), "the outgoing request")
+    row = uz.wait_for(uz.request_row(request).filter(has_text="Submitted"), "the outgoing request")
+    assert "not yet confirmed" in row.inner_text()
     uz.shot("requests")
+    # The oral request is confirmed in writing.
+    row.get_by_role("button", name="Confirm in writing").click()
+    uz.wait_for(uz.request_row(request).filter(has_text="oral, confirmed"), "the confirmation")
 
     # US accepts it, then responds by releasing the case.
     us.view("Requests")
     row = us.wait_for(us.request_row(request).filter(has_text="Incoming"), "the incoming request")
     row.locator("summary", has_text="Decide").click()
+    # A refusal needs one of the agreement's grounds: without one, the agreement's rule says no.
+    row.get_by_label("Decision").select_option("REFUSE")
+    row.get_by_role("button", name="Decide").click()
+    shown = us.wait_for(row.locator(".refusal"), "the refusal of a groundless refusal")
+    assert "GROUNDS_AND_REASONS" in shown.inner_text(), shown.inner_text()
+    assert "{" not in shown.inner_text(), shown.inner_text()
+    us.shot("decide")
     row.get_by_label("Decision").select_option("ACCEPT")
     row.get_by_role("button", name="Decide").click()
     row = us.wait_for(us.request_row(request).filter(has_text="Accepted"), "the accepted request")
@@ -268,6 +281,7 @@ def _walk(us: Person, uz: Person) -> None:
     uz.page.goto(case_url)
     uz.wait_for(uz.page.locator("main .refusal"), "the case's absence")
     assert reference not in uz.page.locator("main").inner_text()
+    uz.shot("case-after-revoke")
 
     # US's audit view shows UZ's read of the case.
     us.search_cases(reference, "US")

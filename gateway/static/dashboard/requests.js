@@ -76,7 +76,7 @@ function submitForm(context, reload) {
 }
 
 function groundOptions(kind) {
-  return [["", "—"], ...(config.grounds[kind] || []).map((g) => [g.id, `${g.id}: ${g.summary} (${g.clause})`])];
+  return [["", "—"], ...(config.grounds[kind] || []).map((g) => [g.id, `${words(g.id)}: ${g.summary}`])];
 }
 
 function decideForm(request, reload) {
@@ -242,7 +242,7 @@ export async function render(main, context) {
     reload();
   });
   replace(main, h("h2", null, "Requests for assistance"),
-    context.has("cmaa.requests:write") ? h("details", { open: true }, h("summary", null, `Submit a request to ${context.partner}`), submitForm(context, reload)) : null,
+    context.has("cmaa.requests:write") ? h("details", null, h("summary", null, `Submit a request to ${context.partner}`), submitForm(context, reload)) : null,
     form, results);
   await reload();
 }
