@@ -6,13 +6,15 @@ import { count, flag, list, when, words } from "./format.js";
 
 const DAYS = 14;
 const DAY_MS = 86_400_000;
+// The chart reads at most this many pages of 100 entries; past that it says "at least".
+const CHART_PAGES = 10;
 
 function day(value) {
   return String(value).slice(0, 10);
 }
 
 // Permitted partner reads per day over the last DAYS days, as an inline SVG bar chart.
-function chart(entries, partner) {
+function chart(entries, partner, complete) {
   const counts = new Map();
   const today = Date.parse(new Date().toISOString().slice(0, 10));
   const days = [];
@@ -39,11 +41,12 @@ function chart(entries, partner) {
       svg("text", { x: x + (width - 6) / 2, y: height + 14, "text-anchor": "middle", class: "day" }, key.slice(5)));
   });
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const inAll = complete ? `${total} in all` : `at least ${total}`;
   return h("figure", { class: "chart" },
-    svg("svg", { viewBox: `0 0 ${30 + DAYS * width} ${height + 22}`, role: "img", "aria-label": `${partner} reads of our records per day, last ${DAYS} days: ${total} in all` },
+    svg("svg", { viewBox: `0 0 ${30 + DAYS * width} ${height + 22}`, role: "img", "aria-label": `${partner} reads of our records per day, last ${DAYS} days: ${inAll}` },
       svg("line", { x1: 28, y1: height, x2: 30 + DAYS * width, y2: height, class: "axis" }),
       bars),
-    h("figcaption", null, `${partner} reads of our records per day (last ${DAYS} days, ${total} in all)`));
+    h("figcaption", null, `${partner} reads of our records per day (last ${DAYS} days, ${inAll})`));
 }
 
 export function entryRow(entry) {
@@ -58,6 +61,22 @@ export function entryRow(entry) {
     h("td", null, h("span", { class: "badge " + entry.decision.toLowerCase() }, words(entry.decision))),
     h("td", null, entry.rule, entry.detail ? h("div", { class: "muted" }, entry.detail) : null)
   );
+}
+
+// Every entry of the chart's days, page by page (bounded): { entries, complete }.
+async function recentEntries(filter) {
+  const since = new Date(Date.parse(new Date().toISOString().slice(0, 10)) - (DAYS - 1) * DAY_MS);
+  const entries = [];
+  let after = null;
+  for (let page = 0; page < CHART_PAGES; page++) {
+    const answer = await run("AuditTrail", { first: 100, after, filter: Object.assign({ atFrom: since.toISOString() }, filter) });
+    if (!answer.data) { return { entries, complete: false }; }
+    const found = answer.data.auditTrail;
+    entries.push(...found.edges.map((edge) => edge.node));
+    if (!found.pageInfo.hasNextPage) { return { entries, complete: true }; }
+    after = found.pageInfo.endCursor;
+  }
+  return { entries, complete: false };
 }
 
 export async function render(main, context, _id, params) {
@@ -75,7 +94,7 @@ export async function render(main, context, _id, params) {
   });
   const filter = { actorAdministration: context.partner };
   if (record) { filter.recordId = record; }
-  const answer = await run("AuditTrail", { first: 100, filter });
+  const [answer, recent] = await Promise.all([run("AuditTrail", { first: 100, filter }), recentEntries(filter)]);
   const found = answer.data && answer.data.auditTrail;
   const entries = found ? found.edges.map((edge) => edge.node) : [];
   replace(
@@ -84,7 +103,7 @@ export async function render(main, context, _id, params) {
     form,
     refusal(answer.errors),
     found ? [
-      chart(entries, context.partner),
+      chart(recent.entries, context.partner, recent.complete),
       h("p", null, `${count(found.totalCount, "entry", "entries")}${record ? " for " + record : ""}; the newest ${entries.length} shown.`),
       table(`Who of ${context.partner} read or asked for which of our records`,
         ["At", "Who", "Client", "Operation", "Our records", "Decision", "Rule"], entries.map(entryRow)),
