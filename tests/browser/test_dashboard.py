@@ -178,6 +178,11 @@ def test_the_request_procedure_through_the_dashboard(
 def _walk(us: Person, uz: Person) -> None:
     us.log_in()
     uz.log_in()
+    # By keyboard: the skip link takes the focus to the view, and the view stays.
+    us.page.locator(".skip").focus()
+    us.page.keyboard.press("Enter")
+    assert us.page.evaluate("document.activeElement.id") == "view"
+    assert "#view" not in us.page.url
     us.shot("cases")
     reference = _unreleased_us_case(us, uz)
 

@@ -92,6 +92,11 @@ logoutButton.addEventListener("click", () => {
 });
 document.addEventListener("dashboard:logged-out", (event) => loggedOut(event.detail));
 window.addEventListener("hashchange", show);
+// The skip link moves the focus only: the address keeps naming the view shown.
+document.querySelector(".skip").addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
+});
 
 auth.completeLogin(config)
   .then((administration) => (administration ? start(administration) : null))
