@@ -42,7 +42,7 @@ def _entry(
         scopes=tuple(sorted(principal.scopes)),
         operation=operation,
         decision=decision.value,
-        rule=rule,
+        rule=str(rule),
         **rest,
     )
 
