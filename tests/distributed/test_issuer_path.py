@@ -1,0 +1,261 @@
+"""README's distributed set-up, step by step, as real processes on 127.0.0.1: for each
+administration `cmaa migrate`, `cmaa seed`, its clients and people (`cmaa clients add`,
+`cmaa people add`), `cmaa issuer` and `cmaa subgraph`; then `cmaa secret cursor`,
+`cmaa gateway --config gateway.toml`, a token from each issuer and a first query.
+
+On SQLite always, on PostgreSQL (a throw-away database per administration) when
+CMAA_TEST_POSTGRES_URL is set.
+"""
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+
+import httpx
+import pytest
+
+from tests.auth.support import only_form
+from tests.support.databases import postgres_base_url
+from tests.support.processes import run_cmaa, running_services, throwaway_database
+from tests.support.servers import free_port
+
+ADMINISTRATIONS = ("US", "UZ")
+DASHBOARD_SCOPES = ("cmaa.cases:read", "cmaa.entities:read")
+FIRST_QUERY = (
+    "{ viewer { administration } cases(first: 100) { totalCount edges { node { owner } } } }"
+)
+KINDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=pytest.mark.skipif(
+            postgres_base_url() is None, reason="CMAA_TEST_POSTGRES_URL is not set"
+        ),
+    ),
+]
+
+
+@dataclass
+class Deployment:
+    gateway: str
+    issuers: dict[str, str]  # administration → issuer (PUBLIC_URL/oauth/us)
+    secrets: dict[str, str]  # administration → its dashboard client's secret
+    passwords: dict[str, str] = field(default_factory=dict)  # administration → analyst's
+
+    def token(self, administration: str) -> str:
+        answer = httpx.post(
+            f"{self.issuers[administration]}/token",
+            data={"grant_type": "client_credentials"},
+            auth=(f"{administration.lower()}-dashboard", self.secrets[administration]),
+            timeout=20.0,
+        )
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["access_token"])
+
+
+def _secret_from(output: str, label: str) -> str:
+    found = re.search(rf"^{label}: (\S+)$", output, re.MULTILINE)
+    assert found is not None, output
+    return found.group(1)
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def deployment(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
+    directory = tmp_path_factory.mktemp(f"issuer-path-{request.param}")
+    gateway_url = f"http://127.0.0.1:{free_port()}"
+    issuer_ports = {a: free_port() for a in ADMINISTRATIONS}
+    public = {a: f"http://127.0.0.1:{port}" for a, port in issuer_ports.items()}
+    issuers = {a: f"{url}/oauth/{a.lower()}" for a, url in public.items()}
+    issuer_jwks = [f"--issuer-jwks={issuers[a]}={issuers[a]}/jwks" for a in ADMINISTRATIONS]
+    with (
+        throwaway_database(request.param, directory) as us_url,
+        throwaway_database(request.param, directory) as uz_url,
+        running_services(directory) as services,
+    ):
+        databases = {"US": us_url, "UZ": uz_url}
+        client_secrets: dict[str, str] = {}
+        passwords: dict[str, str] = {}
+        subgraphs: dict[str, str] = {}
+        for administration, url in databases.items():
+            store = ("--administration", administration, "--database-url", url)
+            run_cmaa("migrate", *store)
+            run_cmaa("seed", *store, "--cases", "20", "--quiet")
+            scopes = [f"--scope={scope}" for scope in DASHBOARD_SCOPES]
+            added = run_cmaa(
+                "clients", "add", *store, "--client-id", f"{administration.lower()}-dashboard",
+                "--grant-type", "client_credentials", *scopes, "--designated",
+            )  # fmt: skip
+            client_secrets[administration] = _secret_from(added.stdout, "client_secret")
+            run_cmaa(
+                "clients", "add", *store, "--client-id", f"{administration.lower()}-graphiql",
+                "--public", "--grant-type", "authorization_code", *scopes,
+                "--redirect-uri", f"{gateway_url}/graphql",
+            )  # fmt: skip
+            passwords[administration] = secrets.token_urlsafe(16)
+            run_cmaa(
+                "people", "add", *store, "--username", f"{administration.lower()}.analyst",
+                *scopes, "--designated", "--password-stdin",
+                stdin=passwords[administration] + "\n",
+            )  # fmt: skip
+            services.start(
+                f"issuer-{administration}", "issuer", *store,
+                "--public-url", public[administration], "--port", str(issuer_ports[administration]),
+                "--cors-origin", gateway_url,
+            )  # fmt: skip
+            port = free_port()
+            subgraphs[administration] = f"http://127.0.0.1:{port}"
+            services.start(
+                f"subgraph-{administration}", "subgraph", *store, "--port", str(port), *issuer_jwks
+            )
+        run_cmaa("secret", "cursor", "--out", str(directory / "cursor.secret"))
+        config = directory / "gateway.toml"
+        config.write_text(
+            "[gateway]\n"
+            f"port = {urlsplit(gateway_url).port}\n"
+            f'cursor_secret_file = "{directory / "cursor.secret"}"\n'
+            "graphiql = true\n\n"
+            "[sources]\n"
+            + "".join(f'{a} = "{subgraphs[a]}"\n' for a in ADMINISTRATIONS)
+            + "\n[issuers]\n"
+            + "".join(f'"{issuers[a]}" = "{issuers[a]}/jwks"\n' for a in ADMINISTRATIONS),
+            encoding="utf-8",
+        )
+        for administration in ADMINISTRATIONS:
+            services.wait_until_up(f"issuer-{administration}", public[administration])
+            services.wait_until_up(f"subgraph-{administration}", subgraphs[administration])
+        services.start("gateway", "gateway", "--config", str(config))
+        services.wait_until_up("gateway", gateway_url)
+        yield Deployment(gateway_url, issuers, client_secrets, passwords)
+
+
+def _claims(token: str) -> dict[str, Any]:
+    payload = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+
+
+def _query(deployment: Deployment, token: str, query: str = FIRST_QUERY) -> dict[str, Any]:
+    answer = httpx.post(
+        f"{deployment.gateway}/graphql",
+        json={"query": query},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30.0,
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+@pytest.mark.parametrize("administration", ADMINISTRATIONS)
+def test_each_issuer_names_itself_by_its_public_url(
+    deployment: Deployment, administration: str
+) -> None:
+    issuer = deployment.issuers[administration]
+    parts = urlsplit(issuer)
+    metadata = httpx.get(
+        f"{parts.scheme}://{parts.netloc}/.well-known/oauth-authorization-server{parts.path}"
+    ).json()
+    assert metadata["issuer"] == issuer
+    assert metadata["token_endpoint"] == f"{issuer}/token"
+    assert metadata["jwks_uri"] == f"{issuer}/jwks"
+    claims = _claims(deployment.token(administration))
+    assert claims["iss"] == issuer
+    assert claims["client_id"] == f"{administration.lower()}-dashboard"
+
+
+@pytest.mark.parametrize("administration", ADMINISTRATIONS)
+def test_a_first_query_with_each_issuers_token(deployment: Deployment, administration: str) -> None:
+    answer = _query(deployment, deployment.token(administration))
+    assert "errors" not in answer, answer
+    assert answer["data"]["viewer"] == {"administration": administration}
+    owners = {edge["node"]["owner"] for edge in answer["data"]["cases"]["edges"]}
+    # Its own cases, and the partner's cases released to it by the seeded exchange.
+    assert owners == set(ADMINISTRATIONS)
+
+
+def test_the_gateway_serves_graphiql_with_login_at_each_issuer(deployment: Deployment) -> None:
+    page = httpx.get(f"{deployment.gateway}/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    config = json.loads(
+        re.search(
+            r'<script id="cmaa-config" type="application/json">(.*?)</script>', page.text
+        ).group(1)  # type: ignore[union-attr]
+    )
+    assert config["issuers"] == {a.lower(): deployment.issuers[a] for a in ADMINISTRATIONS}
+    assert config["clients"] == {a.lower(): f"{a.lower()}-graphiql" for a in ADMINISTRATIONS}
+    # The page may talk to the issuers (another origin each), and to nowhere else.
+    connect = re.search(r"connect-src ([^;]*);", page.headers["content-security-policy"])
+    assert connect is not None
+    origins = {f"{urlsplit(i).scheme}://{urlsplit(i).netloc}" for i in deployment.issuers.values()}
+    assert set(connect.group(1).split()) == {"'self'", *origins}
+    script = httpx.get(f"{deployment.gateway}/static/graphiql/cmaa-graphiql.js")
+    assert script.status_code == 200 and "code_challenge" in script.text
+
+
+@pytest.mark.parametrize("administration", ADMINISTRATIONS)
+def test_a_person_signs_in_at_the_issuer_for_graphiql_on_the_gateway(
+    deployment: Deployment, administration: str
+) -> None:
+    """What GraphiQL does in the browser, over HTTP: the authorization code with PKCE at the
+    administration's issuer, the code exchanged from the gateway's origin (CORS), a query."""
+    issuer = deployment.issuers[administration]
+    client_id, redirect_uri = f"{administration.lower()}-graphiql", f"{deployment.gateway}/graphql"
+    verifier = secrets.token_urlsafe(32)
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
+    query = urlencode(
+        {
+            "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
+            "scope": " ".join(DASHBOARD_SCOPES), "state": "s1", "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+    )  # fmt: skip
+    authorize = f"{issuer}/authorize?{query}"
+    origin = f"{urlsplit(issuer).scheme}://{urlsplit(issuer).netloc}"
+    with httpx.Client(timeout=30.0, headers={"Origin": origin}) as browser:
+        login = only_form(browser.get(authorize).text)
+        fields = dict(
+            login["fields"],
+            username=f"{administration.lower()}.analyst",
+            password=deployment.passwords[administration],
+        )
+        consent = only_form(browser.post(urljoin(authorize, login["action"]), data=fields).text)
+        answer = browser.post(
+            urljoin(authorize, consent["action"]), data=dict(consent["fields"], decision="approve")
+        )
+    assert answer.status_code == 302
+    back = urlsplit(answer.headers["location"])
+    assert f"{back.scheme}://{back.netloc}{back.path}" == redirect_uri
+    code = parse_qs(back.query)["code"][0]
+    assert parse_qs(back.query)["iss"] == [issuer]
+    exchanged = httpx.post(
+        f"{issuer}/token",
+        data={
+            "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
+            "client_id": client_id, "code_verifier": verifier,
+        },
+        headers={"Origin": deployment.gateway},
+    )  # fmt: skip
+    assert exchanged.status_code == 200, exchanged.text
+    assert exchanged.headers["access-control-allow-origin"] == deployment.gateway
+    token = exchanged.json()["access_token"]
+    assert _claims(token)["sub"] == f"{administration.lower()}.analyst"
+    assert _query(deployment, token)["data"]["viewer"] == {"administration": administration}
+
+
+def test_the_issuer_refuses_a_browser_of_another_origin(deployment: Deployment) -> None:
+    answer = httpx.post(
+        f"{deployment.issuers['US']}/token",
+        data={"grant_type": "client_credentials"},
+        auth=("us-dashboard", deployment.secrets["US"]),
+        headers={"Origin": "http://127.0.0.1:9"},
+    )
+    assert answer.status_code == 403
+    assert "access-control-allow-origin" not in answer.headers
