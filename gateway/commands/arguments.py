@@ -128,6 +128,6 @@ def failure_line(exc: BaseException, arguments: argparse.Namespace) -> str | Non
         reason = exc.strerror or type(exc).__name__
         option = _option_of(arguments, exc.filename)
         if option is not None:
-            return f"argument {option}: {exc.filename}: {reason}"
+            return f"argument {option}: cannot use {exc.filename}: {reason}"
         return f"argument {database}: cannot reach the store: {reason}"
     return None
