@@ -14,16 +14,20 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx
 import pytest
 
+from gateway.distributed import build_gateway_app, load_gateway_config, verifier_for
+from resolvers.contracts.operations import DEFAULT_OPERATIONS_DIR
+from store.agreement import load_agreement
 from tests.auth.support import only_form
 from tests.support.databases import postgres_base_url
 from tests.support.processes import run_cmaa, running_services, throwaway_database
-from tests.support.servers import free_port
+from tests.support.servers import free_port, running_server
 
 ADMINISTRATIONS = ("US", "UZ")
 DASHBOARD_SCOPES = ("cmaa.cases:read", "cmaa.entities:read")
@@ -47,6 +51,7 @@ class Deployment:
     issuers: dict[str, str]  # administration → issuer (PUBLIC_URL/oauth/us)
     secrets: dict[str, str]  # administration → its dashboard client's secret
     passwords: dict[str, str] = field(default_factory=dict)  # administration → analyst's
+    subgraphs: dict[str, str] = field(default_factory=dict)  # administration → base URL
 
     def token(self, administration: str) -> str:
         answer = httpx.post(
@@ -133,7 +138,7 @@ def deployment(
             services.wait_until_up(f"subgraph-{administration}", subgraphs[administration])
         services.start("gateway", "gateway", "--config", str(config))
         services.wait_until_up("gateway", gateway_url)
-        yield Deployment(gateway_url, issuers, client_secrets, passwords)
+        yield Deployment(gateway_url, issuers, client_secrets, passwords, subgraphs)
 
 
 def _claims(token: str) -> dict[str, Any]:
@@ -259,3 +264,41 @@ def test_the_issuer_refuses_a_browser_of_another_origin(deployment: Deployment) 
     )
     assert answer.status_code == 403
     assert "access-control-allow-origin" not in answer.headers
+
+
+def test_a_gateway_toml_in_safelist_mode_without_graphiql(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    """The same sources and issuers, configured `safelist = true` and `graphiql = false`."""
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        "[gateway]\nsafelist = true\ngraphiql = false\n\n[sources]\n"
+        + "".join(f'{a} = "{deployment.subgraphs[a]}"\n' for a in ADMINISTRATIONS)
+        + "\n[issuers]\n"
+        + "".join(f'"{i}" = "{i}/jwks"\n' for i in deployment.issuers.values()),
+        encoding="utf-8",
+    )
+    settings = load_gateway_config(config)
+    agreement = load_agreement()
+    app = build_gateway_app(settings, agreement, verifier_for(settings, agreement))
+    token = deployment.token("UZ")
+    listed = (DEFAULT_OPERATIONS_DIR / "Viewer.graphql").read_text(encoding="utf-8")
+    with running_server(app) as url:
+        refused = httpx.post(
+            f"{url}/graphql",
+            json={"query": FIRST_QUERY},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30.0,
+        )
+        served = httpx.post(
+            f"{url}/graphql",
+            json={"query": listed},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30.0,
+        )
+        page = httpx.get(f"{url}/graphql", headers={"Accept": "text/html"})
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["extensions"]["code"] == "OPERATION_NOT_IN_SAFELIST"
+    assert served.status_code == 200, served.text
+    assert served.json()["data"]["viewer"]["administration"] == "UZ"
+    assert page.status_code == 405
