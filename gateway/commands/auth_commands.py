@@ -121,11 +121,33 @@ def keys_rotate_command(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _scopes(arguments: argparse.Namespace) -> tuple[str, ...]:
+    if not arguments.every_scope:
+        return tuple(dict.fromkeys(arguments.scope or []))
+    try:
+        return tuple(load_configured_agreement().scopes)
+    except AgreementError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _scope_arguments(parser: argparse.ArgumentParser) -> None:
+    scopes = parser.add_mutually_exclusive_group()
+    scopes.add_argument(
+        "--scope", action="append", help="a scope of the agreement's catalogue; repeat for several"
+    )
+    scopes.add_argument(
+        "--every-scope",
+        action="store_true",
+        help="every scope of the agreement's catalogue (e.g. GraphiQL's client, which asks for "
+        "all of them and is given what the signed-in person holds)",
+    )
+
+
 def clients_add_command(arguments: argparse.Namespace) -> int:
     registration = ClientRegistration(
         client_id=arguments.client_id,
         grant_types=tuple(dict.fromkeys(arguments.grant_type or [])),
-        scopes=tuple(dict.fromkeys(arguments.scope or [])),
+        scopes=_scopes(arguments),
         redirect_uris=tuple(dict.fromkeys(arguments.redirect_uri or [])),
         public=arguments.public,
         designated=arguments.designated,
@@ -182,7 +204,7 @@ def people_add_command(arguments: argparse.Namespace) -> int:
     person = PersonRegistration(
         username=arguments.username,
         display_name=arguments.display_name or arguments.username,
-        scopes=tuple(dict.fromkeys(arguments.scope or [])),
+        scopes=_scopes(arguments),
         designated=arguments.designated,
     )
     url = _store_url(arguments)
@@ -245,9 +267,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         required=True,
         help="repeat for several",
     )
-    add.add_argument(
-        "--scope", action="append", help="a scope of the agreement's catalogue; repeat for several"
-    )
+    _scope_arguments(add)
     add.add_argument(
         "--redirect-uri", action="append", help="for authorization_code; repeat for several"
     )
@@ -280,9 +300,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     _store_arguments(add_person_parser)
     add_person_parser.add_argument("--username", required=True)
     add_person_parser.add_argument("--display-name", default="", help="default: the username")
-    add_person_parser.add_argument(
-        "--scope", action="append", help="a scope of the agreement's catalogue; repeat for several"
-    )
+    _scope_arguments(add_person_parser)
     add_person_parser.add_argument(
         "--designated", action="store_true", help="a designated official of the agreement"
     )

@@ -101,7 +101,7 @@ def deployment(
             client_secrets[administration] = _secret_from(added.stdout, "client_secret")
             run_cmaa(
                 "clients", "add", *store, "--client-id", f"{administration.lower()}-graphiql",
-                "--public", "--grant-type", "authorization_code", *scopes,
+                "--public", "--grant-type", "authorization_code", "--every-scope",
                 "--redirect-uri", f"{gateway_url}/graphql",
             )  # fmt: skip
             passwords[administration] = secrets.token_urlsafe(16)
@@ -157,6 +157,15 @@ def _query(deployment: Deployment, token: str, query: str = FIRST_QUERY) -> dict
     return dict(answer.json())
 
 
+def _graphiql_page(deployment: Deployment) -> tuple[httpx.Response, dict[str, Any]]:
+    """The gateway's GraphiQL page, and the configuration its script logs people in with."""
+    page = httpx.get(f"{deployment.gateway}/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    found = re.search(r'<script id="cmaa-config" type="application/json">(.*?)</script>', page.text)
+    assert found is not None, page.text
+    return page, dict(json.loads(found.group(1)))
+
+
 @pytest.mark.parametrize("administration", ADMINISTRATIONS)
 def test_each_issuer_names_itself_by_its_public_url(
     deployment: Deployment, administration: str
@@ -185,13 +194,7 @@ def test_a_first_query_with_each_issuers_token(deployment: Deployment, administr
 
 
 def test_the_gateway_serves_graphiql_with_login_at_each_issuer(deployment: Deployment) -> None:
-    page = httpx.get(f"{deployment.gateway}/graphql", headers={"Accept": "text/html"})
-    assert page.status_code == 200
-    config = json.loads(
-        re.search(
-            r'<script id="cmaa-config" type="application/json">(.*?)</script>', page.text
-        ).group(1)  # type: ignore[union-attr]
-    )
+    page, config = _graphiql_page(deployment)
     assert config["issuers"] == {a.lower(): deployment.issuers[a] for a in ADMINISTRATIONS}
     assert config["clients"] == {a.lower(): f"{a.lower()}-graphiql" for a in ADMINISTRATIONS}
     # The page may talk to the issuers (another origin each), and to nowhere else.
@@ -209,8 +212,9 @@ def test_a_person_signs_in_at_the_issuer_for_graphiql_on_the_gateway(
 ) -> None:
     """What GraphiQL does in the browser, over HTTP: the authorization code with PKCE at the
     administration's issuer, the code exchanged from the gateway's origin (CORS), a query."""
-    issuer = deployment.issuers[administration]
-    client_id, redirect_uri = f"{administration.lower()}-graphiql", f"{deployment.gateway}/graphql"
+    _, config = _graphiql_page(deployment)
+    issuer = config["issuers"][administration.lower()]
+    client_id, redirect_uri = config["clients"][administration.lower()], config["redirectUri"]
     verifier = secrets.token_urlsafe(32)
     challenge = (
         base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
@@ -218,7 +222,7 @@ def test_a_person_signs_in_at_the_issuer_for_graphiql_on_the_gateway(
     query = urlencode(
         {
             "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
-            "scope": " ".join(DASHBOARD_SCOPES), "state": "s1", "code_challenge": challenge,
+            "scope": " ".join(config["scopes"]), "state": "s1", "code_challenge": challenge,
             "code_challenge_method": "S256",
         }
     )  # fmt: skip
@@ -251,7 +255,11 @@ def test_a_person_signs_in_at_the_issuer_for_graphiql_on_the_gateway(
     assert exchanged.status_code == 200, exchanged.text
     assert exchanged.headers["access-control-allow-origin"] == deployment.gateway
     token = exchanged.json()["access_token"]
-    assert _claims(token)["sub"] == f"{administration.lower()}.analyst"
+    claims = _claims(token)
+    assert claims["sub"] == f"{administration.lower()}.analyst"
+    # The page asks for every scope; the person is given those they hold.
+    assert set(config["scopes"]) > set(DASHBOARD_SCOPES)
+    assert set(claims["scope"].split()) == set(DASHBOARD_SCOPES)
     assert _query(deployment, token)["data"]["viewer"] == {"administration": administration}
 
 
