@@ -25,6 +25,7 @@ from gateway.distributed import build_gateway_app, load_gateway_config, verifier
 from resolvers.contracts.operations import DEFAULT_OPERATIONS_DIR
 from store.agreement import load_agreement
 from tests.auth.support import only_form
+from tests.browser.support import browser_context, wait_for
 from tests.support.databases import postgres_base_url
 from tests.support.processes import run_cmaa, running_services, throwaway_database
 from tests.support.servers import free_port, running_server
@@ -310,3 +311,66 @@ def test_a_gateway_toml_in_safelist_mode_without_graphiql(
     assert served.status_code == 200, served.text
     assert served.json()["data"]["viewer"]["administration"] == "UZ"
     assert page.status_code == 405
+
+
+def test_graphiql_in_a_browser_logs_in_at_another_origin(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    """Headless Chromium on the gateway's GraphiQL: log in at the US issuer (another origin),
+    come back logged in, run the default query. The browser enforces what the HTTP test can
+    only simulate: CORS at the issuer, the page's Content-Security-Policy, form-action."""
+    csp_violations: list[str] = []
+    results: list[dict[str, Any]] = []
+    graphiql_url = f"{deployment.gateway}/graphql"
+    with browser_context() as context:
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                csp_violations.append(message.text)
+                if "Content Security Policy" in message.text or "CORS" in message.text
+                else None
+            ),
+        )
+
+        def on_response(response: Any) -> None:
+            if response.request.method == "POST" and response.url == graphiql_url:
+                body = response.json()
+                if isinstance(body.get("data"), dict) and "cases" in body["data"]:
+                    results.append(body)
+
+        page.on("response", on_response)
+        try:
+            page.goto(graphiql_url)
+            wait_for(page, page.locator(".graphiql-execute-button"), "GraphiQL")
+            page.select_option("#cmaa-administration", "us")
+            page.click("#cmaa-login")
+            wait_for(page, page.locator("#username"), "The US sign-in form")
+            assert page.url.startswith(f"{deployment.issuers['US']}/authorize?"), page.url
+            page.fill("#username", "us.analyst")
+            page.fill("#password", deployment.passwords["US"])
+            page.get_by_role("button", name="Sign in").click()
+            approve = page.locator('button[name="decision"][value="approve"]')
+            wait_for(page, approve.or_(page.locator("#cmaa-bar")), "consent page or GraphiQL")
+            if approve.count():
+                approve.click()
+            wait_for(
+                page,
+                page.locator("#cmaa-who").filter(has_text="Logged in to US"),
+                "Back in GraphiQL, 'Logged in to US'",
+            )
+            assert page.url == graphiql_url, page.url
+            page.locator(
+                ".graphiql-query-editor .CodeMirror", has_text="query Dashboard"
+            ).wait_for()
+            response_pane = page.locator(".graphiql-response")
+            response_pane.locator(".CodeMirror").wait_for()
+            page.locator(".graphiql-execute-button").click()
+            wait_for(page, response_pane.filter(has_text="totalCount"), "The query's result")
+        except BaseException:
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            raise
+    assert results, "no GraphQL response with data was seen"
+    assert results[-1]["data"]["viewer"]["administration"] == "US"
+    assert results[-1]["data"]["viewer"]["subject"] == "us.analyst"
+    assert not csp_violations, csp_violations
