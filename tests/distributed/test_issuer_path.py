@@ -12,7 +12,8 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,11 @@ import pytest
 from gateway.distributed import build_gateway_app, load_gateway_config, verifier_for
 from resolvers.contracts.operations import DEFAULT_OPERATIONS_DIR
 from store.agreement import load_agreement
-from tests.auth.support import only_form
+from tests.auth.support import claims_of, only_form
 from tests.browser.support import browser_context, wait_for
-from tests.support.databases import postgres_base_url
-from tests.support.processes import run_cmaa, running_services, throwaway_database
+from tests.faults.support import Process, cmaa, stop, wait_until_up
+from tests.support.databases import STORE_KINDS, throwaway_database
+from tests.support.processes import run_cmaa
 from tests.support.servers import free_port, running_server
 
 ADMINISTRATIONS = ("US", "UZ")
@@ -35,15 +37,6 @@ DASHBOARD_SCOPES = ("cmaa.cases:read", "cmaa.entities:read")
 FIRST_QUERY = (
     "{ viewer { administration } cases(first: 100) { totalCount edges { node { owner } } } }"
 )
-KINDS = [
-    "sqlite",
-    pytest.param(
-        "postgres",
-        marks=pytest.mark.skipif(
-            postgres_base_url() is None, reason="CMAA_TEST_POSTGRES_URL is not set"
-        ),
-    ),
-]
 
 
 @dataclass
@@ -65,13 +58,29 @@ class Deployment:
         return str(answer.json()["access_token"])
 
 
+@contextmanager
+def running(logs: Path) -> Iterator[Callable[..., Process]]:
+    """Start `cmaa` services, each logging to its own file; stop every one at the end."""
+    started: list[Process] = []
+
+    def start(name: str, *arguments: str) -> Process:
+        started.append(cmaa(logs / f"{name}.log", *arguments))
+        return started[-1]
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            stop(process)
+
+
 def _secret_from(output: str, label: str) -> str:
     found = re.search(rf"^{label}: (\S+)$", output, re.MULTILINE)
     assert found is not None, output
     return found.group(1)
 
 
-@pytest.fixture(scope="module", params=KINDS)
+@pytest.fixture(scope="module", params=STORE_KINDS)
 def deployment(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Deployment]:
@@ -84,9 +93,10 @@ def deployment(
     with (
         throwaway_database(request.param, directory) as us_url,
         throwaway_database(request.param, directory) as uz_url,
-        running_services(directory) as services,
+        running(directory) as start,
     ):
         databases = {"US": us_url, "UZ": uz_url}
+        waiting: dict[str, Process] = {}
         client_secrets: dict[str, str] = {}
         passwords: dict[str, str] = {}
         subgraphs: dict[str, str] = {}
@@ -111,14 +121,14 @@ def deployment(
                 *scopes, "--designated", "--password-stdin",
                 stdin=passwords[administration] + "\n",
             )  # fmt: skip
-            services.start(
+            waiting[f"issuer-{administration}"] = start(
                 f"issuer-{administration}", "issuer", *store,
                 "--public-url", public[administration], "--port", str(issuer_ports[administration]),
                 "--cors-origin", gateway_url,
             )  # fmt: skip
             port = free_port()
             subgraphs[administration] = f"http://127.0.0.1:{port}"
-            services.start(
+            waiting[f"subgraph-{administration}"] = start(
                 f"subgraph-{administration}", "subgraph", *store, "--port", str(port), *issuer_jwks
             )
         run_cmaa("secret", "cursor", "--out", str(directory / "cursor.secret"))
@@ -135,16 +145,10 @@ def deployment(
             encoding="utf-8",
         )
         for administration in ADMINISTRATIONS:
-            services.wait_until_up(f"issuer-{administration}", public[administration])
-            services.wait_until_up(f"subgraph-{administration}", subgraphs[administration])
-        services.start("gateway", "gateway", "--config", str(config))
-        services.wait_until_up("gateway", gateway_url)
+            wait_until_up(public[administration], waiting[f"issuer-{administration}"])
+            wait_until_up(subgraphs[administration], waiting[f"subgraph-{administration}"])
+        wait_until_up(gateway_url, start("gateway", "gateway", "--config", str(config)))
         yield Deployment(gateway_url, issuers, client_secrets, passwords, subgraphs)
-
-
-def _claims(token: str) -> dict[str, Any]:
-    payload = token.split(".")[1]
-    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
 
 
 def _query(deployment: Deployment, token: str, query: str = FIRST_QUERY) -> dict[str, Any]:
@@ -179,7 +183,7 @@ def test_each_issuer_names_itself_by_its_public_url(
     assert metadata["issuer"] == issuer
     assert metadata["token_endpoint"] == f"{issuer}/token"
     assert metadata["jwks_uri"] == f"{issuer}/jwks"
-    claims = _claims(deployment.token(administration))
+    claims = claims_of(deployment.token(administration))
     assert claims["iss"] == issuer
     assert claims["client_id"] == f"{administration.lower()}-dashboard"
 
@@ -256,7 +260,7 @@ def test_a_person_signs_in_at_the_issuer_for_graphiql_on_the_gateway(
     assert exchanged.status_code == 200, exchanged.text
     assert exchanged.headers["access-control-allow-origin"] == deployment.gateway
     token = exchanged.json()["access_token"]
-    claims = _claims(token)
+    claims = claims_of(token)
     assert claims["sub"] == f"{administration.lower()}.analyst"
     # The page asks for every scope; the person is given those they hold.
     assert set(config["scopes"]) > set(DASHBOARD_SCOPES)

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.databases import postgres_base_url
-from tests.support.processes import throwaway_database
+from tests.support.databases import STORE_KINDS, throwaway_database
 from tests.support.servers import free_port
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -29,15 +28,6 @@ README_DATABASES = {
     "UZ": "postgresql+asyncpg://postgres@127.0.0.1:5432/cmaa_uz",
 }
 SCRIPT_SECONDS = 600
-KINDS = [
-    "sqlite",
-    pytest.param(
-        "postgres",
-        marks=pytest.mark.skipif(
-            postgres_base_url() is None, reason="CMAA_TEST_POSTGRES_URL is not set"
-        ),
-    ),
-]
 
 
 def readme_script() -> str:
@@ -70,7 +60,7 @@ def _stop_group(group: int) -> None:
             time.sleep(0.2)
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", STORE_KINDS)
 def test_readme_distributed_path_runs_as_written(kind: str, tmp_path: Path) -> None:
     script = readme_script()
     assert "cmaa issuer --administration US" in script and "first_query uz" in script
