@@ -235,9 +235,7 @@ def token_curl(document: dict[str, Any], administration: str = "UZ") -> str:
 
 
 # The shell step that takes the access token out of the token endpoint's JSON answer.
-JSON_FIELD_PICKER = (
-    """python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'"""
-)
+JSON_FIELD_PICKER = """python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'"""
 FIRST_QUERY = (
     "{ viewer { administration } "
     "cases(first: 3) { totalCount edges { node { reference title owner } } } }"

@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 from gateway.commands import CommandError
+from gateway.commands.arguments import at_least
 
 CURSOR_SECRET_BYTES = 32
 
@@ -32,16 +33,6 @@ def cursor_command(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _secret_size(value: str) -> int:
-    try:
-        size = int(value)
-    except ValueError:
-        size = 0
-    if size < CURSOR_SECRET_BYTES:
-        raise argparse.ArgumentTypeError(f"{value!r}: at least {CURSOR_SECRET_BYTES} bytes")
-    return size
-
-
 def register(commands: argparse._SubParsersAction) -> None:
     secret = commands.add_parser("secret", help="make a secret the services need")
     kinds = secret.add_subparsers(dest="kind", required=True, metavar="KIND")
@@ -55,7 +46,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     cursor.add_argument("--out", type=Path, required=True, help="the file to create")
     cursor.add_argument(
         "--bytes",
-        type=_secret_size,
+        type=at_least(CURSOR_SECRET_BYTES),
         default=CURSOR_SECRET_BYTES,
         help=f"how many (default and least: {CURSOR_SECRET_BYTES})",
     )
