@@ -104,9 +104,13 @@ def _option_of(arguments: argparse.Namespace, filename: str | None) -> str | Non
     """The option whose path value is, or holds, `filename`."""
     if filename is None:
         return None
-    failed = Path(filename)
+    failed = Path(filename).absolute()
     for name, value in vars(arguments).items():
-        if isinstance(value, Path) and (failed == value or value in failed.parents):
+        if not isinstance(value, Path):
+            continue
+        given = value.absolute()
+        # The path itself, something in it, or a parent that could not be made for it.
+        if failed == given or given in failed.parents or failed in given.parents:
             return "--" + name.replace("_", "-")
     return None
 
@@ -122,12 +126,15 @@ def failure_line(exc: BaseException, arguments: argparse.Namespace) -> str | Non
     from sqlalchemy.exc import DBAPIError
 
     database = "--database-url" if getattr(arguments, "database_url", None) else "--data-dir"
-    if isinstance(exc, DBAPIError):
+    if not hasattr(arguments, "data_dir") and not hasattr(arguments, "database_url"):
+        database = ""  # a command without a store: only a path argument can be named
+    if isinstance(exc, DBAPIError) and database:
         return f"argument {database}: cannot open the store: {_database_problem(exc)}"
     if isinstance(exc, OSError):
         reason = exc.strerror or type(exc).__name__
         option = _option_of(arguments, exc.filename)
         if option is not None:
             return f"argument {option}: cannot use {exc.filename}: {reason}"
-        return f"argument {database}: cannot reach the store: {reason}"
+        if database:
+            return f"argument {database}: cannot reach the store: {reason}"
     return None
