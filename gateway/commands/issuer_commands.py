@@ -1,33 +1,44 @@
-"""`cmaa issuer`: one administration's authorization server over its own store."""
+"""`cmaa issuer`: one administration's authorization server over its own store.
+
+The server's modules are imported when it is served, not when `cmaa` starts: every other
+command (and `cmaa --help`) would otherwise pay for importing Authlib and uvicorn.
+"""
 
 import argparse
 import asyncio
 import os
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import uvicorn
-
-from auth.keys import ensure_signing_key
 from gateway.commands import CommandError
 from gateway.commands.arguments import at_least, existing_database_url, http_url, port
-from gateway.demo import is_loopback
-from gateway.issuer import IssuerSettings, build_issuer_app
-from gateway.settings import load_configured_agreement
-from store.agreement import AgreementError
-from store.database import open_store, session_factory
-from store.migrate import StoreMismatch, prepare_store
-from store.models.domain import Administration
+
+if TYPE_CHECKING:
+    from gateway.issuer import IssuerSettings
 
 
-async def _prepare(settings: IssuerSettings) -> None:
+async def _prepare(settings: "IssuerSettings") -> None:
     """The store is this administration's, at the newest schema, with a key to sign with
     (made here once, so that several workers never race to make one each)."""
+    from auth.keys import ensure_signing_key
+    from store.database import open_store, session_factory
+    from store.migrate import prepare_store
+
     await prepare_store(settings.database_url, settings.administration)
     async with open_store(settings.database_url) as engine, session_factory(engine)() as session:
         await ensure_signing_key(session)
 
 
 def issuer_command(arguments: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.demo import is_loopback
+    from gateway.issuer import IssuerSettings, build_issuer_app
+    from gateway.settings import load_configured_agreement
+    from store.agreement import AgreementError
+    from store.migrate import StoreMismatch
+    from store.models.domain import Administration
+
     public = urlsplit(arguments.public_url)
     if public.scheme != "https" and not is_loopback(public.hostname or ""):
         # OAuth over plain HTTP leaks codes and tokens; Authlib refuses it too.
