@@ -74,7 +74,8 @@ def demo_issuers(public_url: str) -> dict[Administration, str]:
 def allow_loopback_http(public_url: str) -> None:
     parts = urlsplit(public_url)
     if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
-        # Authlib refuses plain-HTTP OAuth URIs unless told; only ever for the loopback demo.
+        # Authlib refuses plain-HTTP OAuth URIs unless told; only ever on loopback (the demo,
+        # or an issuer tried out on one machine).
         os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 
@@ -235,7 +236,9 @@ def token_curl(document: dict[str, Any], administration: str = "UZ") -> str:
 
 
 # The shell step that takes the access token out of the token endpoint's JSON answer.
-JSON_FIELD_PICKER = """python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'"""
+JSON_FIELD_PICKER = (
+    """python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'"""
+)
 FIRST_QUERY = (
     "{ viewer { administration } "
     "cases(first: 3) { totalCount edges { node { reference title owner } } } }"
