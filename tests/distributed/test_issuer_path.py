@@ -25,7 +25,7 @@ import pytest
 from gateway.distributed import build_gateway_app, load_gateway_config, verifier_for
 from resolvers.contracts.operations import DEFAULT_OPERATIONS_DIR
 from store.agreement import load_agreement
-from tests.auth.support import claims_of, header_of, only_form
+from tests.auth.support import claims_of, only_form
 from tests.browser.support import browser_context, wait_for
 from tests.faults.support import Process, cmaa, stop, wait_until_up
 from tests.support.databases import STORE_KINDS, throwaway_database
@@ -378,45 +378,3 @@ def test_graphiql_in_a_browser_logs_in_at_another_origin(
     assert results[-1]["data"]["viewer"]["administration"] == "US"
     assert results[-1]["data"]["viewer"]["subject"] == "us.analyst"
     assert not csp_violations, csp_violations
-
-
-def test_an_issuer_with_two_workers_signs_with_one_key(tmp_path: Path) -> None:
-    """The signing key is made before the workers start, so they never make one each."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'us.sqlite3'}"
-    store = ("--administration", "US", "--database-url", url)
-    run_cmaa("migrate", *store)
-    added = run_cmaa(
-        "clients", "add", *store, "--client-id", "us-batch", "--grant-type", "client_credentials",
-        "--scope", "cmaa.cases:read",
-    )  # fmt: skip
-    secret = _secret_from(added.stdout, "client_secret")
-    port = free_port()
-    public = f"http://127.0.0.1:{port}"
-    with running(tmp_path) as start:
-        issuer = start(
-            "issuer",
-            "issuer",
-            *store,
-            "--public-url",
-            public,
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        )
-        wait_until_up(public, issuer)
-        kids = set()
-        for _ in range(6):
-            answer = httpx.post(
-                f"{public}/oauth/us/token",
-                data={"grant_type": "client_credentials"},
-                auth=("us-batch", secret),
-                timeout=20.0,
-            )
-            assert answer.status_code == 200, answer.text
-            token = answer.json()["access_token"]
-            assert claims_of(token)["iss"] == f"{public}/oauth/us"
-            kids.add(header_of(token)["kid"])
-        published = httpx.get(f"{public}/oauth/us/jwks").json()["keys"]
-    assert len(kids) == 1
-    assert [key["kid"] for key in published] == list(kids)
