@@ -207,8 +207,11 @@ def test_the_gateway_serves_graphiql_with_login_at_each_issuer(deployment: Deplo
     assert connect is not None
     origins = {f"{urlsplit(i).scheme}://{urlsplit(i).netloc}" for i in deployment.issuers.values()}
     assert set(connect.group(1).split()) == {"'self'", *origins}
+    # The page's script logs in through the shared login module (authorization code + PKCE).
     script = httpx.get(f"{deployment.gateway}/static/graphiql/cmaa-graphiql.js")
-    assert script.status_code == 200 and "code_challenge" in script.text
+    assert script.status_code == 200 and "/static/login/pkce.js" in script.text
+    login = httpx.get(f"{deployment.gateway}/static/login/pkce.js")
+    assert login.status_code == 200 and "code_challenge" in login.text
 
 
 @pytest.mark.parametrize("administration", ADMINISTRATIONS)
