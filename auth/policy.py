@@ -8,12 +8,16 @@ leaves the owner's database:
   an active release of the owner to the caller's administration (unrevoked, unexpired);
 - personal data: only where that release includes it and the caller holds `cmaa.pii:read`
   (own personal data needs `cmaa.pii:read` too).
+
+A filter is a read: a predicate over a record's data tells the caller what the data holds,
+so every filter looks at a record's data only through `filterable`, which holds exactly where
+the caller could read that data in an answer (the same rules as the columns above).
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, null, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, false, null, or_, select, true
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import ScalarSelect
 
@@ -121,6 +125,16 @@ def released_to_caller(
         return false()
     if grant.own:
         return true()
+    return _released(record_type, record_id, grant, now)
+
+
+def _released(
+    record_type: RecordType,
+    record_id: ColumnClause[int] | ColumnElement[int],
+    grant: ReadGrant,
+    now: datetime,
+    *conditions: ColumnElement[bool],
+) -> ColumnElement[bool]:
     return exists(
         select(ReleaseItem.id)
         .join(Release, ReleaseItem.release_id == Release.id)
@@ -128,6 +142,7 @@ def released_to_caller(
             ReleaseItem.record_type == record_type.value,
             ReleaseItem.record_id == record_id,
             _active_release_condition(grant.principal.administration, now),
+            *conditions,
         )
     )
 
@@ -150,3 +165,33 @@ def personal_data(
     """The column, or NULL where it is a natural person's data the caller may not read."""
     allowed = personal_data_allowed(grant)
     return case((and_(is_personal, ~allowed), null()), else_=column)
+
+
+def filterable(
+    record_type: RecordType,
+    record_id: ColumnClause[int] | ColumnElement[int],
+    grant: ReadGrant,
+    now: datetime,
+    is_personal: ColumnElement[bool] | None = None,
+) -> ColumnElement[bool]:
+    """Whether a filter may look at a record's data, correlated on record_id: a filter is a
+    read, so it may only where the caller could read that data in an answer.
+
+    The record must be visible to the caller (`released_to_caller`) and, where `is_personal`
+    holds (a natural person's data), its personal data readable: the caller holds
+    `cmaa.pii:read` and, for a partner's record, an active release of it includes personal
+    data (the release `covering_release` picks, which prefers such a release, so this agrees
+    with `personal_data` column for column). Every filter of every list goes through here,
+    whatever record it reaches, so a new filter cannot see more than the fields show.
+    """
+    visible = released_to_caller(record_type, record_id, grant, now)
+    if is_personal is None:
+        return visible
+    if not (grant.permitted and grant.pii_scope):
+        return and_(visible, ~is_personal)
+    if grant.own:
+        return visible
+    released_with_personal_data = _released(
+        record_type, record_id, grant, now, Release.includes_personal_data == true()
+    )
+    return or_(and_(visible, ~is_personal), released_with_personal_data)
