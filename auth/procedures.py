@@ -25,6 +25,21 @@ class ProcedureViolation(ValueError):
         self.message, self.rule, self.field = message, rule, field
 
 
+# The same idempotency key with other input (another operation, record or value).
+RULE_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+
+
+def key_reused() -> ProcedureViolation:
+    """The refusal of a key already used for a different call. It names nothing of that call:
+    the key is the client's own, but what it did stays in the store."""
+    return ProcedureViolation(
+        "This idempotency key was already used with different input; "
+        "use a new key for a new change.",
+        rule=RULE_KEY_REUSED,
+        field="idempotencyKey",
+    )
+
+
 class Action(StrEnum):
     ACCEPT = "ACCEPT"
     REFUSE = "REFUSE"

@@ -52,6 +52,15 @@ class BadUserInput(ExchangeError):
         super().__init__(message, field=field)
 
 
+class IdempotencyKeyReused(ExchangeError):
+    """The same idempotency key with different input: refused, nothing changed."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="idempotencyKey")
+
+
 class SourceUnavailableError(ExchangeError):
     code = "SOURCE_UNAVAILABLE"
 

@@ -7,12 +7,13 @@ from typing import Any, TypeVar
 import strawberry
 from strawberry.types import Info
 
-from auth.procedures import Action, ProcedureViolation, RequestForm
+from auth.procedures import RULE_KEY_REUSED, Action, ProcedureViolation, RequestForm
 from resolvers.authorization import scoped_field
 from resolvers.errors import (
     BadUserInput,
     ExchangeError,
     Forbidden,
+    IdempotencyKeyReused,
     NotFound,
     SourceUnavailableError,
 )
@@ -61,6 +62,10 @@ def as_exchange_error(violation: ProcedureViolation) -> ExchangeError:
     """The coded error a caller sees for a refused procedure."""
     if violation.rule == "NOT_FOUND":
         return NotFound(violation.message, field=violation.field or "id")
+    if violation.rule == RULE_KEY_REUSED:
+        reused = IdempotencyKeyReused(violation.message)
+        reused.extra["rule"] = violation.rule
+        return reused
     if violation.rule in FORBIDDING_RULES:
         return Forbidden(violation.message, rule=violation.rule)
     error = BadUserInput(violation.message, field=violation.field or "input")

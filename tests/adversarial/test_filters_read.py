@@ -404,7 +404,8 @@ def probes(
 ) -> Iterator[tuple[str, Any, Any]]:
     """(what, a withheld value, a value nobody holds) for one filter argument."""
     every_identifier = {
-        key for kind, value, country in held.identifiers
+        key
+        for kind, value, country in held.identifiers
         if (key := _normalised(kind, value, country)) is not None
     }
     if argument.composite is not None:
@@ -434,7 +435,8 @@ def probes(
         withheld = [
             moment
             for moment in held.moments
-            if moment not in readable.moments and moment + tick not in readable.moments
+            if moment not in readable.moments
+            and moment + tick not in readable.moments
             and moment + tick not in held.moments
         ]
         for moment in _spread(sorted(withheld), PROBES):

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy import ReadGrant, record_grant
 from auth.principal import Principal
-from auth.procedures import Action, ProcedureViolation
+from auth.procedures import Action, ProcedureViolation, key_reused
 from resolvers.sources.base import SourceUnavailable
 from resolvers.sources.drafts import (
     ConsentDraft,
@@ -78,28 +78,20 @@ def _check_caller(principal: Principal, scope: str, key: str) -> None:
         )
 
 
-def _key_for_another(what: str) -> ProcedureViolation:
-    return ProcedureViolation(
-        f"This idempotency key was used for another {what}.",
-        rule="IDEMPOTENCY",
-        field="idempotencyKey",
-    )
-
-
 def _for_request(
     request: RequestRecord, administration: str | None, request_id: int | None
 ) -> None:
     """A replayed decision or response stands for the request it was made on; delivering it
     to another request would give that one a status nobody decided."""
     if (administration, request_id) != (request.owner.value, request.id):
-        raise _key_for_another("request")
+        raise key_reused()
 
 
-def _for_record(ref: workflow.Ref, record_id: int, what: str) -> None:
+def _for_record(ref: workflow.Ref, record_id: int) -> None:
     """A replay answers for the record the key first changed; answering with another record,
     unchanged, would tell the caller a change was made that was not."""
     if ref[1] != record_id:
-        raise _key_for_another(what)
+        raise key_reused()
 
 
 def _owner_only(principal: Principal, owner: Administration) -> None:
@@ -117,19 +109,22 @@ class InProcessProcedures:
         operation: str,
         key: str,
         work: Work,
+        given: object,
     ) -> workflow.Ref:
+        """`given` is the call's input: the key is claimed for it alone."""
         _check_caller(principal, scope, key)
         now = self._clock()
         scoped = workflow.scoped_key(principal, key)
+        digest = workflow.input_digest(given)
         try:
             async with self._sessions() as session, session.begin():
                 await workflow.serialise_writes(session)
                 try:
-                    await workflow.claim(session, scoped, operation)
+                    await workflow.claim(session, scoped, operation, digest)
                 except workflow.Replay as replay:
                     return (replay.record_type, replay.record_id)
                 ref = await work(session, now)
-                workflow.remember(session, scoped, operation, ref, now)
+                workflow.remember(session, scoped, operation, digest, ref, now)
                 await append_audit(
                     session,
                     AuditEntry(
@@ -183,6 +178,7 @@ class InProcessProcedures:
             lambda session, now: workflow.submit_request(
                 session, principal, self.administration, draft, now, self.agreement
             ),
+            draft,
         )
         return await self._request(principal, ref[1])
 
@@ -198,8 +194,9 @@ class InProcessProcedures:
             lambda session, now: workflow.requester_action(
                 session, principal, self.administration, request_id, action, now, self.agreement
             ),
+            (request_id, action),
         )
-        _for_record(ref, request_id, "request")
+        _for_record(ref, request_id)
         return await self._request(principal, request_id)
 
     async def receive_partner_action(
@@ -213,6 +210,7 @@ class InProcessProcedures:
             lambda session, now: workflow.receive_partner_action(
                 session, principal, self.administration, request_id, action, now, self.agreement
             ),
+            (request_id, action),
         )
         return await self._request(principal, request_id)
 
@@ -231,7 +229,14 @@ class InProcessProcedures:
             )
             return ref
 
-        ref = await self._write(principal, REQUESTS_DECIDE, "decideAssistanceRequest", key, decide)
+        ref = await self._write(
+            principal,
+            REQUESTS_DECIDE,
+            "decideAssistanceRequest",
+            key,
+            decide,
+            (request.owner, request.id, draft),
+        )
         decision = await self._in_session(lambda session: session.get(Decision, ref[1]))
         assert decision is not None
         _for_request(request, decision.request_administration, decision.request_id)
@@ -257,7 +262,12 @@ class InProcessProcedures:
             return ref
 
         ref = await self._write(
-            principal, REQUESTS_DECIDE, "respondToAssistanceRequest", key, respond
+            principal,
+            REQUESTS_DECIDE,
+            "respondToAssistanceRequest",
+            key,
+            respond,
+            (request.owner, request.id, draft),
         )
         stored = await self._in_session(lambda session: session.get(Release, ref[1]))
         assert stored is not None
@@ -287,6 +297,7 @@ class InProcessProcedures:
             lambda session, now: workflow.disclose(
                 session, principal, self.administration, draft, now, self.agreement
             ),
+            draft,
         )
         return await self._release(principal, ref[1])
 
@@ -300,8 +311,9 @@ class InProcessProcedures:
             "revokeRelease",
             key,
             lambda session, now: workflow.revoke_release(session, release_id, reason, now),
+            (release_id, reason),
         )
-        _for_record(ref, release_id, "release")
+        _for_record(ref, release_id)
         return await self._release(principal, release_id)
 
     # -- consents ----------------------------------------------------------------------------
@@ -327,6 +339,7 @@ class InProcessProcedures:
             lambda session, now: workflow.request_consent(
                 session, principal, self.administration, draft, now, self.agreement
             ),
+            draft,
         )
         return await self._consent(principal, ref[1])
 
@@ -346,8 +359,9 @@ class InProcessProcedures:
             lambda session, now: workflow.decide_consent(
                 session, principal, self.administration, consent_id, grant, reason, now
             ),
+            (consent_id, grant, reason),
         )
-        _for_record(ref, consent_id, "consent request")
+        _for_record(ref, consent_id)
         return await self._consent(principal, consent_id)
 
     # -- custody and links -------------------------------------------------------------------
@@ -366,8 +380,9 @@ class InProcessProcedures:
             "recordCustodyEvent",
             key,
             lambda session, now: workflow.record_custody(session, evidence_id, draft, now),
+            (evidence_id, draft),
         )
-        _for_record(ref, evidence_id, "evidence item")
+        _for_record(ref, evidence_id)
         return (await self.evidence_by_id(principal, [evidence_id]))[evidence_id]
 
     async def confirm_entity_match(
@@ -388,6 +403,7 @@ class InProcessProcedures:
             lambda session, now: workflow.confirm_entity_match(
                 session, principal, entity_id, partner, partner_entity_id, reason, now
             ),
+            (entity_id, partner, partner_entity_id, reason),
         )
         found = await self._read_back(
             principal, lambda s, g, _now: decisions.links_by_id(s, g, [ref[1]])

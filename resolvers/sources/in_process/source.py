@@ -318,10 +318,16 @@ class InProcessSource(InProcessProcedures):
         return await self._read(grant, "auditTrail", work, lambda result: ())
 
     async def _write(
-        self, principal: Principal, scope: str, operation: str, key: str, work: Work
+        self,
+        principal: Principal,
+        scope: str,
+        operation: str,
+        key: str,
+        work: Work,
+        given: object,
     ) -> tuple[str, int]:
         try:
-            return await super()._write(principal, scope, operation, key, work)
+            return await super()._write(principal, scope, operation, key, work, given)
         except ProcedureViolation as refused:
             if principal.administration is not self.administration:
                 await self._audit_refusal(principal, operation, refused)

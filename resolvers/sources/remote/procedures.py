@@ -50,7 +50,7 @@ T = TypeVar("T")
 # Where each procedure's operation puts its answer.
 ANSWER = "done"
 # The codes a refusal of a procedure has (resolvers.exchange.mutations.as_exchange_error).
-REFUSAL_CODES = frozenset({"BAD_USER_INPUT", "FORBIDDEN", "NOT_FOUND"})
+REFUSAL_CODES = frozenset({"BAD_USER_INPUT", "FORBIDDEN", "IDEMPOTENCY_KEY_REUSED", "NOT_FOUND"})
 RULE = re.compile(r"^[A-Z][A-Z_]{0,39}$")
 FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_.\[\]]{0,99}$")
 MAX_MESSAGE_LENGTH = 500
