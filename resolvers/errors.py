@@ -62,14 +62,29 @@ class IdempotencyKeyReused(ExchangeError):
 
 
 class SourceUnavailableError(ExchangeError):
+    """An administration's data left out of the answer. `overloaded`: the gateway had more
+    calls at that administration's store than it has connections, and this one waited out its
+    time in the queue; the store itself was not found wanting (`reason`: OVERLOADED)."""
+
     code = "SOURCE_UNAVAILABLE"
 
-    def __init__(self, administration: str) -> None:
+    def __init__(self, administration: str, *, overloaded: bool = False) -> None:
+        if overloaded:
+            super().__init__(
+                f"The gateway is too busy to read the {administration} administration's data "
+                "right now; try again shortly. The rest of the response is complete.",
+                administration=administration,
+                reason=OVERLOADED,
+            )
+            return
         super().__init__(
             f"The {administration} administration's data is unavailable right now; "
             "the rest of the response is complete.",
             administration=administration,
         )
+
+
+OVERLOADED = "OVERLOADED"
 
 
 class LimitExceeded(ExchangeError):

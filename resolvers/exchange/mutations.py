@@ -81,8 +81,8 @@ async def _on(
         return await _context(info).call(owner, work)
     except ProcedureViolation as violation:
         raise as_exchange_error(violation) from None
-    except SourceUnavailable:
-        raise SourceUnavailableError(owner.value) from None
+    except SourceUnavailable as exc:
+        raise SourceUnavailableError(owner.value, overloaded=exc.overloaded) from None
 
 
 def _id(value: str, type_name: str, field: str) -> GlobalId:

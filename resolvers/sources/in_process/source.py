@@ -1,6 +1,7 @@
 """The in-process transport: an administration's source over its own store, in this process."""
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -20,6 +21,7 @@ from auth.policy import (
 )
 from auth.principal import Principal
 from auth.procedures import ProcedureViolation
+from resolvers.sources.admission import StoreSlots, pool_capacity
 from resolvers.sources.base import CaseKey, SourceUnavailable
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.in_process import cases, entities, evidence, releases, requests
@@ -88,13 +90,23 @@ class InProcessSource(InProcessProcedures):
         engine: AsyncEngine,
         clock: Clock = system_clock,
         agreement: Agreement | None = None,
+        store_slots: int | None = None,
     ) -> None:
+        """`store_slots`: calls at the store at once; by default as many as the engine's pool
+        has connections, so a call waits for one here, where the wait can be told apart."""
         self.administration = administration
         self.engine = engine
         self.agreement = agreement if agreement is not None else load_agreement()
-        self._sessions = session_factory(engine)
+        self._session_factory = session_factory(engine)
+        self.slots = StoreSlots(store_slots if store_slots is not None else pool_capacity(engine))
         self._writes_need_the_lock_first = engine.dialect.name == "sqlite"
         self._clock = clock
+
+    @asynccontextmanager
+    async def _sessions(self) -> AsyncIterator[AsyncSession]:
+        """A session on the store, once a slot of it is free."""
+        async with self.slots.slot(), self._session_factory() as session:
+            yield session
 
     async def _read(
         self,
