@@ -3,9 +3,9 @@
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -41,6 +41,7 @@ from resolvers.sources.records import (
 from store.agreement import Agreement, load_agreement
 from store.audit import AuditEntry, AuditTrailFilter, LoggedEntry, append_audit, read_trail
 from store.database import session_factory
+from store.models import AssistanceRequest, Case, Entity, Evidence
 from store.models.domain import Administration, AuditDecision, RecordType
 
 T = TypeVar("T")
@@ -78,6 +79,29 @@ def _record_id(record: object) -> str:
         case RequestRecord(id=record_id):
             return f"REQUEST:{record_id}"
     raise TypeError(f"no audit name for {type(record).__name__}")
+
+
+# How the log names a kind of record, and the table holding it.
+LOGGED_TABLES: dict[str, Any] = {
+    RecordType.CASE.value: Case,
+    RecordType.ENTITY.value: Entity,
+    RecordType.EVIDENCE.value: Evidence,
+    "REQUEST": AssistanceRequest,
+}
+
+
+async def _held(session: AsyncSession, names: Sequence[str]) -> tuple[str, ...]:
+    """Those of the records named as the log names them that this store holds."""
+    wanted: dict[str, list[int]] = {}
+    for name in names:
+        kind, _, number = name.partition(":")
+        wanted.setdefault(kind, []).append(int(number))
+    held: set[str] = set()
+    for kind, ids in wanted.items():
+        table = LOGGED_TABLES[kind]
+        found = await session.exec(select(table.id).where(table.id.in_(ids)))
+        held |= {f"{kind}:{record_id}" for (record_id,) in found}
+    return tuple(name for name in names if name in held)
 
 
 class InProcessSource(InProcessProcedures):
@@ -151,6 +175,10 @@ class InProcessSource(InProcessProcedures):
         withheld = [name for name in dict.fromkeys(asked) if name not in names]
         # Asking by id for partner records and getting none is a refused attempt.
         permitted = grant.permitted and not (withheld and not names)
+        if not permitted and withheld:
+            # The owner sees which of its records were probed; the caller's answer is the
+            # same as for an id that names nothing, and was decided before this.
+            names = await _held(session, withheld)
         release_ids = sorted(
             {
                 record.handling.released_under.id
