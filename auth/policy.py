@@ -181,8 +181,10 @@ def filterable(
     holds (a natural person's data), its personal data readable: the caller holds
     `cmaa.pii:read` and, for a partner's record, an active release of it includes personal
     data (the release `covering_release` picks, which prefers such a release, so this agrees
-    with `personal_data` column for column). Every filter of every list goes through here,
-    whatever record it reaches, so a new filter cannot see more than the fields show.
+    with `personal_data` column for column). A filter on the listed record's own columns that
+    are not personal data runs inside `visible_rows` already; anything else a filter looks at
+    (personal data, a related record's data) goes through here, so it sees no more than the
+    fields would show.
     """
     visible = released_to_caller(record_type, record_id, grant, now)
     if is_personal is None:
