@@ -563,3 +563,55 @@ class _same:
 
     def __exit__(self, *_: object) -> None:
         return None
+
+
+PROBE_KEYS = 100
+MATCH_CANDIDATES = """
+query($probe: MatchProbe!) { matchCandidates(probe: $probe) { id } }
+"""
+
+
+@pytest.mark.parametrize(
+    "client_id", ["us-analyst", "uz-analyst", "us-undesignated", "uz-dashboard"]
+)
+def test_the_subgraphs_match_probe_finds_no_withheld_person(
+    client_id: str, world: AdversarialWorld, oracle: Oracle, http: httpx.Client
+) -> None:
+    """The subgraph's own search (what `Entity.matches` asks the other administration), asked
+    directly: a withheld person's identifiers and name keys find what nothing finds."""
+    caller = Caller.of(world.credentials, client_id)
+    probed = 0
+    for owner, url in ((a.value, u) for a, u in world.subgraphs.items()):
+        persons = [
+            row[0] for row in oracle.rows(owner, "SELECT id FROM entities WHERE kind = 'PERSON'")
+        ]
+        visible = oracle.visible(caller, "Entity", owner, persons)
+        withheld = sorted(
+            set(persons) - (visible & oracle.personal_data_readable(caller, owner, persons))
+        )
+        if not withheld:
+            continue  # a caller's own persons, all readable to it
+        probed += 1
+        marks = ",".join("?" * len(withheld))
+        identifiers = oracle.rows(
+            owner,
+            f"SELECT type, normalised FROM entity_identifiers WHERE entity_id IN ({marks})",
+            *withheld,
+        )
+        keys = oracle.rows(owner, f"SELECT name_key FROM entities WHERE id IN ({marks})", *withheld)
+        # As many as one probe takes (resolvers.subgraph.inputs.MAX_PROBE_KEYS).
+        probe = {
+            "identifiers": [{"type": k, "normalised": v} for k, v in identifiers][:PROBE_KEYS],
+            "nameKeys": [key for (key,) in keys if key][:PROBE_KEYS],
+        }
+        assert probe["identifiers"] and probe["nameKeys"]
+        token = world.token(client_id)
+        found = graphql(http, url, token, MATCH_CANDIDATES, {"probe": probe}).json()
+        nothing = {
+            "identifiers": [{"type": "PASSPORT", "normalised": "QQ0000000"}],
+            "nameKeys": [NOBODY],
+        }
+        expected = graphql(http, url, token, MATCH_CANDIDATES, {"probe": nothing}).json()
+        assert "errors" not in found, found
+        assert found == expected, (client_id, owner, found)
+    assert probed, client_id
