@@ -10,8 +10,9 @@ leaves the owner's database:
   (own personal data needs `cmaa.pii:read` too).
 
 A filter is a read: a predicate over a record's data tells the caller what the data holds,
-so every filter looks at a record's data only through `filterable`, which holds exactly where
-the caller could read that data in an answer (the same rules as the columns above).
+so a filter looks at data only where the caller could read it in an answer: the listed
+record's own columns inside its visible rows, personal data and related records' data only
+where `filterable` holds (the same rules as the columns above).
 """
 
 from dataclasses import dataclass
@@ -22,8 +23,8 @@ from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from auth.principal import Principal
-from store.models import Release, ReleaseItem
-from store.models.domain import Administration, RecordType
+from store.models import Entity, Release, ReleaseItem
+from store.models.domain import Administration, EntityKind, RecordType
 
 CASES_READ = "cmaa.cases:read"
 ENTITIES_READ = "cmaa.entities:read"
@@ -38,6 +39,9 @@ READ_SCOPE = {
     RecordType.ENTITY: ENTITIES_READ,
     RecordType.EVIDENCE: EVIDENCE_READ,
 }
+
+# Personal data is a natural person's: an entity's name, date of birth, address, identifiers.
+IS_PERSON = Entity.kind == EntityKind.PERSON.value
 
 # Rule identifiers, as listed in agreement.toml's [[rules]].
 RULE_OWN = "OWN_RECORDS"

@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy import ReadGrant, filterable, record_grant
+from auth.policy import IS_PERSON, ReadGrant, filterable, record_grant
 from resolvers.sources.filters import CaseFilter
 from resolvers.sources.in_process.consents import granted_consents
 from resolvers.sources.in_process.handling import handling_of, utc
 from resolvers.sources.in_process.query import count_visible, fetch_page, visible_rows
 from resolvers.sources.records import CaseRecord, PageRequest, PartyRecord
 from store.models import Case, CaseOffence, CaseParty, Entity, EntityIdentifier
-from store.models.domain import Administration, EntityKind, RecordType
+from store.models.domain import Administration, RecordType
 
 # A dictionary look-up, not an enum call, for each party row.
 ADMINISTRATIONS = {administration.value: administration for administration in Administration}
@@ -83,13 +83,7 @@ def conditions(
                 EntityIdentifier.entity_id == Entity.id,
                 EntityIdentifier.type == identifier.type.value,
                 EntityIdentifier.normalised == identifier.normalised,
-                filterable(
-                    RecordType.ENTITY,
-                    Entity.id,
-                    entity_grant,
-                    now,
-                    Entity.kind == EntityKind.PERSON.value,
-                ),
+                filterable(RecordType.ENTITY, Entity.id, entity_grant, now, IS_PERSON),
             )
         )
     return found

@@ -9,17 +9,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy import ReadGrant, filterable, personal_data, personal_data_allowed
+from auth.policy import IS_PERSON, ReadGrant, filterable, personal_data, personal_data_allowed
 from resolvers.sources.filters import EntityFilter, MatchProbe
 from resolvers.sources.in_process.consents import granted_consents
 from resolvers.sources.in_process.handling import handling_of, utc
 from resolvers.sources.in_process.query import count_rows, fetch_page, visible_rows
 from resolvers.sources.records import EntityRecord, IdentifierRecord, PageRequest
 from store.models import Entity, EntityIdentifier
-from store.models.domain import EntityKind, RecordType
+from store.models.domain import RecordType
 from store.names import normalise_name
-
-IS_PERSON = Entity.kind == EntityKind.PERSON.value
 
 
 def _columns(grant: ReadGrant) -> tuple[Any, ...]:
