@@ -265,12 +265,11 @@ def build_gateway_app(
         finally:
             await administrations.aclose()
 
-    page = graphiql_page(login_for(config, agreement), f"{config.public_url}/graphql")
-    routes = (
-        [*gateway_routes(parts, page), graphiql_assets()]
-        if config.graphiql
-        else gateway_routes(parts)
-    )
+    if config.graphiql:
+        page = graphiql_page(login_for(config, agreement), f"{config.public_url}/graphql")
+        routes = [*gateway_routes(parts, page), graphiql_assets()]
+    else:
+        routes = gateway_routes(parts)
     if config.graphiql or config.dashboard is not None:
         routes.append(login_assets())
     if config.dashboard is not None:

@@ -15,6 +15,7 @@ from resolvers.exchange.selection import SelectedParts
 from resolvers.exchange.types import AssistanceRequest, Case, Entity, Evidence, Release
 from resolvers.execution import PlainFieldsExecutionContext
 from resolvers.reporting import ReportedErrors
+from resolvers.text_inputs import TextInputs
 
 # Dashboards send the same few operations again and again: each is validated once, not per
 # request (the parse is cached by resolvers.limits).
@@ -39,6 +40,7 @@ def build_exchange_schema(extensions: tuple[type, ...] = ()) -> strawberry.Schem
             extensions=[
                 ReportedErrors,
                 SelectedParts,
+                TextInputs,
                 *extensions,
                 partial(ValidationCache, maxsize=VALIDATED_OPERATIONS),
             ],

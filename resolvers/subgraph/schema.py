@@ -42,6 +42,7 @@ from resolvers.subgraph.types import (
     Evidence,
     reference_type_name,
 )
+from resolvers.text_inputs import TextInputs
 from store.models.domain import Administration
 
 ENTITY_TYPES = (Case, Entity, Evidence, AssistanceRequest, *ENTITY_REFERENCES.values())
@@ -133,7 +134,11 @@ def subgraph_schema(
         query=SUBGRAPH_QUERY,
         mutation=Mutation,
         types=ENTITY_TYPES,
-        extensions=(*extensions, partial(ValidationCache, maxsize=VALIDATED_OPERATIONS)),
+        extensions=(
+            *extensions,
+            TextInputs,
+            partial(ValidationCache, maxsize=VALIDATED_OPERATIONS),
+        ),
         config=StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=True),
         federation_version=FEDERATION_VERSION,
     )
