@@ -59,7 +59,7 @@ def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None)
         parts.verifier,
         context,
         RateLimiter(parts.agreement.limits.rate_per_minute),
-        parts.agreement.limits.max_tokens,
+        parts.agreement.limits,
         browser_page,
         Safelist.from_directory(parts.operations_dir) if parts.safelist else None,
     )

@@ -61,7 +61,7 @@ def create_subgraph_app(
     # The gateway makes at most one call per source per level of an operation, so a caller
     # within the gateway's rate never meets this one; it stops a client calling directly.
     limiter = RateLimiter(limits.rate_per_minute * limits.max_depth)
-    endpoint = GraphQLEndpoint(schema, verifier, context, limiter, limits.max_tokens)
+    endpoint = GraphQLEndpoint(schema, verifier, context, limiter, limits)
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from resolvers.ids import global_id
+from store.agreement import Agreement
 from store.models import Case
 from store.models.domain import Administration
 from tests.sources.conftest import NOW, SeededStores, Subgraph
@@ -76,6 +77,24 @@ async def test_service_sdl_with_a_token(
         sdl = response.json()["data"]["_service"]["sdl"]
         assert 'type Case @key(fields: "id")' in sdl
         assert '@requiresScopes(scopes: [["cmaa.cases:read"]])' in sdl
+
+
+async def test_an_operation_longer_than_the_limit_is_refused_before_it_is_parsed(
+    subgraphs: dict[Administration, Subgraph],
+    callers: dict[tuple[Administration, str], Caller],
+    agreement: Agreement,
+) -> None:
+    limit = agreement.limits.max_operation_bytes
+    # Broken at its start, padded with a comment: a parse would report the syntax error.
+    over = "{ cases(first: 1) { totalCount } #" + "x" * limit
+    for administration, subgraph in subgraphs.items():
+        with counting_statements(subgraph.engine) as counter:
+            response = await post(subgraph, over, **bearer(callers[(administration, "analyst")]))
+        assert response.status_code == 400  # a request error, in graphql-response+json
+        [error] = response.json()["errors"]
+        assert error["extensions"] == {"code": "LIMIT_EXCEEDED", "limit": "operation_bytes"}
+        assert "data" not in response.json()
+        assert counter.count == 0
 
 
 async def test_an_unseen_reference_resolves_like_a_random_one(

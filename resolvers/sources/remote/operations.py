@@ -5,8 +5,9 @@ the in-process source builds; entities read by id, only for the parts the gatewa
 uses (resolvers.sources.parts). One operation per interface call.
 """
 
-from functools import lru_cache
+import sys
 
+from resolvers.caching import BytesBoundedCache
 from resolvers.sources.parts import ENTITY_PARTS, EVERY_PART, HANDLING_PARTS, EntityParts
 from resolvers.sources.remote.decoding import ENTITY_FIELDS, HANDLING_FIELDS
 
@@ -141,12 +142,21 @@ query EntitiesById($representations: [_Any!]!) {
 )
 
 
-@lru_cache(maxsize=64)
+# The operations built for the combinations of parts seen (a few: dashboards' operations).
+BUILT_BYTES = 1024 * 1024
+_built: BytesBoundedCache[EntityParts, str] = BytesBoundedCache(
+    BUILT_BYTES, lambda _parts, text: sys.getsizeof(text)
+)
+
+
 def entities_by_id(parts: EntityParts) -> str:
-    """ENTITIES_BY_ID asking only for `parts` (an operation's few combinations, each built
-    once)."""
+    """ENTITIES_BY_ID asking only for `parts` (each combination built once)."""
     if parts == EVERY_PART:
         return ENTITIES_BY_ID
+    return _built.get_or_make(parts, lambda: _entities_by_id(parts))
+
+
+def _entities_by_id(parts: EntityParts) -> str:
     selection = _entity_selection(parts, _handling_selection(parts.handling))
     return (
         "query EntitiesById($representations: [_Any!]!) {\n"
