@@ -13,6 +13,7 @@ The configuration file (TOML):
     cors_origins = ["https://dashboard.example"]
     cursor_secret_file = "cursor.secret"         # ≥ 32 bytes; or CMAA_CURSOR_SECRET (hex)
     workers = 1
+    introspection_clients = ["US:us-graphiql"]  # ADMINISTRATION:client_id; default none
 
     [sources]   # each administration's `cmaa subgraph` (its base URL; GraphQL at /graphql)
     US = "https://us-subgraph.example"
@@ -39,6 +40,7 @@ from auth.verification import TokenVerifier
 from gateway.app import GatewayParts, gateway_routes, hardening
 from gateway.trust import trusted_issuers
 from resolvers.exchange.administrations import Administrations
+from resolvers.introspection import UnknownClientName, client_names
 from resolvers.sources.remote import RemoteSource
 from store.agreement import Agreement, ConfigurationError, KeyedReader
 from store.models.domain import Administration
@@ -64,6 +66,7 @@ class GatewayConfig:
     issuer_jwks: dict[str, str]
     workers: int
     source: Path
+    introspection_clients: frozenset[str] = frozenset()
 
 
 def _http_url(reader: KeyedReader, value: Any, key: str) -> str:
@@ -95,6 +98,16 @@ def _cursor_secret(reader: KeyedReader, section: dict[str, Any], workers: int) -
     if len(secret) < MIN_SECRET_BYTES:
         raise reader.fail("gateway.cursor_secret_file", f"must hold ≥ {MIN_SECRET_BYTES} bytes")
     return secret
+
+
+def _introspection_clients(reader: KeyedReader, section: dict[str, Any]) -> frozenset[str]:
+    configured = section.get("introspection_clients", [])
+    if not isinstance(configured, list):
+        raise reader.fail("gateway.introspection_clients", "must be a list of clients")
+    try:
+        return client_names(configured)
+    except UnknownClientName as exc:
+        raise reader.fail("gateway.introspection_clients", str(exc)) from None
 
 
 def load_gateway_config(path: Path) -> GatewayConfig:
@@ -145,6 +158,7 @@ def load_gateway_config(path: Path) -> GatewayConfig:
         issuer_jwks=issuers,
         workers=workers,
         source=path,
+        introspection_clients=_introspection_clients(reader, section),
     )
 
 
@@ -165,6 +179,7 @@ def build_gateway_app(
         verifier=verifier,
         cursor_secret=config.cursor_secret,
         cors_origins=config.cors_origins,
+        introspection_clients=config.introspection_clients,
     )
 
     @asynccontextmanager

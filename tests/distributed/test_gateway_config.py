@@ -39,6 +39,13 @@ def test_a_good_file_is_read_with_defaults(tmp_path: Path) -> None:
     }
     assert config.cors_origins == ("https://dashboard.example",)
     assert len(config.cursor_secret) >= 32
+    assert config.introspection_clients == frozenset()  # nobody introspects unless named
+
+
+def test_the_clients_trusted_with_introspection(tmp_path: Path) -> None:
+    text = GOOD.replace("port = 8443", 'port = 8443\nintrospection_clients = ["US:us-graphiql"]')
+    config = load_gateway_config(_write(tmp_path, text))
+    assert config.introspection_clients == {"US:us-graphiql"}
 
 
 @pytest.mark.parametrize(
@@ -50,6 +57,16 @@ def test_a_good_file_is_read_with_defaults(tmp_path: Path) -> None:
         ("port = 8443", "port = 8443\nworkers = 2", "gateway.cursor_secret_file"),
         ('"https://dashboard.example"', '"dashboard"', "gateway.cors_origins[0]"),
         ("[sources]", '[sources]\nKZ = "https://kz.example"', "sources.KZ"),
+        (
+            "port = 8443",
+            'port = 8443\nintrospection_clients = ["us-graphiql"]',
+            "gateway.introspection_clients",
+        ),
+        (
+            "port = 8443",
+            'port = 8443\nintrospection_clients = "US:us-graphiql"',
+            "gateway.introspection_clients",
+        ),
     ],
 )
 def test_a_bad_file_names_the_key(tmp_path: Path, old: str, new: str, key: str) -> None:

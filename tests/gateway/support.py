@@ -264,6 +264,7 @@ def build_gateway(
     breaker_threshold: int = 3,
     breaker_cooldown: float = 10.0,
     cors_origins: tuple[str, ...] = (),
+    introspection_clients: frozenset[str] = frozenset(),
 ) -> BuiltGateway:
     """A gateway of its own parts (GatewayParts, gateway_routes, hardening), as a distributed
     deployment composes it: the demo's two issuers at issuer_base_url are trusted by their
@@ -287,6 +288,7 @@ def build_gateway(
         administrations=administrations,
         verifier=verifier,
         cors_origins=cors_origins,
+        introspection_clients=introspection_clients,
     )
 
     @asynccontextmanager

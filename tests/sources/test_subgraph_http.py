@@ -68,15 +68,56 @@ async def test_no_operation_runs_without_a_valid_bearer_token(
         assert counter.count == 0
 
 
-async def test_service_sdl_with_a_token(
+async def test_service_sdl_for_a_client_trusted_with_introspection(
     subgraphs: dict[Administration, Subgraph], callers: dict[tuple[Administration, str], Caller]
 ) -> None:
     for administration, subgraph in subgraphs.items():
-        response = await post(subgraph, SERVICE, **bearer(callers[(administration, "analyst")]))
+        response = await post(subgraph, SERVICE, **bearer(callers[(administration, "dashboard")]))
         assert response.status_code == 200
         sdl = response.json()["data"]["_service"]["sdl"]
         assert 'type Case @key(fields: "id")' in sdl
         assert '@requiresScopes(scopes: [["cmaa.cases:read"]])' in sdl
+
+
+@pytest.mark.parametrize(
+    "query", [SERVICE, "{ __schema { types { name } } }", '{ t: __type(name: "Case") { name } }']
+)
+async def test_introspection_is_refused_to_other_clients(
+    subgraphs: dict[Administration, Subgraph],
+    callers: dict[tuple[Administration, str], Caller],
+    query: str,
+) -> None:
+    for (administration, role), caller in callers.items():
+        if role in ("dashboard", "cases_only"):  # the dashboard client, trusted
+            continue
+        response = await post(subgraphs[administration], query, **bearer(caller))
+        assert response.status_code == 400
+        assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["FORBIDDEN"]
+        assert "sdl" not in response.text and "Case" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ("{ cases(frist: 1) { totalCount } }", None),
+        ("query($f: CaseFiltr) { cases(filter: $f) { totalCount } }", None),
+        ("{ cases(filter: {ownrs: [US]}) { totalCount } }", None),
+        ("{ cases(filter: {owners: [USS]}) { totalCount } }", None),
+        ("query($f: CaseFilter) { cases(filter: $f) { totalCount } }", {"f": {"owners": ["US1"]}}),
+        ("{ _entities(representations: []) { ... on Cas { id } } }", None),
+    ],
+)
+async def test_no_error_suggests_a_name(
+    subgraphs: dict[Administration, Subgraph],
+    callers: dict[tuple[Administration, str], Caller],
+    query: str,
+    variables: dict[str, Any] | None,
+) -> None:
+    for administration, subgraph in subgraphs.items():
+        caller = callers[(administration, "analyst")]
+        response = await post(subgraph, query, variables, **bearer(caller))
+        errors = response.json()["errors"]
+        assert errors and all("Did you mean" not in error["message"] for error in errors)
 
 
 async def test_an_operation_longer_than_the_limit_is_refused_before_it_is_parsed(
