@@ -13,11 +13,11 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from resolvers.errors import ExchangeError, Internal
+from resolvers.errors import ExchangeError, Internal, OperationInvalid
 
 log = logging.getLogger("cmaa.gateway")
 
-VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+VALIDATION_FAILED = OperationInvalid.code
 BAD_REQUEST = "BAD_REQUEST"
 # graphql-core puts its suggestion last, after the sentence that states the error.
 SUGGESTION = re.compile(r"\s*Did you mean\b.*\Z", re.DOTALL)
