@@ -23,11 +23,10 @@ from clairvoyance.entities.errors import EndpointError
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLSchema
 
 from resolvers.exchange.schema import build_exchange_schema
-from resolvers.introspection import NOT_VALID, REFUSAL, client_names
+from resolvers.introspection import NOT_VALID, REFUSAL
 from tests.adversarial.support import graphql
 from tests.adversarial.world import AdversarialWorld
-from tests.gateway.support import build_gateway
-from tests.support.servers import running_server
+from tests.gateway.support import trusting_gateway
 
 NOT_VALID_ANSWER = {
     "errors": [{"message": NOT_VALID, "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]
@@ -161,13 +160,7 @@ async def _clairvoyance_stages(
 @pytest.fixture(scope="module")
 def trusting(world: AdversarialWorld) -> Iterator[str]:
     """A gateway over the same stores that trusts the UZ dashboard client with the schema."""
-    built = build_gateway(
-        world.stores,
-        world.base_url,
-        world.agreement,
-        introspection_clients=client_names(["UZ:uz-dashboard"]),
-    )
-    with running_server(built.app) as url:
+    with trusting_gateway(world.stores, world.base_url, world.agreement, "UZ:uz-dashboard") as url:
         yield url
 
 

@@ -19,10 +19,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from resolvers.introspection import client_names
 from tests.contract.conftest import ROOT, World
-from tests.gateway.support import build_gateway
-from tests.support.servers import running_server
+from tests.gateway.support import trusting_gateway
 
 HERE = Path(__file__).resolve().parent / "graphql_http"
 CALLER = "uz-dashboard"
@@ -47,13 +45,10 @@ def auditor() -> Path:
 
 @pytest.fixture(scope="module")
 def audited_url(world: World) -> Iterator[str]:
-    built = build_gateway(
-        world.prepared.stores,
-        world.demo_url,
-        world.prepared.agreement,
-        introspection_clients=client_names([f"UZ:{CALLER}"]),
-    )
-    with running_server(built.app) as url:
+    prepared = world.prepared
+    with trusting_gateway(
+        prepared.stores, world.demo_url, prepared.agreement, f"UZ:{CALLER}"
+    ) as url:
         yield url
 
 

@@ -24,11 +24,13 @@ from gateway.app import GatewayParts, gateway_routes, hardening
 from gateway.demo import demo_issuer
 from gateway.settings import DemoStores
 from resolvers.exchange.administrations import Administrations
+from resolvers.introspection import client_names
 from resolvers.sources.base import AdministrationSource, SourceUnavailable
 from resolvers.sources.in_process import InProcessSource
 from store.agreement import Agreement
 from store.database import create_engine
 from store.models.domain import Administration
+from tests.support.servers import running_server
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -312,3 +314,16 @@ def build_gateway(
         timed=timed,
         parts=parts,
     )
+
+
+@contextmanager
+def trusting_gateway(
+    stores: DemoStores, issuer_base_url: str, agreement: Agreement, *clients: str
+) -> Iterator[str]:
+    """The URL of a gateway (as build_gateway makes it) that trusts `clients`
+    (ADMINISTRATION:client_id) with introspection, served while the context lasts."""
+    built = build_gateway(
+        stores, issuer_base_url, agreement, introspection_clients=client_names(clients)
+    )
+    with running_server(built.app) as url:
+        yield url

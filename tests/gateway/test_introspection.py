@@ -13,8 +13,7 @@ from graphql import parse, validate
 from resolvers.exchange.schema import build_exchange_schema
 from resolvers.introspection import NOT_VALID, UnknownClientName, client_names
 from tests.gateway.conftest import World
-from tests.gateway.support import build_gateway, codes, only_error, post_graphql
-from tests.support.servers import running_server
+from tests.gateway.support import codes, only_error, post_graphql, trusting_gateway
 
 INTROSPECTION = {
     "schema": "{ __schema { types { name } } }",
@@ -22,7 +21,7 @@ INTROSPECTION = {
     "aliased": "{ s: __schema { queryType { name } } }",
     "in a fragment": "query { ...F } fragment F on Query { __schema { queryType { name } } }",
     "in an unused fragment": (
-        "{ viewer { subject } } " 'fragment F on Query { __type(name: "X") { name } }'
+        '{ viewer { subject } } fragment F on Query { __type(name: "X") { name } }'
     ),
     "in an inline fragment": "{ ... on Query { __schema { queryType { name } } } }",
     "beside other fields": (
@@ -34,13 +33,7 @@ INTROSPECTION = {
 @pytest.fixture(scope="module")
 def trusting(world: World) -> Iterator[str]:
     """A gateway trusting the UZ dashboard client with introspection."""
-    built = build_gateway(
-        world.stores,
-        world.base_url,
-        world.agreement,
-        introspection_clients=client_names(["UZ:uz-dashboard"]),
-    )
-    with running_server(built.app) as url:
+    with trusting_gateway(world.stores, world.base_url, world.agreement, "UZ:uz-dashboard") as url:
         yield url
 
 
