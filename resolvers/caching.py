@@ -31,19 +31,21 @@ def document_bytes(document: DocumentNode) -> int:
 
 
 def held_bytes(location: Location | None) -> int:
-    """What a node's location keeps alive: the source text and every token of its document
-    (tokens are linked to their neighbours, so one node holds them all)."""
+    """What a node's location keeps alive: the source text and every token of its document,
+    with its value (tokens are linked to their neighbours, so one node holds them all)."""
     if location is None:
         return BYTES_PER_DOCUMENT
     first = location.start_token
     while first.prev is not None:
         first = first.prev
-    tokens = 0
+    held = BYTES_PER_DOCUMENT + sys.getsizeof(location.source.body)
     token: Token | None = first
     while token is not None:
-        tokens += 1
+        # A token's value is a copy of its text: a comment padded to the size limit is held
+        # twice, in the source and in its token.
+        held += BYTES_PER_TOKEN + (sys.getsizeof(token.value) if token.value else 0)
         token = token.next
-    return BYTES_PER_DOCUMENT + sys.getsizeof(location.source.body) + BYTES_PER_TOKEN * tokens
+    return held
 
 
 class BytesBoundedCache(Generic[K, V]):
