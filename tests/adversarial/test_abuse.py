@@ -220,8 +220,9 @@ ABUSES: dict[str, tuple[Request, int, str]] = {
         400,
         "LIMIT_EXCEEDED",
     ),
-    "100,000 tokens": (
-        post(operation("{ viewer { " + "subject " * 100_000 + "} }")),
+    # Within the operation-size limit (40 KB), so the token limit is what stops it.
+    "20,000 tokens": (
+        post(operation("{ viewer { " + "a " * 20_000 + "} }")),
         400,
         "LIMIT_EXCEEDED",
     ),
