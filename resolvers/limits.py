@@ -238,7 +238,7 @@ def operation_limits(limits: Limits) -> Callable[[], SchemaExtension]:
 
         def on_validate(self) -> Iterator[None]:
             # Before validation, and raised like the token limit above: the refusal stands
-            # whatever other extensions do in this hook (ValidationCache sets the errors of its
+            # whatever other extensions do in this hook (CachedValidation sets the errors of its
             # own validation), and no validation work is spent on an oversized operation.
             self._refuse_if_exceeded()
             yield

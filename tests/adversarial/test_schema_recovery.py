@@ -1,4 +1,4 @@
-"""Item 4: nobody learns the schema but the clients trusted with it. Without a valid token,
+"""Nobody learns the schema but the clients trusted with it. Without a valid token,
 every probe gets one and the same 401 answer, which echoes nothing of what was sent. With a
 partner's token (a client not trusted with introspection), introspection is refused and every
 invalid operation gets one fixed error that names nothing: clairvoyance (which rebuilds a

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from resolvers.ids import global_id
 from resolvers.introspection import NOT_VALID
+from resolvers.sources.ids import global_id
 from store.agreement import Agreement
 from store.models import Case
 from store.models.domain import Administration

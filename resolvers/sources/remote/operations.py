@@ -5,9 +5,8 @@ the in-process source builds; entities read by id, only for the parts the gatewa
 uses (resolvers.sources.parts). One operation per interface call.
 """
 
-import sys
+from functools import lru_cache
 
-from resolvers.caching import BytesBoundedCache
 from resolvers.sources.parts import ENTITY_PARTS, EVERY_PART, HANDLING_PARTS, EntityParts
 from resolvers.sources.remote.decoding import ENTITY_FIELDS, HANDLING_FIELDS
 
@@ -142,21 +141,12 @@ query EntitiesById($representations: [_Any!]!) {
 )
 
 
-# The operations built for the combinations of parts seen (a few: dashboards' operations).
-BUILT_BYTES = 1024 * 1024
-_built: BytesBoundedCache[EntityParts, str] = BytesBoundedCache(
-    BUILT_BYTES, lambda _parts, text: sys.getsizeof(text)
-)
-
-
+@lru_cache(maxsize=64)
 def entities_by_id(parts: EntityParts) -> str:
-    """ENTITIES_BY_ID asking only for `parts` (each combination built once)."""
+    """ENTITIES_BY_ID asking only for `parts` (an operation's few combinations, each built
+    once)."""
     if parts == EVERY_PART:
         return ENTITIES_BY_ID
-    return _built.get_or_make(parts, lambda: _entities_by_id(parts))
-
-
-def _entities_by_id(parts: EntityParts) -> str:
     selection = _entity_selection(parts, _handling_selection(parts.handling))
     return (
         "query EntitiesById($representations: [_Any!]!) {\n"
@@ -214,7 +204,7 @@ query AuditTrail($first: Int!, $after: String, $filter: AuditTrailFilter) {
 }
 """
 
-# -- the agreement's procedures (resolvers.sources.remote.procedures) -----------------------
+# -- the agreement's procedures (resolvers.sources.remote.writes) -----------------------
 # Each answers under the alias `done`, and asks for every field of the record it returns.
 
 DECISION = """
