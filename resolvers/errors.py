@@ -107,6 +107,13 @@ class LimitExceeded(ExchangeError):
         super().__init__(message, limit=limit)
 
 
+class OperationInvalid(ExchangeError):
+    """The operation does not validate against the schema (graphql-core's own errors carry
+    this code too, given where they leave: gateway.http.errors)."""
+
+    code = "GRAPHQL_VALIDATION_FAILED"
+
+
 class Internal(ExchangeError):
     code = "INTERNAL"
 

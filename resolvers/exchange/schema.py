@@ -1,12 +1,10 @@
 """The exchange schema: one GraphQL API over both administrations."""
 
 import warnings
-from functools import partial
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers.exchange.mutations import Mutation
@@ -16,10 +14,7 @@ from resolvers.exchange.types import AssistanceRequest, Case, Entity, Evidence, 
 from resolvers.execution import PlainFieldsExecutionContext
 from resolvers.reporting import ReportedErrors
 from resolvers.text_inputs import TextInputs
-
-# Dashboards send the same few operations again and again: each is validated once, not per
-# request (the parse is cached by resolvers.limits).
-VALIDATED_OPERATIONS = 256
+from resolvers.validation import CachedValidation
 
 
 class ExchangeSchema(strawberry.Schema):
@@ -42,7 +37,7 @@ def build_exchange_schema(extensions: tuple[type, ...] = ()) -> strawberry.Schem
                 SelectedParts,
                 TextInputs,
                 *extensions,
-                partial(ValidationCache, maxsize=VALIDATED_OPERATIONS),
+                CachedValidation,
             ],
             config=StrawberryConfig(disable_field_suggestions=True),
         )
