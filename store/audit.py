@@ -3,17 +3,14 @@
 An entry is appended in the caller's transaction, so the access or change it records and its
 audit entry are committed together or not at all.
 
-Why a hash chain, not an RFC 6962 / RFC 9162 Merkle tree. A Merkle tree earns its keep when
-many parties must check one entry's inclusion, or two tree heads' consistency, without
-reading the log (Certificate Transparency: huge public logs, many monitors). Here the
-verifiers are the two administrations, and each verifies whole logs: the owner its own, the
-partner the one it cosigns, with read access to it. For them a chain gives the same tamper
-evidence at less cost: entry n's hash covers (n, entry n-1's hash, entry n's content), so a
-change, removal, insertion or reordering anywhere before n changes the hash at n, and a
-signed checkpoint (size n, hash at n, time) that no longer matches the log exposes it. An
-append is one hash and one row lock (the head), inside the access's own transaction, with no
-interior nodes to maintain. Should a third party ever need inclusion proofs without the
-whole log, a Merkle tree can be built over these same entry hashes without changing a row.
+Why a hash chain, and a Merkle tree over it. An append is one hash and one row lock (the
+head), inside the access's own transaction, with no interior nodes to maintain: entry n's
+hash covers (n, entry n-1's hash, entry n's content), so a change, removal, insertion or
+reordering anywhere before n changes the hash at n. Checkpoints, made off the hot path (by
+the checkpointer every N entries or T seconds, or by `cmaa audit checkpoint`), sign the size,
+the hash at that size and the RFC 9162 root of a tree over the entry hashes up to it
+(store/audit_tree.py): the root authenticates a kept copy of those hashes, against which
+`verify` names the first entry rewritten, even when every later hash was recomputed.
 
 The database refuses UPDATE and DELETE on the log (migration 0003); `audit_head`, the tip,
 is the one row that changes, and `check_chain` compares it with the log.
@@ -355,6 +352,44 @@ async def check_chain(
     return check
 
 
+async def check_extension(
+    session: AsyncSession, after: int, after_hash: str, up_to: int, batch: int = CHECK_BATCH
+) -> tuple[list[str], Problem | None]:
+    """Check entries after+1 … up_to against the chain, from a position whose hash is known
+    (a checkpoint's): their hashes in order, or the first problem. Reads only those entries."""
+    hashes: list[str] = []
+    expected, prev = after + 1, after_hash
+    while expected <= up_to:
+        rows = (
+            await session.exec(
+                select(_events)
+                .where(_events.c.seq >= expected, _events.c.seq <= up_to)
+                .order_by(_events.c.seq)
+                .limit(batch)
+            )
+        ).all()
+        if not rows:
+            return hashes, Problem(expected, f"entries {expected} to {up_to} are missing")
+        for row in rows:
+            problem = _problem(row, expected, prev)
+            if problem is not None:
+                return hashes, problem
+            prev = row.entry_hash
+            hashes.append(prev)
+            expected += 1
+    return hashes, None
+
+
+async def logged_hashes(session: AsyncSession, up_to: int) -> list[str]:
+    """The entry hashes the log holds now for seq 1 … up_to, in seq order (as they are)."""
+    rows = (
+        await session.exec(
+            select(_events.c.entry_hash).where(_events.c.seq <= up_to).order_by(_events.c.seq)
+        )
+    ).all()
+    return [str(row[0]) for row in rows]
+
+
 def _problem(row: Any, expected: int, prev: str) -> Problem | None:
     seq = int(row.seq)
     if seq != expected:
@@ -380,18 +415,26 @@ def _problem(row: Any, expected: int, prev: str) -> Problem | None:
 
 
 def checkpoint_claims(
-    log: Administration, size: int, head_hash: str, signed_at: datetime
+    log: Administration,
+    size: int,
+    head_hash: str,
+    signed_at: datetime,
+    tree_root: str | None = None,
 ) -> dict[str, Any]:
-    """What a checkpoint signs: whose log, how many entries, the hash at the last, and when."""
+    """What a checkpoint signs: whose log, how many entries, the hash at the last, the tree
+    root over every entry hash (absent from checkpoints made before the tree), and when."""
     moment = as_utc(signed_at)
     assert moment is not None
-    return {
+    claims: dict[str, Any] = {
         "typ": "cmaa-audit-checkpoint",
         "log": log.value,
         "size": size,
         "head": head_hash,
         "at": moment.isoformat(timespec="microseconds"),
     }
+    if tree_root is not None:
+        claims["root"] = tree_root
+    return claims
 
 
 def cosignature_claims(

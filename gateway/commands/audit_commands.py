@@ -19,31 +19,37 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Coroutine, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-from joserfc import jws
-from joserfc.errors import JoseError
-from joserfc.jwk import RSAKey
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.keys import SIGNING_ALGORITHM, private_key, public_jwk, signing_key
+from auth.audit_signing import Keys, check_signature, kid_of, store_keys
+from auth.checkpoints import (
+    AuditSigner,
+    CheckpointRefused,
+    SignedCheckpoint,
+    SignedCosignature,
+    store_key_lookup,
+)
+from auth.keys import signing_key
 from gateway.commands import CommandError
 from gateway.settings import DEFAULT_DATA_DIR, DemoStores
 from store.audit import (
     ChainCheck,
     Problem,
-    canonical,
     check_chain,
     checkpoint_claims,
     cosignature_claims,
+    logged_hashes,
 )
+from store.audit_tree import first_difference, kept_leaves, tree_root
 from store.database import UnsupportedDatabaseURL, create_engine, session_factory
 from store.migrate import store_administration
 from store.models import SigningKey
@@ -99,57 +105,6 @@ def demo_store_url(data_dir: Path, administration: Administration) -> str:
 # -- keys and signatures -----------------------------------------------------------------------
 
 
-@dataclass
-class Keys:
-    """The public keys an administration's store holds (current and retired), by kid."""
-
-    by_kid: dict[str, RSAKey] = field(default_factory=dict)
-
-    def key_for(self, kid: str, recorded: dict[str, Any]) -> tuple[RSAKey, str]:
-        if kid in self.by_kid:
-            return self.by_kid[kid], "a key in its store"
-        # Rotated out of the store since: the key kept with the signature, if it is the key
-        # the kid names (kids are RFC 7638 thumbprints).
-        try:
-            key = RSAKey.import_key(recorded)
-        except (JoseError, ValueError, TypeError):
-            raise ValueError("the key recorded with it is not a usable RSA key") from None
-        if key.thumbprint() != kid:
-            raise ValueError("the key recorded with it is not the key its kid names")
-        return key, "the key recorded with it"
-
-
-async def store_keys(session: AsyncSession) -> Keys:
-    rows = (await session.exec(select(SigningKey))).all()
-    keys = Keys()
-    for row in rows:
-        if row.algorithm == SIGNING_ALGORITHM:
-            keys.by_kid[row.kid] = RSAKey.import_key(public_jwk(row))
-    return keys
-
-
-def sign(claims: dict[str, Any], row: SigningKey) -> str:
-    header = {"alg": SIGNING_ALGORITHM, "kid": row.kid}
-    return jws.serialize_compact(header, canonical(claims), private_key(row), [SIGNING_ALGORITHM])
-
-
-def check_signature(signature: str, claims: dict[str, Any], key: RSAKey) -> None:
-    """The JWS verifies with `key` and signs exactly `claims`; ValueError says what is wrong."""
-    try:
-        verified = jws.deserialize_compact(signature, key, [SIGNING_ALGORITHM])
-    except JoseError:
-        raise ValueError("its signature does not verify") from None
-    if orjson.loads(verified.payload) != claims:
-        raise ValueError("what it signed differs from what is recorded with it")
-
-
-def kid_of(signature: str) -> str:
-    try:
-        return str(jws.extract_compact(signature.encode("ascii")).headers()["kid"])
-    except (JoseError, KeyError, ValueError):
-        return ""
-
-
 async def current_key(store: Store, session: AsyncSession) -> SigningKey:
     row = await signing_key(session)
     if row is None:
@@ -160,16 +115,18 @@ async def current_key(store: Store, session: AsyncSession) -> SigningKey:
     return row
 
 
-def checkpoint_of(row: AuditCheckpoint) -> dict[str, Any]:
+def checkpoint_of(row: AuditCheckpoint | AuditCosignature) -> dict[str, Any]:
     return checkpoint_claims(
-        Administration(row.log_administration), row.size, row.head_hash, row.signed_at
+        Administration(row.log_administration),
+        row.size,
+        row.head_hash,
+        row.signed_at,
+        row.tree_root,
     )
 
 
 def cosigned_of(row: AuditCosignature) -> dict[str, Any]:
-    checkpoint = checkpoint_claims(
-        Administration(row.log_administration), row.size, row.head_hash, row.signed_at
-    )
+    checkpoint = checkpoint_of(row)
     return cosignature_claims(
         checkpoint, row.checkpoint_signature, Administration(row.cosigner_administration)
     )
@@ -237,6 +194,34 @@ def _at_position(chain: ChainCheck, size: int, head_hash: str, what: str) -> Pro
     return None
 
 
+async def _located(
+    problem: Problem | None, log: Store, kept_in: Store, size: int, root: str | None, what: str
+) -> Problem | None:
+    """Where the log first differs from what `what` signed: the entry hashes kept in `kept_in`
+    (authenticated by the signed tree root) against the log's, so a rewrite whose later hashes
+    were all recomputed is named by its first entry, not by the checkpoint's."""
+    if problem is None or root is None:
+        return problem
+    async with kept_in.session() as session:
+        kept = [value for _, value in await kept_leaves(session, log.administration, 0, size)]
+    if len(kept) != size or tree_root(kept) != root:
+        where = f"{kept_in.administration.value}'s store"
+        return Problem(
+            problem.seq,
+            f"{problem.message} (the entry hashes it covers, kept in {where}, were changed too)",
+        )
+    async with log.session() as session:
+        found = await logged_hashes(session, size)
+    seq = first_difference(kept, found)
+    if seq is None or seq >= problem.seq:
+        return problem
+    return Problem(
+        seq,
+        f"{what} commits to hash {kept[seq - 1][:16]}… for this entry, the log has "
+        f"{found[seq - 1][:16]}…: the log was rewritten from here (later hashes recomputed)",
+    )
+
+
 def _first(problems: Iterable[Problem | None]) -> Problem | None:
     found = [problem for problem in problems if problem is not None]
     return min(found, key=lambda problem: problem.seq) if found else None
@@ -276,7 +261,8 @@ async def check_log(store: Store, partner: Store | None) -> LogReport:
             continue
         if whence != "a key in its store":
             notes.append(f"{what} was checked with {whence} (kid {row.kid[:12]}…)")
-        problems.append(_at_position(chain, row.size, row.head_hash, what))
+        found = _at_position(chain, row.size, row.head_hash, what)
+        problems.append(await _located(found, store, store, row.size, row.tree_root, what))
     for witness in witnesses:
         row = witness.row
         cosigner = Administration(row.cosigner_administration)
@@ -295,17 +281,15 @@ async def check_log(store: Store, partner: Store | None) -> LogReport:
             problems.append(Problem(max(1, min(row.size, chain.size + 1)), f"{what}: {exc}"))
             continue
         try:
-            check_signature(
-                row.checkpoint_signature,
-                checkpoint_claims(log, row.size, row.head_hash, row.signed_at),
-                signer_key,
-            )
+            check_signature(row.checkpoint_signature, checkpoint_of(row), signer_key)
         except ValueError as exc:
             problems.append(
                 Problem(max(1, min(row.size, chain.size + 1)), f"{what}: the checkpoint {exc}")
             )
             continue
-        problems.append(_at_position(chain, row.size, row.head_hash, what))
+        found = _at_position(chain, row.size, row.head_hash, what)
+        kept_in = store if witness.found_in is log or partner is None else partner
+        problems.append(await _located(found, store, kept_in, row.size, row.tree_root, what))
     first = _first(problems)
     if first is not None:
         raise LogBroken(first)
@@ -353,7 +337,7 @@ async def _checkpoint(url: str, administration: Administration) -> int:
     store = await open_store_of(url, administration)
     try:
         try:
-            report = await check_log(store, None)
+            await check_log(store, None)
         except LogBroken as broken:
             print(
                 f"{administration.value}: not signing a broken log: {broken.problem}",
@@ -361,21 +345,14 @@ async def _checkpoint(url: str, administration: Administration) -> int:
             )
             return BROKEN
         async with store.session() as session:
-            key = await current_key(store, session)
-            signed_at = utcnow()
-            chain = report.chain
-            claims = checkpoint_claims(administration, chain.size, chain.head_hash, signed_at)
-            row = AuditCheckpoint(
-                log_administration=administration.value,
-                size=chain.size,
-                head_hash=chain.head_hash,
-                signed_at=signed_at,
-                kid=key.kid,
-                public_jwk=public_jwk(key),
-                signature=sign(claims, key),
-            )
-            session.add(row)
-            await session.commit()
+            await current_key(store, session)
+        try:
+            row = await AuditSigner(administration, store.engine, utcnow).checkpoint(again=True)
+        except CheckpointRefused as refused:
+            print(f"{administration.value}: not signing: {refused}", file=sys.stderr)
+            return BROKEN
+        assert row is not None
+        claims = SignedCheckpoint.of(row).claims()
         print(orjson.dumps({**claims, "kid": row.kid, "signature": row.signature}).decode())
         return 0
     finally:
@@ -449,36 +426,30 @@ async def _countersign(own: Store, partner: Store) -> int:
         print(f"{cosigner.value}: not cosigning {log.value}'s log: {problem}", file=sys.stderr)
         return BROKEN
     async with own.session() as session:
-        key_row = await current_key(own, session)
-        cosigned_at = utcnow()
-        claims = cosignature_claims(checkpoint_of(checkpoint), checkpoint.signature, cosigner)
-        values = {
-            "log_administration": log.value,
-            "size": checkpoint.size,
-            "head_hash": checkpoint.head_hash,
-            "signed_at": checkpoint.signed_at,
-            "checkpoint_signature": checkpoint.signature,
-            "cosigner_administration": cosigner.value,
-            "cosigned_at": cosigned_at,
-            "kid": key_row.kid,
-            "public_jwk": public_jwk(key_row),
-            "signature": sign(claims, key_row),
-        }
-        session.add(AuditCosignature(**values))
-        await session.commit()
+        await current_key(own, session)
+    signer = AuditSigner(cosigner, own.engine, utcnow)
+    owner = AuditSigner(log, partner.engine, utcnow)
+    try:
+        row = await signer.countersign(
+            SignedCheckpoint.of(checkpoint),
+            store_key_lookup(partner.engine),
+            owner.published_leaves,
+        )
+    except CheckpointRefused as refused:
+        print(f"{cosigner.value}: not cosigning {log.value}'s log: {refused}", file=sys.stderr)
+        return BROKEN
+    assert row is not None
     delivered = True
     try:
-        async with partner.session() as session:
-            session.add(AuditCosignature(**values))
-            await session.commit()
-    except DBAPIError as exc:
+        await owner.accept_cosignature(SignedCosignature.of(row), store_key_lookup(own.engine))
+    except (DBAPIError, CheckpointRefused) as exc:
         delivered = False
         print(
             f"{cosigner.value}: kept in {cosigner.value}'s store only; {log.value}'s store "
             f"refused it ({type(exc).__name__})",
             file=sys.stderr,
         )
-    shown = {**claims, "kid": values["kid"], "signature": values["signature"]}
+    shown = {**cosigned_of(row), "kid": row.kid, "signature": row.signature}
     print(orjson.dumps({**shown, "delivered": delivered}).decode())
     return 0
 
