@@ -15,13 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.checkpoints import AuditSigner
 from gateway.audit_exchange import Checkpointer, InProcessPartner
-from store.agreement import AuditCheckpoints
+from gateway.demo import build_demo_app
+from store.agreement import AuditCheckpoints, load_agreement
 from store.database import create_engine, session_factory
 from store.models.audit import AuditCheckpoint, AuditCosignature, AuditTreeLeaf
 from store.models.domain import Administration
 from tests.audit.conftest import (
     US,
     UZ,
+    Stores,
     append_entries,
     cmaa,
     execute,
@@ -261,3 +263,23 @@ async def test_the_background_task_runs_rounds_and_stops_cleanly(pair: Pair) -> 
     await asyncio.wait_for(checkpointer.stop(), timeout=60)  # while it sleeps
     assert await pair.checkpoint_sizes(US) == [2, 7]
     assert await pair.count(US, AuditCosignature, cosigner_administration="UZ") == 2
+
+
+async def test_the_embedded_demo_checkpoints_and_countersigns_on_its_own(
+    pair: Pair, tmp_path: Path
+) -> None:
+    await grow(pair, 1, 4)
+    await append_entries(pair.engines[UZ], range(1, 3))
+    app = build_demo_app(
+        Stores(tmp_path, pair.urls),  # type: ignore[arg-type]
+        "http://127.0.0.1:9",
+        load_agreement(),
+    )
+    async with app.router.lifespan_context(app):
+        for checkpointer in app.state.checkpointers.values():
+            await asyncio.wait_for(checkpointer.rounds_done(1), timeout=60)
+    # Each log signed in its first round, and countersigned at once by the partner.
+    assert await pair.checkpoint_sizes(US) == [4]
+    assert await pair.checkpoint_sizes(UZ) == [2]
+    assert await pair.count(US, AuditCosignature, cosigner_administration="UZ") == 1
+    assert await pair.count(UZ, AuditCosignature, cosigner_administration="US") == 1
