@@ -2,7 +2,9 @@
 check of a whole log against its chain and its checkpoints.
 
 - A checkpoint is the owner's JWS (RS256, its authorization server's current signing key)
-  over (log, size, hash of the last entry, time), kept in the owner's store.
+  over (log, size, hash of the last entry, Merkle tree root over every entry hash, time),
+  kept in the owner's store with the entry hashes it covers. The checkpointer
+  (gateway/audit_exchange.py) makes them on the agreement's cadence; this command, now.
 - A cosignature is the partner's JWS over that checkpoint (its claims and the very signature),
   kept in BOTH stores: in the partner's as its witness of what the owner's log was (which the
   owner cannot change), and in the owner's next to the checkpoint. Neither side can then
@@ -12,7 +14,9 @@ check of a whole log against its chain and its checkpoints.
   checkpoint's and cosignature's signature (against the signer's keys in its store, or the
   key recorded with the signature when it has since been rotated out: its kid is its RFC 7638
   thumbprint), and that the log still holds, at each checkpoint's size, the hash it signed.
-  It exits 1 naming the first bad entry.
+  Where it does not, the kept entry hashes that still fold to the signed root (the owner's,
+  or the partner's witness copy) name the first entry rewritten. It exits 1 naming the first
+  bad entry.
 """
 
 import argparse
