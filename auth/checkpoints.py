@@ -26,7 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.audit_signing import check_signature, kid_of, sign, store_keys
+from auth.audit_signing import (
+    KeyLookup,
+    check_signature,
+    exchange_assertion,
+    kid_of,
+    sign,
+    store_keys,
+)
 from auth.keys import AsymmetricKey, ensure_signing_key, public_jwk
 from store.agreement import AuditCheckpoints
 from store.audit import (
@@ -43,8 +50,6 @@ from store.models.audit import AuditCheckpoint, AuditCosignature
 from store.models.domain import Administration
 
 Clock = Callable[[], datetime]
-# A signer's public key by kid, from where its owner publishes it (its store, its JWKS).
-KeyLookup = Callable[[str], Awaitable[AsymmetricKey | None]]
 # The entry hashes a log's owner kept for seq after+1 … up_to.
 LeafSource = Callable[[int, int], Awaitable[list[str]]]
 
@@ -262,6 +267,12 @@ class AuditSigner:
             await session.commit()
             await session.refresh(row)
             return row
+
+    async def exchange_assertion(self, partner: Administration) -> str:
+        """What identifies it to the partner's subgraph when it fetches checkpoints there."""
+        async with self.session() as session:
+            key = await ensure_signing_key(session)
+        return exchange_assertion(key, self.administration, partner)
 
     async def published_leaves(self, after: int, up_to: int) -> list[str]:
         """The entry hashes it kept of its own log for seq after+1 … up_to (what the partner

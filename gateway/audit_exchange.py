@@ -14,7 +14,9 @@ acting.
   for tokens), countersigns it, and collects the partner's countersignatures of its own
   checkpoints, checked the same way. Nothing is pushed: each side writes only its own store
   and signs only with its own key. What is published is signed and holds hashes and counts,
-  never an entry's content.
+  never an entry's content, and only to the partner: each request carries a one-minute
+  assertion signed with the partner's key (auth/audit_signing.py), checked against the
+  partner issuer's published keys. Without a partner configured nothing is published.
 
 The hot path is untouched: appends do not know the checkpointer exists; a tick reads the
 head row and the newest checkpoint, and reads entries only when it signs.
@@ -30,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from auth.audit_signing import check_exchange_assertion
 from auth.checkpoints import (
     AuditSigner,
     CheckpointRefused,
@@ -96,8 +99,12 @@ class RemotePartner:
         self._transport = transport
 
     async def exchange(self, own: AuditSigner) -> None:
+        assertion = await own.exchange_assertion(self.administration)
         async with httpx.AsyncClient(
-            base_url=self.base_url, timeout=self._timeout, transport=self._transport
+            base_url=self.base_url,
+            timeout=self._timeout,
+            transport=self._transport,
+            headers={"Authorization": f"Bearer {assertion}"},
         ) as http:
             response = await http.get("/audit/checkpoint")
             if response.status_code != 404:
@@ -222,16 +229,39 @@ def _refused(problem: str) -> Response:
     return JSONResponse({"error": problem}, status_code=400)
 
 
-def audit_routes(signer: AuditSigner) -> list[Route]:
-    """GET /audit/checkpoint, /audit/leaves?after=A&upTo=B, /audit/cosignatures?after=S."""
+def audit_routes(signer: AuditSigner, partner: RemotePartner | None) -> list[Route]:
+    """GET /audit/checkpoint, /audit/leaves?after=A&upTo=B, /audit/cosignatures?after=S, for
+    the partner alone (404 for everyone when no partner is configured)."""
+    own = signer.administration
 
-    async def checkpoint(_request: Request) -> Response:
+    async def partner_asks(request: Request) -> Response | None:
+        """None when the request carries a good assertion of the partner; the refusal else."""
+        if partner is None:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        try:
+            if scheme.lower() != "bearer" or not token:
+                raise ValueError("no assertion")
+            await check_exchange_assertion(token, partner.keys, partner.administration, own)
+        except ValueError:
+            return JSONResponse(
+                {"error": "unauthorized"},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        return None
+
+    async def checkpoint(request: Request) -> Response:
+        if (refused := await partner_asks(request)) is not None:
+            return refused
         latest = await signer.latest_checkpoint()
         if latest is None:
             return JSONResponse({"error": "no checkpoint yet"}, status_code=404)
         return JSONResponse(SignedCheckpoint.of(latest).as_json())
 
     async def leaves(request: Request) -> Response:
+        if (refused := await partner_asks(request)) is not None:
+            return refused
         after, up_to = _whole(request, "after"), _whole(request, "upTo")
         if after is None or up_to is None or not 0 <= after <= up_to:
             return _refused("after and upTo must be whole numbers, after ≤ upTo")
@@ -244,6 +274,8 @@ def audit_routes(signer: AuditSigner) -> list[Route]:
         return JSONResponse({"leaves": await signer.published_leaves(after, up_to)})
 
     async def cosignatures(request: Request) -> Response:
+        if (refused := await partner_asks(request)) is not None:
+            return refused
         after = _whole(request, "after")
         if after is None:
             return _refused("after must be a whole number")

@@ -22,7 +22,7 @@ from starlette.routing import Route
 from auth.checkpoints import AuditSigner
 from auth.principal import Principal
 from auth.verification import Verifier
-from gateway.audit_exchange import Checkpointer, Partner, Sleep, audit_routes
+from gateway.audit_exchange import Checkpointer, RemotePartner, Sleep, audit_routes
 from gateway.http.graphql_endpoint import GraphQLEndpoint
 from gateway.http.hardening import BodyLimit, SecurityHeaders
 from gateway.http.rate_limit import RateLimiter
@@ -47,7 +47,7 @@ def create_subgraph_app(
     agreement: Agreement,
     *,
     clock: Clock = system_clock,
-    partner: Partner | None = None,
+    partner: RemotePartner | None = None,
     checkpoint_sleep: Sleep = asyncio.sleep,
 ) -> Starlette:
     """The subgraph of `administration` over the store behind `engine`.
@@ -108,7 +108,7 @@ def create_subgraph_app(
             Route(GRAPHQL_PATH, endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
-            *audit_routes(signer),
+            *audit_routes(signer, partner),
         ],
         middleware=[
             Middleware(SecurityHeaders),

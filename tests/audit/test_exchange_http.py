@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text
 from starlette.applications import Starlette
 
+from auth.checkpoints import AuditSigner
 from auth.server.app import AuthorizationService
 from auth.verification import TokenVerifier
 from gateway.commands.subgraph_commands import partner_of
@@ -24,6 +25,7 @@ from gateway.subgraph import create_subgraph_app
 from gateway.trust import trusted_issuers
 from store.agreement import AuditCheckpoints, load_agreement
 from store.database import create_engine
+from store.models._base import utcnow
 from store.models.domain import Administration
 from tests.audit.conftest import (
     US,
@@ -130,11 +132,26 @@ async def test_the_subgraphs_countersign_each_other_over_http(
             assert time.monotonic() < deadline, "the exchange did not settle"
             await asyncio.sleep(0.1)
 
+        uz_engine = create_engine(stores[UZ])
+        try:
+            # UZ's subgraph identifies itself with an assertion signed with UZ's key.
+            uz = AuditSigner(UZ, uz_engine, utcnow)
+            as_uz = {"Authorization": f"Bearer {await uz.exchange_assertion(US)}"}
+            # Signed by UZ, but for UZ's own subgraph: not for US's.
+            elsewhere = {"Authorization": f"Bearer {await uz.exchange_assertion(UZ)}"}
+        finally:
+            await uz_engine.dispose()
         async with httpx.AsyncClient(base_url=subgraph_urls[US]) as http:
-            published = (await http.get("/audit/checkpoint")).json()
+            for headers in ({}, {"Authorization": "Bearer x.y.z"}, elsewhere):
+                refused = await http.get("/audit/checkpoint", headers=headers)
+                assert refused.status_code == 401
+                assert "checkpoint" not in refused.text
+            published = (await http.get("/audit/checkpoint", headers=as_uz)).json()
             assert published["claims"]["log"] == "US"
             assert published["claims"]["size"] == ENTRIES[US]
-            leaves = await http.get("/audit/leaves", params={"after": 0, "upTo": ENTRIES[US]})
+            leaves = await http.get(
+                "/audit/leaves", params={"after": 0, "upTo": ENTRIES[US]}, headers=as_uz
+            )
             assert len(leaves.json()["leaves"]) == ENTRIES[US]
             for params in (
                 {"after": 0, "upTo": ENTRIES[US] + 1},  # beyond what a checkpoint covers
@@ -142,7 +159,7 @@ async def test_the_subgraphs_countersign_each_other_over_http(
                 {"after": "x", "upTo": 2},
                 {},
             ):
-                refused = await http.get("/audit/leaves", params=params)
+                refused = await http.get("/audit/leaves", params=params, headers=as_uz)
                 assert refused.status_code == 400, params
 
     status, out, err = await verify(stores)
