@@ -17,7 +17,7 @@ is the one row that changes, and `check_chain` compares it with the log.
 """
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -153,7 +153,8 @@ class LoggedEntry:
         return self.seq
 
 
-def _entry_of(row: Any) -> AuditEntry:
+def entry_content(row: Any) -> AuditEntry:
+    """What an entry's hash covers besides its position and the previous hash."""
     return AuditEntry(
         at=row.at,
         actor_administration=row.actor_administration,
@@ -309,26 +310,15 @@ async def check_chain(
     wanted = set(positions)
     check = ChainCheck(size=size, head_hash=GENESIS_HASH)
     expected, prev = 1, GENESIS_HASH
-    while expected <= size:
-        rows = (
-            await session.exec(
-                select(_events)
-                .where(_events.c.seq >= expected, _events.c.seq <= size)
-                .order_by(_events.c.seq)
-                .limit(batch)
-            )
-        ).all()
-        if not rows:
-            break
-        for row in rows:
-            problem = _problem(row, expected, prev)
-            if problem is not None:
-                check.problem = problem
-                return check
-            prev = row.entry_hash
-            if row.seq in wanted:
-                check.hashes[row.seq] = prev
-            expected += 1
+    async for row in _entries(session, 1, size, batch):
+        problem = _problem(row, expected, prev)
+        if problem is not None:
+            check.problem = problem
+            return check
+        prev = row.entry_hash
+        if row.seq in wanted:
+            check.hashes[row.seq] = prev
+        expected += 1
     check.head_hash = prev
     last = expected - 1
     if last < size:
@@ -359,25 +349,35 @@ async def check_extension(
     (a checkpoint's): their hashes in order, or the first problem. Reads only those entries."""
     hashes: list[str] = []
     expected, prev = after + 1, after_hash
-    while expected <= up_to:
+    async for row in _entries(session, expected, up_to, batch):
+        problem = _problem(row, expected, prev)
+        if problem is not None:
+            return hashes, problem
+        prev = row.entry_hash
+        hashes.append(prev)
+        expected += 1
+    if expected <= up_to:
+        return hashes, Problem(expected, f"entries {expected} to {up_to} are missing")
+    return hashes, None
+
+
+async def _entries(session: AsyncSession, first: int, last: int, batch: int) -> AsyncIterator[Any]:
+    """Entries first … last in seq order, read `batch` at a time: a few MB in memory at most."""
+    start = first
+    while start <= last:
         rows = (
             await session.exec(
                 select(_events)
-                .where(_events.c.seq >= expected, _events.c.seq <= up_to)
+                .where(_events.c.seq >= start, _events.c.seq <= last)
                 .order_by(_events.c.seq)
                 .limit(batch)
             )
         ).all()
         if not rows:
-            return hashes, Problem(expected, f"entries {expected} to {up_to} are missing")
+            return
         for row in rows:
-            problem = _problem(row, expected, prev)
-            if problem is not None:
-                return hashes, problem
-            prev = row.entry_hash
-            hashes.append(prev)
-            expected += 1
-    return hashes, None
+            yield row
+        start = int(rows[-1].seq) + 1
 
 
 async def logged_hashes(session: AsyncSession, up_to: int) -> list[str]:
@@ -401,7 +401,7 @@ def _problem(row: Any, expected: int, prev: str) -> Problem | None:
             f"it does not follow entry {seq - 1}: it names {row.prev_hash[:16]}… as the previous "
             f"hash, entry {seq - 1} is {prev[:16]}… (entries were removed, moved or swapped)",
         )
-    recomputed = entry_hash(seq, prev, _entry_of(row))
+    recomputed = entry_hash(seq, prev, entry_content(row))
     if recomputed != row.entry_hash:
         return Problem(
             seq,

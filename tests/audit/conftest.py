@@ -9,7 +9,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from auth.registry import add_client
 from gateway.cli import main
 from gateway.demo import build_demo_app, demo_issuers
 from store.agreement import Agreement, load_agreement
-from store.audit import AuditEntry, append_audit, entry_hash
+from store.audit import AuditEntry, append_audit, entry_content, entry_hash
 from store.database import create_engine, session_factory
 from store.migrate import prepare_store
 from store.models import AuditEvent, AuditHead
@@ -119,20 +119,7 @@ async def execute(url: str, *statements: str) -> None:
 
 
 def _content(row: Any, **changes: Any) -> AuditEntry:
-    values = {
-        "at": row.at,
-        "actor_administration": row.actor_administration,
-        "subject": row.subject,
-        "client_id": row.client_id,
-        "scopes": tuple(row.scopes),
-        "operation": row.operation,
-        "decision": row.decision,
-        "rule": row.rule,
-        "record_ids": tuple(row.record_ids),
-        "release_ids": tuple(row.release_ids),
-        "detail": row.detail,
-    }
-    return AuditEntry(**{**values, **changes})
+    return replace(entry_content(row), **changes)
 
 
 async def recompute_chain(url: str, first: int, contents: dict[int, AuditEntry]) -> None:
@@ -151,21 +138,7 @@ async def recompute_chain(url: str, first: int, contents: dict[int, AuditEntry])
                 await connection.execute(
                     update(events)
                     .where(events.c.seq == row.seq)
-                    .values(
-                        at=content.at,
-                        actor_administration=content.actor_administration,
-                        subject=content.subject,
-                        client_id=content.client_id,
-                        scopes=list(content.scopes),
-                        operation=content.operation,
-                        decision=content.decision,
-                        rule=content.rule,
-                        record_ids=list(content.record_ids),
-                        release_ids=list(content.release_ids),
-                        detail=content.detail,
-                        prev_hash=prev,
-                        entry_hash=digest,
-                    )
+                    .values(**asdict(content), prev_hash=prev, entry_hash=digest)
                 )
                 prev = digest
             await connection.execute(update(AuditHead.__table__).values(entry_hash=prev))
