@@ -23,11 +23,13 @@ head row and the newest checkpoint, and reads entries only when it signs.
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import httpx
+from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -50,6 +52,7 @@ log = logging.getLogger("cmaa.audit")
 MAX_POLL_SECONDS = 5.0
 LEAVES_PER_PAGE = 10_000
 COSIGNATURES_PER_PAGE = 100
+STOP_GRACE_SECONDS = 10.0
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -148,12 +151,14 @@ class Checkpointer:
         partner: Partner | None = None,
         *,
         sleep: Sleep = asyncio.sleep,
+        stop_grace_seconds: float = STOP_GRACE_SECONDS,
     ) -> None:
         self.signer = signer
         self.cadence = cadence
         self.partner = partner
         self.poll_seconds = min(cadence.every_seconds, MAX_POLL_SECONDS)
         self._sleep = sleep
+        self._stop_grace = stop_grace_seconds
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.rounds = 0
@@ -169,6 +174,8 @@ class Checkpointer:
                 made = await self.signer.checkpoint()
         except CheckpointRefused as refused:
             log.error("%s: audit log not checkpointed: %s", who, refused)
+        except (DBAPIError, OSError) as exc:
+            log.warning("%s: audit checkpoint postponed: %s", who, type(exc).__name__)
         except Exception:
             # A background task that dies says nothing: keep it alive, and say what failed.
             log.exception("%s: audit checkpoint failed", who)
@@ -177,7 +184,7 @@ class Checkpointer:
                 await self.partner.exchange(self.signer)
             except CheckpointRefused as refused:
                 log.error("%s: audit checkpoint exchange refused: %s", who, refused)
-            except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            except (httpx.HTTPError, DBAPIError, OSError, ValueError, KeyError, TypeError) as exc:
                 log.warning("%s: audit checkpoint exchange failed: %s", who, type(exc).__name__)
             except Exception:
                 log.exception("%s: audit checkpoint exchange failed", who)
@@ -210,11 +217,19 @@ class Checkpointer:
         )
 
     async def stop(self) -> None:
-        """Let the current round finish, then end (before the store's engine is disposed)."""
+        """Let the current round finish, then end (before the store's engine is disposed); a
+        round stuck on an unreachable store or partner is cancelled after a grace period (its
+        transaction is rolled back: nothing is half-written)."""
         self._stopping.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(task), self._stop_grace)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 # -- what a subgraph publishes to its partner ------------------------------------------------------

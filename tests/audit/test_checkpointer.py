@@ -265,6 +265,31 @@ async def test_the_background_task_runs_rounds_and_stops_cleanly(pair: Pair) -> 
     assert await pair.count(US, AuditCosignature, cosigner_administration="UZ") == 2
 
 
+class UnreachablePartner:
+    """A partner that never answers."""
+
+    def __init__(self) -> None:
+        self.asked = asyncio.Event()
+
+    async def exchange(self, own: AuditSigner) -> None:
+        self.asked.set()
+        await asyncio.Event().wait()
+
+
+async def test_a_round_stuck_on_the_partner_is_cancelled_at_shutdown(pair: Pair) -> None:
+    partner = UnreachablePartner()
+    checkpointer = Checkpointer(
+        pair.checkpointers[US].signer, CADENCE, partner, stop_grace_seconds=0
+    )
+    await grow(pair, 1, 3)
+    checkpointer.start()
+    await asyncio.wait_for(partner.asked.wait(), timeout=60)
+    await asyncio.wait_for(checkpointer.stop(), timeout=60)
+    assert checkpointer.rounds == 0
+    # The checkpoint of that round was made before the partner was asked.
+    assert await pair.checkpoint_sizes(US) == [3]
+
+
 async def test_the_embedded_demo_checkpoints_and_countersigns_on_its_own(
     pair: Pair, tmp_path: Path
 ) -> None:
