@@ -28,6 +28,8 @@ from store.models.domain import Administration
 _LEAF, _NODE = b"\x00", b"\x01"
 EMPTY_ROOT = hashlib.sha256(b"").hexdigest()
 _leaves = AuditTreeLeaf.__table__
+# Rows per INSERT when a checkpoint keeps many hashes at once (its first, over a long log).
+KEEP_BATCH = 5000
 
 
 def leaf_hash(entry_hash: str) -> bytes:
@@ -116,8 +118,8 @@ async def keep_leaves(
         for seq, value in enumerate(entry_hashes, start=first_seq)
         if seq not in kept
     ]
-    if missing:
-        await session.exec(insert(_leaves), params=missing)
+    for start in range(0, len(missing), KEEP_BATCH):
+        await session.exec(insert(_leaves), params=missing[start : start + KEEP_BATCH])
     return None
 
 

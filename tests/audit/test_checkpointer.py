@@ -16,7 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from auth.checkpoints import AuditSigner
 from gateway.audit_exchange import Checkpointer, InProcessPartner
 from gateway.demo import build_demo_app
-from store.agreement import AuditCheckpoints, load_agreement
+from store.agreement import (
+    DEFAULT_AGREEMENT_FILE,
+    AgreementError,
+    AuditCheckpoints,
+    load_agreement,
+)
 from store.database import create_engine, session_factory
 from store.models.audit import AuditCheckpoint, AuditCosignature, AuditTreeLeaf
 from store.models.domain import Administration
@@ -308,3 +313,21 @@ async def test_the_embedded_demo_checkpoints_and_countersigns_on_its_own(
     assert await pair.checkpoint_sizes(UZ) == [2]
     assert await pair.count(US, AuditCosignature, cosigner_administration="UZ") == 1
     assert await pair.count(UZ, AuditCosignature, cosigner_administration="US") == 1
+
+
+def test_the_cadence_is_the_agreements(tmp_path: Path) -> None:
+    assert load_agreement().audit_checkpoints == AuditCheckpoints(1000, 60.0)
+    original = DEFAULT_AGREEMENT_FILE.read_text(encoding="utf-8")
+    changed = tmp_path / "agreement.toml"
+    changed.write_text(
+        original.replace("checkpoint_every_entries = 1000", "checkpoint_every_entries = 50"),
+        encoding="utf-8",
+    )
+    assert load_agreement(changed).audit_checkpoints == AuditCheckpoints(50, 60.0)
+    changed.write_text(
+        original.replace("checkpoint_every_seconds = 60", "checkpoint_every_seconds = 0"),
+        encoding="utf-8",
+    )
+    with pytest.raises(AgreementError) as refused:
+        load_agreement(changed)
+    assert refused.value.key == "audit.checkpoint_every_seconds"

@@ -19,6 +19,8 @@ from starlette.applications import Starlette
 from auth.checkpoints import AuditSigner
 from auth.server.app import AuthorizationService
 from auth.verification import TokenVerifier
+from gateway.cli import build_parser
+from gateway.commands import CommandError
 from gateway.commands.subgraph_commands import partner_of
 from gateway.demo import demo_issuer
 from gateway.subgraph import create_subgraph_app
@@ -178,3 +180,17 @@ async def test_the_subgraphs_countersign_each_other_over_http(
     status, _, err = await verify(stores)
     assert status == 1
     assert err.startswith("US: entry 3: the cosignature by UZ"), err
+
+
+def test_the_partner_is_the_other_administration_at_an_http_url() -> None:
+    issuers = {f"https://idp.example/oauth/{a.value.lower()}": "https://idp.example/jwks" for a in
+               Administration}  # fmt: skip
+    trusts = trusted_issuers(AGREEMENT, issuers, {})
+    arguments = build_parser().parse_args(
+        ["subgraph", "--administration", "US", "--database-url", "sqlite+aiosqlite:///x",
+         "--partner-url", "https://uz-subgraph.example"]
+    )  # fmt: skip
+    partner = partner_of(US, arguments.partner_url, trusts, 5.0)
+    assert (partner.administration, partner.base_url) == (UZ, "https://uz-subgraph.example")
+    with pytest.raises(CommandError, match="is not an http"):
+        partner_of(US, "file:///etc/passwd", trusts, 5.0)
