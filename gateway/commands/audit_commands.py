@@ -49,8 +49,6 @@ from store.audit import (
     ChainCheck,
     Problem,
     check_chain,
-    checkpoint_claims,
-    cosignature_claims,
     logged_hashes,
 )
 from store.audit_tree import first_difference, kept_leaves, tree_root
@@ -117,23 +115,6 @@ async def current_key(store: Store, session: AsyncSession) -> SigningKey:
             "server once (cmaa demo) or run `cmaa keys rotate`"
         )
     return row
-
-
-def checkpoint_of(row: AuditCheckpoint | AuditCosignature) -> dict[str, Any]:
-    return checkpoint_claims(
-        Administration(row.log_administration),
-        row.size,
-        row.head_hash,
-        row.signed_at,
-        row.tree_root,
-    )
-
-
-def cosigned_of(row: AuditCosignature) -> dict[str, Any]:
-    checkpoint = checkpoint_of(row)
-    return cosignature_claims(
-        checkpoint, row.checkpoint_signature, Administration(row.cosigner_administration)
-    )
 
 
 def _moment(value: datetime) -> str:
@@ -259,7 +240,7 @@ async def check_log(store: Store, partner: Store | None) -> LogReport:
         what = f"checkpoint {row.id} (signed {_moment(row.signed_at)})"
         try:
             key, whence = own_keys.key_for(row.kid, row.public_jwk)
-            check_signature(row.signature, checkpoint_of(row), key)
+            check_signature(row.signature, SignedCheckpoint.of(row).claims(), key)
         except ValueError as exc:
             problems.append(Problem(max(1, min(row.size, chain.size + 1)), f"{what}: {exc}"))
             continue
@@ -277,7 +258,7 @@ async def check_log(store: Store, partner: Store | None) -> LogReport:
         keys = partner_keys if cosigner is not log else own_keys
         try:
             key, _ = keys.key_for(row.kid, row.public_jwk)
-            check_signature(row.signature, cosigned_of(row), key)
+            check_signature(row.signature, SignedCosignature.of(row).claims(), key)
             signer_kid = kid_of(row.checkpoint_signature)
             recorded = next((c.public_jwk for c in checkpoints if c.kid == signer_kid), {})
             signer_key, _ = own_keys.key_for(signer_kid, recorded)
@@ -285,7 +266,7 @@ async def check_log(store: Store, partner: Store | None) -> LogReport:
             problems.append(Problem(max(1, min(row.size, chain.size + 1)), f"{what}: {exc}"))
             continue
         try:
-            check_signature(row.checkpoint_signature, checkpoint_of(row), signer_key)
+            check_signature(row.checkpoint_signature, SignedCheckpoint.of(row).claims(), signer_key)
         except ValueError as exc:
             problems.append(
                 Problem(max(1, min(row.size, chain.size + 1)), f"{what}: the checkpoint {exc}")
@@ -415,7 +396,7 @@ async def _countersign(own: Store, partner: Store) -> int:
     what = f"{log.value}'s checkpoint {checkpoint.id}"
     try:
         key, _ = partner_keys.key_for(checkpoint.kid, checkpoint.public_jwk)
-        check_signature(checkpoint.signature, checkpoint_of(checkpoint), key)
+        check_signature(checkpoint.signature, SignedCheckpoint.of(checkpoint).claims(), key)
     except ValueError as exc:
         print(f"{cosigner.value}: not cosigning {what}: {exc}", file=sys.stderr)
         return BROKEN
@@ -453,7 +434,7 @@ async def _countersign(own: Store, partner: Store) -> int:
             f"refused it ({type(exc).__name__})",
             file=sys.stderr,
         )
-    shown = {**cosigned_of(row), "kid": row.kid, "signature": row.signature}
+    shown = {**SignedCosignature.of(row).claims(), "kid": row.kid, "signature": row.signature}
     print(orjson.dumps({**shown, "delivered": delivered}).decode())
     return 0
 
