@@ -41,6 +41,7 @@ from store.audit import (
     check_extension,
     checkpoint_claims,
     cosignature_claims,
+    lock_the_log,
     read_head,
 )
 from store.audit_tree import Frontier, keep_leaves, kept_leaves
@@ -220,9 +221,12 @@ class AuditSigner:
 
     async def checkpoint(self, *, again: bool = False) -> AuditCheckpoint | None:
         """Sign the log as it is now; None when it has not grown since the last checkpoint
-        (unless `again`). CheckpointRefused when the entries since then do not check out."""
+        (unless `again`), or when another checkpointer signed it meanwhile. CheckpointRefused
+        when the entries since then do not check out."""
         async with self.session() as session:
             key = await ensure_signing_key(session)
+        # The entries are read and checked first, without holding anything: appends go on.
+        async with self.session() as session:
             last = await self._latest_checkpoint(session)
             size, head_hash = await read_head(session)
             if last is None:
@@ -238,31 +242,37 @@ class AuditSigner:
                 if size == last.size and not again:
                     return None
             hashes, problem = await check_extension(session, frontier.size, after_hash, size)
-            if problem is not None:
-                raise CheckpointRefused(str(problem))
-            if (hashes[-1] if hashes else after_hash) != head_hash:
-                raise CheckpointRefused(f"the head row does not record entry {size}'s hash")
-            changed = await keep_leaves(session, self.administration, frontier.size + 1, hashes)
+        if problem is not None:
+            raise CheckpointRefused(str(problem))
+        if (hashes[-1] if hashes else after_hash) != head_hash:
+            raise CheckpointRefused(f"the head row does not record entry {size}'s hash")
+        first = frontier.size + 1
+        frontier.extend(hashes)
+        signed = SignedCheckpoint(
+            self.administration, size, head_hash, frontier.root(), self._clock(), ""
+        )
+        row = AuditCheckpoint(
+            log_administration=self.administration.value,
+            size=size,
+            head_hash=head_hash,
+            signed_at=signed.signed_at,
+            kid=key.kid,
+            public_jwk=public_jwk(key),
+            signature=sign(signed.claims(), key),
+            tree_root=signed.tree_root,
+            tree_frontier=frontier.as_json(),
+        )
+        async with self.session() as session:
+            await lock_the_log(session)
+            now_last = await self._latest_checkpoint(session)
+            if (now_last and now_last.id) != (last and last.id):
+                return None
+            changed = await keep_leaves(session, self.administration, first, hashes)
             if changed is not None:
                 raise CheckpointRefused(
                     f"entry {changed}: its hash is not the one kept when a checkpoint covered "
                     "it: the log was rewritten from here"
                 )
-            frontier.extend(hashes)
-            signed = SignedCheckpoint(
-                self.administration, size, head_hash, frontier.root(), self._clock(), ""
-            )
-            row = AuditCheckpoint(
-                log_administration=self.administration.value,
-                size=size,
-                head_hash=head_hash,
-                signed_at=signed.signed_at,
-                kid=key.kid,
-                public_jwk=public_jwk(key),
-                signature=sign(signed.claims(), key),
-                tree_root=signed.tree_root,
-                tree_frontier=frontier.as_json(),
-            )
             session.add(row)
             await session.commit()
             await session.refresh(row)
@@ -291,6 +301,7 @@ class AuditSigner:
         key = await keys(kid)
         assert key is not None
         async with self.session() as session:
+            await lock_the_log(session)
             mine = (
                 await session.exec(
                     select(AuditCheckpoint).where(
@@ -311,7 +322,8 @@ class AuditSigner:
     async def countersign(
         self, checkpoint: SignedCheckpoint, keys: KeyLookup, leaves: LeafSource
     ) -> AuditCosignature | None:
-        """Countersign the partner's checkpoint; None when it is countersigned already."""
+        """Countersign the partner's checkpoint; None when it is countersigned already (or
+        was, meanwhile, by another round)."""
         log = checkpoint.log
         if log is self.administration or checkpoint.tree_root is None:
             raise CheckpointRefused("it is not a partner's checkpoint with a tree root")
@@ -320,47 +332,54 @@ class AuditSigner:
         async with self.session() as session:
             key = await ensure_signing_key(session)
             witnessed = await self._latest_witness(session, log)
-            if witnessed is not None and witnessed.checkpoint_signature == checkpoint.signature:
-                return None
-            frontier = Frontier()
-            if witnessed is not None:
-                earlier = f"{self.administration.value}'s witness of {witnessed.size} entries"
-                frontier = _frontier_of(
-                    witnessed.size, witnessed.tree_frontier, witnessed.tree_root, earlier
-                )
-                if checkpoint.size < witnessed.size:
-                    raise CheckpointRefused(
-                        f"{what}: {self.administration.value} witnessed {witnessed.size} "
-                        f"entries of that log: entries were removed"
-                    )
-            added = await leaves(frontier.size, checkpoint.size)
-            if len(added) != checkpoint.size - frontier.size:
-                raise CheckpointRefused(f"{what}: its owner gave {len(added)} entry hashes")
-            frontier.extend(added)
-            last_hash = added[-1] if added else (witnessed.head_hash if witnessed else None)
-            if frontier.root() != checkpoint.tree_root or (
-                checkpoint.size and last_hash != checkpoint.head_hash
-            ):
+        if witnessed is not None and witnessed.checkpoint_signature == checkpoint.signature:
+            return None
+        frontier = Frontier()
+        if witnessed is not None:
+            earlier = f"{self.administration.value}'s witness of {witnessed.size} entries"
+            frontier = _frontier_of(
+                witnessed.size, witnessed.tree_frontier, witnessed.tree_root, earlier
+            )
+            if checkpoint.size < witnessed.size:
                 raise CheckpointRefused(
-                    f"{what} does not extend the log {self.administration.value} witnessed "
-                    f"(up to entry {witnessed.size if witnessed else 0}): it was rewritten"
+                    f"{what}: {self.administration.value} witnessed {witnessed.size} "
+                    f"entries of that log: entries were removed"
                 )
-            changed = await keep_leaves(session, log, checkpoint.size - len(added) + 1, added)
+        # Fetched with no transaction open: it may cross the network.
+        added = await leaves(frontier.size, checkpoint.size)
+        if len(added) != checkpoint.size - frontier.size:
+            raise CheckpointRefused(f"{what}: its owner gave {len(added)} entry hashes")
+        first = frontier.size + 1
+        frontier.extend(added)
+        last_hash = added[-1] if added else (witnessed.head_hash if witnessed else None)
+        if frontier.root() != checkpoint.tree_root or (
+            checkpoint.size and last_hash != checkpoint.head_hash
+        ):
+            raise CheckpointRefused(
+                f"{what} does not extend the log {self.administration.value} witnessed "
+                f"(up to entry {witnessed.size if witnessed else 0}): it was rewritten"
+            )
+        signature = sign(
+            cosignature_claims(checkpoint.claims(), checkpoint.signature, self.administration),
+            key,
+        )
+        row = self._cosignature_row(
+            SignedCosignature(checkpoint, self.administration, signature),
+            key.kid,
+            public_jwk(key),
+            frontier,
+        )
+        async with self.session() as session:
+            await lock_the_log(session)
+            now_witnessed = await self._latest_witness(session, log)
+            if (now_witnessed and now_witnessed.id) != (witnessed and witnessed.id):
+                return None
+            changed = await keep_leaves(session, log, first, added)
             if changed is not None:
                 raise CheckpointRefused(
                     f"{what}: entry {changed} is not the one {self.administration.value} "
                     "witnessed: that log was rewritten from there"
                 )
-            signature = sign(
-                cosignature_claims(checkpoint.claims(), checkpoint.signature, self.administration),
-                key,
-            )
-            row = self._cosignature_row(
-                SignedCosignature(checkpoint, self.administration, signature),
-                key.kid,
-                public_jwk(key),
-                frontier,
-            )
             session.add(row)
             await session.commit()
             await session.refresh(row)

@@ -56,6 +56,7 @@ _ADVANCE_HEAD = (
 )
 _INSERT_EVENT = insert(_events)
 _SET_HEAD_HASH = update(_head).where(_head.c.id == 1).values(entry_hash=bindparam("digest"))
+_TOUCH_HEAD = update(_head).where(_head.c.id == 1).values(seq=_head.c.seq)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,13 @@ async def append_audit(session: AsyncSession, entry: AuditEntry) -> AuditEvent:
     await session.exec(_INSERT_EVENT, params=values)
     await session.exec(_SET_HEAD_HASH, params={"digest": digest})
     return AuditEvent(**values)
+
+
+async def lock_the_log(session: AsyncSession) -> None:
+    """Take the log's write lock (the head row, which every append takes first) before a
+    transaction that reads and then writes audit tables: SQLite cannot turn a read
+    transaction into a write once another writer has committed ("database is locked")."""
+    await session.exec(_TOUCH_HEAD)
 
 
 # -- reading the log ---------------------------------------------------------------------------
