@@ -37,6 +37,7 @@ from tests.audit.conftest import (
     rewrite_from,
     swap_entries,
 )
+from tests.sources.support import counting_statements
 from tests.support.databases import fresh_database
 
 CADENCE = AuditCheckpoints(every_entries=5, every_seconds=60)
@@ -331,3 +332,19 @@ def test_the_cadence_is_the_agreements(tmp_path: Path) -> None:
     with pytest.raises(AgreementError) as refused:
         load_agreement(changed)
     assert refused.value.key == "audit.checkpoint_every_seconds"
+
+
+async def test_an_append_costs_the_same_statements_under_checkpoints(pair: Pair) -> None:
+    """The tree is the checkpointer's: an append neither maintains it nor looks at it."""
+
+    async def statements_of_one_append(number: int) -> int:
+        with counting_statements(pair.engines[US]) as counter:
+            await grow(pair, number, number)
+        return counter.count
+
+    before = await statements_of_one_append(1)
+    await pair.checkpointers[US].tick()
+    await grow(pair, 2, 20)
+    await pair.checkpointers[US].tick()
+    assert await pair.checkpoint_sizes(US) == [1, 20]
+    assert await statements_of_one_append(21) == before
