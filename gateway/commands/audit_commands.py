@@ -22,7 +22,7 @@ check of a whole log against its chain and its checkpoints.
 import argparse
 import asyncio
 import sys
-from collections.abc import Coroutine, Iterable
+from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -180,17 +180,27 @@ def _at_position(chain: ChainCheck, size: int, head_hash: str, what: str) -> Pro
 
 
 async def _located(
-    problem: Problem | None, log: Store, kept_in: Store, size: int, root: str | None, what: str
+    problem: Problem | None,
+    log: Store,
+    kept_in: Sequence[Store],
+    size: int,
+    root: str | None,
+    what: str,
 ) -> Problem | None:
-    """Where the log first differs from what `what` signed: the entry hashes kept in `kept_in`
-    (authenticated by the signed tree root) against the log's, so a rewrite whose later hashes
-    were all recomputed is named by its first entry, not by the checkpoint's."""
+    """Where the log first differs from what `what` signed: the entry hashes kept in the first
+    of `kept_in` whose copy the signed tree root authenticates, against the log's, so a
+    rewrite whose later hashes were all recomputed is named by its first entry, not by the
+    checkpoint's."""
     if problem is None or root is None:
         return problem
-    async with kept_in.session() as session:
-        kept = [value for _, value in await kept_leaves(session, log.administration, 0, size)]
-    if len(kept) != size or tree_root(kept) != root:
-        where = f"{kept_in.administration.value}'s store"
+    for store in kept_in:
+        async with store.session() as session:
+            rows = await kept_leaves(session, log.administration, 0, size)
+        kept = [value for _, value in rows]
+        if len(kept) == size and tree_root(kept) == root:
+            break
+    else:
+        where = " and ".join(f"{store.administration.value}'s store" for store in kept_in)
         return Problem(
             problem.seq,
             f"{problem.message} (the entry hashes it covers, kept in {where}, were changed too)",
@@ -236,6 +246,8 @@ async def check_log(store: Store, partner: Store | None) -> LogReport:
         raise LogBroken(chain.problem)
 
     problems: list[Problem | None] = []
+    # Where the log's entry hashes are kept: by its owner, and by the partner as its witness.
+    copies = [store] if partner is None else [store, partner]
     for row in checkpoints:
         what = f"checkpoint {row.id} (signed {_moment(row.signed_at)})"
         try:
@@ -247,7 +259,7 @@ async def check_log(store: Store, partner: Store | None) -> LogReport:
         if whence != "a key in its store":
             notes.append(f"{what} was checked with {whence} (kid {row.kid[:12]}…)")
         found = _at_position(chain, row.size, row.head_hash, what)
-        problems.append(await _located(found, store, store, row.size, row.tree_root, what))
+        problems.append(await _located(found, store, copies, row.size, row.tree_root, what))
     for witness in witnesses:
         row = witness.row
         cosigner = Administration(row.cosigner_administration)
@@ -273,7 +285,8 @@ async def check_log(store: Store, partner: Store | None) -> LogReport:
             )
             continue
         found = _at_position(chain, row.size, row.head_hash, what)
-        kept_in = store if witness.found_in is log or partner is None else partner
+        # The copy kept where the witness was found first: the cosigner's is its own.
+        kept_in = copies if witness.found_in is log else copies[::-1]
         problems.append(await _located(found, store, kept_in, row.size, row.tree_root, what))
     first = _first(problems)
     if first is not None:

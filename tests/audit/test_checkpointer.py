@@ -248,6 +248,26 @@ async def test_the_partners_witness_names_it_when_the_owners_records_are_gone(
     assert "kept in UZ's store" in said
 
 
+
+async def test_the_partners_copy_names_it_when_the_owners_copy_was_changed(
+    checkpointed: Pair,
+) -> None:
+    """US rewrites entry 4 and its own kept hashes, but keeps every signature: the one copy
+    the signed root still authenticates is UZ's."""
+    await tamper(checkpointed, "rewrite")
+    await execute(
+        checkpointed.urls[US],
+        "UPDATE audit_tree_leaves SET entry_hash = "
+        "(SELECT entry_hash FROM audit_events WHERE seq = 4) WHERE seq = 4",
+    )
+    status, said = await verify(checkpointed)
+    assert status == 1
+    assert said.startswith("US: entry 12: checkpoint 1"), said
+    assert "were changed too" in said
+    status, said = await verify(checkpointed, "--partner-database-url", checkpointed.urls[UZ])
+    assert status == 1
+    assert said.startswith("US: entry 4: checkpoint 1"), said
+
 async def test_the_background_task_runs_rounds_and_stops_cleanly(pair: Pair) -> None:
     wakes: asyncio.Queue[None] = asyncio.Queue()
 
