@@ -20,7 +20,7 @@ How the two administrations exchange them, in process or over HTTP, is gateway/a
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
@@ -51,6 +51,7 @@ from store.models.audit import AuditCheckpoint, AuditCosignature
 from store.models.domain import Administration
 
 Clock = Callable[[], datetime]
+Signed = TypeVar("Signed", AuditCheckpoint, AuditCosignature)
 # The entry hashes a log's owner kept for seq after+1 … up_to.
 LeafSource = Callable[[int, int], Awaitable[list[str]]]
 
@@ -262,21 +263,16 @@ class AuditSigner:
             tree_root=signed.tree_root,
             tree_frontier=frontier.as_json(),
         )
-        async with self.session() as session:
-            await lock_the_log(session)
-            now_last = await self._latest_checkpoint(session)
-            if (now_last and now_last.id) != (last and last.id):
-                return None
-            changed = await keep_leaves(session, self.administration, first, hashes)
-            if changed is not None:
-                raise CheckpointRefused(
-                    f"entry {changed}: its hash is not the one kept when a checkpoint covered "
-                    "it: the log was rewritten from here"
-                )
-            session.add(row)
-            await session.commit()
-            await session.refresh(row)
-            return row
+        return await self._keep(
+            row,
+            (self.administration, first, hashes),
+            self._latest_checkpoint,
+            last,
+            lambda changed: (
+                f"entry {changed}: its hash is not the one kept when a checkpoint "
+                "covered it: the log was rewritten from here"
+            ),
+        )
 
     async def exchange_assertion(self, partner: Administration) -> str:
         """What identifies it to the partner's subgraph when it fetches checkpoints there."""
@@ -369,17 +365,36 @@ class AuditSigner:
             public_jwk(key),
             frontier,
         )
+        return await self._keep(
+            row,
+            (log, first, added),
+            lambda session: self._latest_witness(session, log),
+            witnessed,
+            lambda changed: (
+                f"{what}: entry {changed} is not the one "
+                f"{self.administration.value} witnessed: that log was rewritten from there"
+            ),
+        )
+
+    async def _keep(
+        self,
+        row: Signed,
+        hashes: tuple[Administration, int, list[str]],
+        latest: Callable[[AsyncSession], Awaitable[Signed | None]],
+        read: Signed | None,
+        rewritten: Callable[[int], str],
+    ) -> Signed | None:
+        """Keep a signed row and the entry hashes it covers (log, first seq, hashes) in one
+        short transaction under the log's lock; None when another round signed meanwhile
+        (`latest` is no longer what was `read`)."""
         async with self.session() as session:
             await lock_the_log(session)
-            now_witnessed = await self._latest_witness(session, log)
-            if (now_witnessed and now_witnessed.id) != (witnessed and witnessed.id):
+            now = await latest(session)
+            if (now and now.id) != (read and read.id):
                 return None
-            changed = await keep_leaves(session, log, first, added)
+            changed = await keep_leaves(session, *hashes)
             if changed is not None:
-                raise CheckpointRefused(
-                    f"{what}: entry {changed} is not the one {self.administration.value} "
-                    "witnessed: that log was rewritten from there"
-                )
+                raise CheckpointRefused(rewritten(changed))
             session.add(row)
             await session.commit()
             await session.refresh(row)
