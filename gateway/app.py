@@ -17,7 +17,9 @@ from auth.verification import Verifier
 from gateway.http.graphql_endpoint import GraphQLEndpoint, PageFactory
 from gateway.http.hardening import BodyLimit, SecurityHeaders
 from gateway.http.origins import OriginGuard
-from gateway.http.rate_limit import RateLimiter
+from gateway.http.rate_limit import RateLimit, RateLimiter
+from gateway.observability.operations import OperationNamed
+from gateway.observability.telemetry import Telemetry
 from resolvers.contracts.operations import DEFAULT_OPERATIONS_DIR, Safelist
 from resolvers.exchange.administrations import Administrations
 from resolvers.exchange.context import ExchangeContext
@@ -40,10 +42,16 @@ class GatewayParts:
     # Safelist mode: run only the operations in `operations_dir` (by the SHA-256 of their text).
     safelist: bool = False
     operations_dir: Path = DEFAULT_OPERATIONS_DIR
+    # Metrics, traces and access logs; none when not given.
+    telemetry: Telemetry | None = None
+    # Shared by every worker and replica when given (gateway.shared); else this process's own.
+    rate_limiter: RateLimit | None = None
 
 
 def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None) -> list[BaseRoute]:
-    schema = build_exchange_schema(extensions=(operation_limits(parts.agreement.limits),))
+    schema = build_exchange_schema(
+        extensions=(operation_limits(parts.agreement.limits), OperationNamed)
+    )
     cursors = CursorCodec(parts.cursor_secret)
 
     def context(principal: Principal) -> ExchangeContext:
@@ -58,10 +66,11 @@ def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None)
         schema,
         parts.verifier,
         context,
-        RateLimiter(parts.agreement.limits.rate_per_minute),
+        parts.rate_limiter or RateLimiter(parts.agreement.limits.rate_per_minute),
         parts.agreement.limits.max_tokens,
         browser_page,
         Safelist.from_directory(parts.operations_dir) if parts.safelist else None,
+        observer=parts.telemetry,
     )
 
     async def healthz(_request: Request) -> Response:
@@ -85,6 +94,7 @@ def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None)
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        *(parts.telemetry.routes() if parts.telemetry else ()),
     ]
 
 
@@ -95,6 +105,7 @@ def hardening(parts: GatewayParts, public_url: str) -> list[Middleware]:
         origin.rstrip("/") for origin in (f"{parsed.scheme}://{parsed.netloc}", *parts.cors_origins)
     )
     return [
+        *([parts.telemetry.middleware()] if parts.telemetry else ()),
         Middleware(SecurityHeaders),
         Middleware(BodyLimit, limit=parts.agreement.limits.body_bytes),
         Middleware(OriginGuard, allowed=origins),

@@ -29,8 +29,12 @@ from auth.verification import (
     TokenVerifier,
     verifier_from_agreement,
 )
+from gateway import shared
 from gateway.app import GatewayParts, gateway_routes, hardening
 from gateway.graphiql import GraphiQLLogin, graphiql_assets, graphiql_page
+from gateway.observability.logs import log_config
+from gateway.observability.telemetry import Telemetry
+from gateway.runtime import Runtime, runtime_from_environment
 from gateway.settings import DemoStores
 from resolvers.exchange.administrations import Administrations
 from resolvers.sources.in_process import InProcessSource
@@ -78,8 +82,13 @@ def _allow_loopback_http(public_url: str) -> None:
         os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 
-def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) -> Starlette:
+def build_demo_app(
+    stores: DemoStores, public_url: str, agreement: Agreement, runtime: Runtime | None = None
+) -> Starlette:
     """The gateway, GraphiQL and both administrations' authorization servers on one app.
+
+    `runtime` names the shared deny-list and rate limits (Redis), metrics and tracing; the
+    telemetry is `app.state.telemetry`.
 
     `app.state.verifier` verifies tokens of both demo issuers (keys and deny-lists read from
     the stores); `app.state.authorization_services` holds each administration's service;
@@ -92,10 +101,14 @@ def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) ->
         for administration in Administration
     }
     issuers = demo_issuers(public_url)
+    runtime = runtime or Runtime()
+    telemetry = Telemetry.for_service("cmaa-demo", runtime)
+    deny_list = shared.deny_list(runtime)
     services: dict[Administration, AuthorizationService] = {}
     builtin: dict[Administration, BuiltinIssuer] = {}
     for administration, engine in engines.items():
-        revocations = StoreRevocations(engine)
+        revocations = StoreRevocations(engine, shared=deny_list)
+        telemetry.watch_audit(engine, administration)
         services[administration] = AuthorizationService(
             administration=administration,
             issuer=issuers[administration],
@@ -120,12 +133,20 @@ def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) ->
         finally:
             for engine in engines.values():
                 await engine.dispose()
+            telemetry.shutdown()
 
     administrations = Administrations(
         {a: InProcessSource(a, engine) for a, engine in engines.items()},
         timeout_seconds=agreement.limits.source_timeout_seconds,
+        observer=telemetry,
     )
-    parts = GatewayParts(agreement=agreement, administrations=administrations, verifier=verifier)
+    parts = GatewayParts(
+        agreement=agreement,
+        administrations=administrations,
+        verifier=verifier,
+        telemetry=telemetry,
+        rate_limiter=shared.rate_limiter(runtime, "gateway", agreement.limits.rate_per_minute),
+    )
     login = GraphiQLLogin(
         issuers=issuers,
         client_ids={a: f"{a.value.lower()}-graphiql" for a in Administration},
@@ -141,6 +162,7 @@ def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) ->
     app.state.administrations = administrations
     app.state.authorization_services = services
     app.state.issuers = issuers
+    app.state.telemetry = telemetry
     return app
 
 
@@ -263,7 +285,7 @@ def serve_demo(stores: DemoStores, host: str, port: int, agreement: Agreement) -
         )
     public_url = public_url_for(host, port)
     document = asyncio.run(prepare_demo_identities(stores, public_url, agreement))
-    app = build_demo_app(stores, public_url, agreement)
+    app = build_demo_app(stores, public_url, agreement, runtime_from_environment())
     print(f"Gateway:  {public_url}/graphql  (GraphiQL in a browser)")
     print(f"US issuer: {document['issuers']['US']}")
     print(f"UZ issuer: {document['issuers']['UZ']}")
@@ -271,4 +293,7 @@ def serve_demo(stores: DemoStores, host: str, port: int, agreement: Agreement) -
     print("Get a UZ dashboard token, then run a first query:")
     print(f"  TOKEN=$({token_curl(document)} | {JSON_FIELD_PICKER})")
     print(f"  {query_curl(public_url)}")
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    # uvicorn's access log is replaced by ours, which carries the request id.
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", log_config=log_config(), access_log=False
+    )

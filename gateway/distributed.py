@@ -20,6 +20,8 @@ The configuration file (TOML):
 
     [issuers]   # JWKS URL of each issuer agreement.toml trusts as "builtin"
     "https://idp.example/oauth/us" = "https://idp.example/oauth/us/jwks"
+
+Workers' health check, Redis, metrics, traces and access logs: see gateway.runtime.
 """
 
 import logging
@@ -28,20 +30,26 @@ import secrets
 import tomllib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 
 from auth.verification import TokenVerifier
+from gateway import shared
 from gateway.app import GatewayParts, gateway_routes, hardening
+from gateway.observability.telemetry import Telemetry
+from gateway.runtime import Runtime, runtime_from_config
 from gateway.trust import trusted_issuers
 from resolvers.exchange.administrations import Administrations
 from resolvers.sources.remote import RemoteSource
 from store.agreement import Agreement, ConfigurationError, KeyedReader
 from store.models.domain import Administration
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 log = logging.getLogger("cmaa.gateway")
 CONFIG_VARIABLE = "CMAA_GATEWAY_CONFIG"
@@ -64,6 +72,7 @@ class GatewayConfig:
     issuer_jwks: dict[str, str]
     workers: int
     source: Path
+    runtime: Runtime = field(default_factory=Runtime)
 
 
 def _http_url(reader: KeyedReader, value: Any, key: str) -> str:
@@ -145,12 +154,19 @@ def load_gateway_config(path: Path) -> GatewayConfig:
         issuer_jwks=issuers,
         workers=workers,
         source=path,
+        runtime=runtime_from_config(reader, data),
     )
 
 
 def build_gateway_app(
-    config: GatewayConfig, agreement: Agreement, verifier: TokenVerifier
+    config: GatewayConfig,
+    agreement: Agreement,
+    verifier: TokenVerifier,
+    *,
+    span_exporter: "SpanExporter | None" = None,
 ) -> Starlette:
+    """`span_exporter`: where spans go besides OTLP (a test's in-memory exporter)."""
+    telemetry = Telemetry.for_service("cmaa-gateway", config.runtime, span_exporter)
     remote = {
         administration: RemoteSource(administration, url, agreement.limits)
         for administration, url in config.sources.items()
@@ -158,6 +174,7 @@ def build_gateway_app(
     administrations = Administrations(
         remote,
         timeout_seconds=agreement.limits.source_timeout_seconds,
+        observer=telemetry,
     )
     parts = GatewayParts(
         agreement=agreement,
@@ -165,6 +182,10 @@ def build_gateway_app(
         verifier=verifier,
         cursor_secret=config.cursor_secret,
         cors_origins=config.cors_origins,
+        telemetry=telemetry,
+        rate_limiter=shared.rate_limiter(
+            config.runtime, "gateway", agreement.limits.rate_per_minute
+        ),
     )
 
     @asynccontextmanager
@@ -173,6 +194,7 @@ def build_gateway_app(
             yield
         finally:
             await administrations.aclose()
+            telemetry.shutdown()
 
     app = Starlette(
         routes=gateway_routes(parts),
@@ -180,6 +202,7 @@ def build_gateway_app(
         lifespan=lifespan,
     )
     app.state.administrations = administrations
+    app.state.telemetry = telemetry
     return app
 
 

@@ -22,7 +22,10 @@ from auth.principal import Principal
 from auth.verification import Verifier
 from gateway.http.graphql_endpoint import GraphQLEndpoint
 from gateway.http.hardening import BodyLimit, SecurityHeaders
-from gateway.http.rate_limit import RateLimiter
+from gateway.http.rate_limit import RateLimit, RateLimiter
+from gateway.observability.logs import log_config
+from gateway.observability.operations import OperationNamed
+from gateway.observability.telemetry import Telemetry
 from resolvers.limits import operation_limits
 from resolvers.sources.base import SourceUnavailable
 from resolvers.sources.in_process import InProcessSource, system_clock
@@ -44,24 +47,31 @@ def create_subgraph_app(
     agreement: Agreement,
     *,
     clock: Clock = system_clock,
+    telemetry: Telemetry | None = None,
+    rate_limiter: RateLimit | None = None,
 ) -> Starlette:
     """The subgraph of `administration` over the store behind `engine`.
 
     The app owns the engine from here on: it checks at start-up that the store is this
     administration's and disposes of the engine at shutdown. `app.state.engine` and
-    `app.state.source` are set for the app's lifetime.
+    `app.state.source` are set for the app's lifetime. `telemetry` (metrics, traces, access
+    log) and a `rate_limiter` shared with the administration's other replicas are optional.
     """
     limits = agreement.limits
     source = InProcessSource(administration, engine, clock, agreement)
-    schema = subgraph_schema(administration, extensions=(operation_limits(limits),))
+    schema = subgraph_schema(administration, extensions=(operation_limits(limits), OperationNamed))
 
     def context(principal: Principal) -> SubgraphContext:
         return SubgraphContext(principal=principal, source=source, limits=limits)
 
     # The gateway makes at most one call per source per level of an operation, so a caller
     # within the gateway's rate never meets this one; it stops a client calling directly.
-    limiter = RateLimiter(limits.rate_per_minute * limits.max_depth)
-    endpoint = GraphQLEndpoint(schema, verifier, context, limiter, limits.max_tokens)
+    limiter = rate_limiter or RateLimiter(limits.rate_per_minute * limits.max_depth)
+    endpoint = GraphQLEndpoint(
+        schema, verifier, context, limiter, limits.max_tokens, observer=telemetry
+    )
+    if telemetry is not None:
+        telemetry.watch_audit(engine, administration)
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -86,14 +96,18 @@ def create_subgraph_app(
             yield
         finally:
             await engine.dispose()
+            if telemetry is not None:
+                telemetry.shutdown()
 
     app = Starlette(
         routes=[
             Route(GRAPHQL_PATH, endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *(telemetry.routes() if telemetry else ()),
         ],
         middleware=[
+            *([telemetry.middleware()] if telemetry else ()),
             Middleware(SecurityHeaders),
             Middleware(BodyLimit, limit=limits.body_bytes),
         ],
@@ -114,4 +128,6 @@ def serve_subgraph(app: Any, host: str, port: int) -> None:
         proxy_headers=True,
         server_header=False,
         log_level="info",
+        log_config=log_config(),
+        access_log=False,
     )

@@ -17,17 +17,10 @@ import tempfile
 from pathlib import Path
 
 from gateway.commands import CommandError
-from gateway.contracts import (
-    ContractError,
-    collect_golden,
-    golden_differences,
-    write_golden,
-)
 from gateway.settings import load_configured_agreement
 from resolvers.contracts.changelog import ChangelogError, latest_release, unrecorded
 from resolvers.contracts.changes import SchemaChange, SchemaDiff, diff_sdl
 from resolvers.contracts.operations import OperationsError, Safelist
-from resolvers.contracts.sdl import PUBLISHED, published_file, published_sdls
 from store.agreement import AgreementError
 
 DEFAULT_SCHEMA_DIR = Path("schema")
@@ -46,6 +39,8 @@ def _read(path: Path) -> str:
 
 def _pairs(old: Path, new: Path) -> list[tuple[str, str, str]]:
     """(label, old SDL, new SDL): two files, or two directories' published files."""
+    from resolvers.contracts.sdl import PUBLISHED, published_file
+
     if old.is_dir() != new.is_dir():
         raise CommandError("give two SDL files or two directories")
     if not old.is_dir():
@@ -73,6 +68,8 @@ def _print_changes(label: str, changes: tuple[SchemaChange, ...] | list[SchemaCh
 
 
 def export_command(arguments: argparse.Namespace) -> int:
+    from resolvers.contracts.sdl import published_sdls
+
     out: Path = arguments.out
     out.mkdir(parents=True, exist_ok=True)
     for name, sdl in published_sdls().items():
@@ -98,6 +95,8 @@ def diff_command(arguments: argparse.Namespace) -> int:
 
 
 def check_command(arguments: argparse.Namespace) -> int:
+    from resolvers.contracts.sdl import published_file, published_sdls
+
     try:
         release = latest_release(arguments.released)
         changelog = _read(arguments.changelog)
@@ -136,6 +135,8 @@ def manifest_command(arguments: argparse.Namespace) -> int:
 
 
 def golden_command(arguments: argparse.Namespace) -> int:
+    from gateway.contracts import ContractError, collect_golden, golden_differences, write_golden
+
     try:
         agreement = load_configured_agreement()
         with tempfile.TemporaryDirectory(prefix="cmaa-golden-") as directory:

@@ -5,7 +5,6 @@ import asyncio
 from pathlib import Path
 
 from gateway.commands import CommandError
-from gateway.demo import DemoError, is_loopback, serve_demo
 from gateway.settings import DEFAULT_DATA_DIR, DemoStores, load_configured_agreement
 from store.agreement import AgreementError
 from store.database import UnsupportedDatabaseURL, open_store
@@ -87,6 +86,8 @@ def seed_command(arguments: argparse.Namespace) -> int:
 
 
 def demo_command(arguments: argparse.Namespace) -> int:
+    from gateway.demo import DemoError, is_loopback, serve_demo
+
     if not is_loopback(arguments.host):
         raise CommandError(f"--host {arguments.host} is not loopback; the demo serves plain HTTP")
     stores = DemoStores(arguments.data_dir)

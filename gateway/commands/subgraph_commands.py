@@ -4,13 +4,9 @@ import argparse
 import asyncio
 from urllib.parse import urlsplit
 
-from auth.revocations import StoreRevocations
-from auth.verification import TokenVerifier
 from gateway.commands import CommandError
 from gateway.settings import load_configured_agreement
-from gateway.subgraph import create_subgraph_app, serve_subgraph
-from gateway.trust import UntrustedIssuer, trusted_issuers
-from store.agreement import AgreementError
+from store.agreement import AgreementError, ConfigurationError
 from store.database import UnsupportedDatabaseURL, create_engine
 from store.migrate import StoreMismatch, prepare_store
 from store.models.domain import Administration
@@ -35,14 +31,23 @@ def given_issuers(values: list[str]) -> dict[str, str]:
 
 
 def subgraph_command(arguments: argparse.Namespace) -> int:
+    from auth.revocations import StoreRevocations
+    from auth.verification import TokenVerifier
+    from gateway import shared
+    from gateway.observability.telemetry import Telemetry
+    from gateway.runtime import runtime_from_environment
+    from gateway.subgraph import create_subgraph_app, serve_subgraph
+    from gateway.trust import UntrustedIssuer, trusted_issuers
+
     administration = Administration(arguments.administration)
     try:
         agreement = load_configured_agreement()
+        runtime = runtime_from_environment()
         # As every command that opens a store: bring it to the newest schema, and make sure
         # it is this administration's.
         asyncio.run(prepare_store(arguments.database_url, administration))
         engine = create_engine(arguments.database_url)
-    except (AgreementError, UnsupportedDatabaseURL, StoreMismatch) as exc:
+    except (AgreementError, ConfigurationError, UnsupportedDatabaseURL, StoreMismatch) as exc:
         raise CommandError(str(exc)) from None
     except OSError as exc:
         raise CommandError(f"cannot reach the store: {exc.strerror or exc}") from None
@@ -51,7 +56,7 @@ def subgraph_command(arguments: argparse.Namespace) -> int:
         trusts = trusted_issuers(
             agreement,
             given_issuers(arguments.issuer_jwks),
-            {administration: StoreRevocations(engine)},
+            {administration: StoreRevocations(engine, shared=shared.deny_list(runtime))},
         )
     except UntrustedIssuer as exc:
         raise CommandError(str(exc)) from None
@@ -61,11 +66,18 @@ def subgraph_command(arguments: argparse.Namespace) -> int:
         leeway_seconds=agreement.tokens.leeway_seconds,
         known_scopes=agreement.scopes,
     )
-    serve_subgraph(
-        create_subgraph_app(administration, engine, verifier, agreement),
-        arguments.host,
-        arguments.port,
+    limits = agreement.limits
+    app = create_subgraph_app(
+        administration,
+        engine,
+        verifier,
+        agreement,
+        telemetry=Telemetry.for_service(f"cmaa-subgraph-{administration.value}", runtime),
+        rate_limiter=shared.rate_limiter(
+            runtime, f"subgraph-{administration.value}", limits.rate_per_minute * limits.max_depth
+        ),
     )
+    serve_subgraph(app, arguments.host, arguments.port)
     return 0
 
 

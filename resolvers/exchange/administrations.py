@@ -3,9 +3,10 @@ around every call, so one slow or failing administration never takes the other d
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from resolvers.sources.base import AdministrationSource, SourceUnavailable
 from store.models.domain import Administration
@@ -46,6 +47,27 @@ class CircuitBreaker:
         return self.opened_at is not None
 
 
+class SourceCalls(Protocol):
+    """What the service's metrics and traces see of each call (gateway.observability)."""
+
+    def calling(
+        self, administration: Administration
+    ) -> AbstractContextManager[Callable[[str], None]]:
+        """Around one call; the block reports its outcome through the callable it is given."""
+        ...
+
+    def breaker(self, administration: Administration, is_open: bool) -> None: ...
+
+
+class Unobserved:
+    @contextmanager
+    def calling(self, administration: Administration) -> Iterator[Callable[[str], None]]:
+        yield lambda _outcome: None
+
+    def breaker(self, administration: Administration, is_open: bool) -> None:
+        pass
+
+
 class Administrations:
     def __init__(
         self,
@@ -53,9 +75,11 @@ class Administrations:
         timeout_seconds: float,
         breaker_threshold: int = 3,
         breaker_cooldown: float = 10.0,
+        observer: SourceCalls | None = None,
     ) -> None:
         self.sources = sources
         self.timeout_seconds = timeout_seconds
+        self.observer: SourceCalls = observer or Unobserved()
         self.breakers = {
             administration: CircuitBreaker(breaker_threshold, breaker_cooldown)
             for administration in sources
@@ -71,19 +95,29 @@ class Administrations:
     ) -> T:
         """Run one call on one source, or raise SourceUnavailable within the timeout."""
         breaker = self.breakers[administration]
-        if not breaker.allow(time.monotonic()):
-            raise SourceUnavailable(administration, "circuit open")
-        try:
-            async with asyncio.timeout(self.timeout_seconds):
-                result = await work(self.sources[administration])
-        except SourceUnavailable:
-            breaker.failed(time.monotonic())
-            raise
-        except TimeoutError:
-            breaker.failed(time.monotonic())
-            raise SourceUnavailable(administration, "timed out") from None
-        breaker.succeeded()
-        return result
+        with self.observer.calling(administration) as outcome:
+            if not breaker.allow(time.monotonic()):
+                outcome("circuit_open")
+                raise SourceUnavailable(administration, "circuit open")
+            try:
+                async with asyncio.timeout(self.timeout_seconds):
+                    result = await work(self.sources[administration])
+            except SourceUnavailable:
+                outcome("unavailable")
+                self._failed(administration, breaker)
+                raise
+            except TimeoutError:
+                outcome("timeout")
+                self._failed(administration, breaker)
+                raise SourceUnavailable(administration, "timed out") from None
+            outcome("ok")
+            breaker.succeeded()
+            self.observer.breaker(administration, False)
+            return result
+
+    def _failed(self, administration: Administration, breaker: CircuitBreaker) -> None:
+        breaker.failed(time.monotonic())
+        self.observer.breaker(administration, breaker.is_open)
 
     async def aclose(self) -> None:
         for source in self.sources.values():

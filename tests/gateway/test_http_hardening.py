@@ -23,6 +23,7 @@ from tests.gateway.support import (
     only_error,
     post_graphql,
 )
+from tests.support.request_ids import without_request_ids
 from tests.support.servers import running_server
 
 SIMPLE = "{ viewer { administration } cases(first: 2) { totalCount } }"
@@ -287,7 +288,7 @@ def test_a_validation_error_is_never_shown_to_an_unauthenticated_caller(
     for query in ("{ casse { totalCount } }", "{ cases(frist: 1) { totalCount } }", "{"):
         response = post_graphql(http, world.base_url, None, query)
         assert response.status_code == 401
-        assert response.json() == {
+        assert without_request_ids(response.json()) == {
             "errors": [
                 {
                     "message": "The request carries no bearer access token.",
@@ -307,7 +308,7 @@ def test_a_validation_error_is_never_shown_to_an_unauthenticated_caller(
             headers={"Content-Type": JSON, "Accept": JSON},
         )
         assert response.status_code == 401
-        assert response.json() == {
+        assert without_request_ids(response.json()) == {
             "errors": [
                 {
                     "message": "The request carries no bearer access token.",
@@ -524,7 +525,11 @@ def test_a_page_size_out_of_range_is_bad_user_input(
     body = response.json()
     assert body["data"] is None
     error = only_error(body)
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "first"}
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "field": "first",
+        "requestId": response.headers["x-request-id"],
+    }
     assert nothing_read(sources)
 
 

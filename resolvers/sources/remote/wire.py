@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from resolvers.sources.remote.propagation import propagated_headers
+
 # Fewer seconds than uvicorn keeps an idle connection open (5 s by default), so the pool
 # never reuses a connection the subgraph is closing at that very moment.
 KEEPALIVE_SECONDS = 4.0
@@ -63,6 +65,7 @@ class Wire:
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]
     ) -> Answer:
         session = self._open()
+        headers = {**propagated_headers(), **headers}
         try:
             async with asyncio.timeout(self.timeout_seconds):
                 async with session.request(
