@@ -15,13 +15,14 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gateway.commands import CommandError
 from gateway.settings import load_configured_agreement
-from resolvers.contracts.changelog import ChangelogError, latest_release, unrecorded
-from resolvers.contracts.changes import SchemaChange, SchemaDiff, diff_sdl
-from resolvers.contracts.operations import OperationsError, Safelist
 from store.agreement import AgreementError
+
+if TYPE_CHECKING:
+    from resolvers.contracts.changes import SchemaChange, SchemaDiff
 
 DEFAULT_SCHEMA_DIR = Path("schema")
 DEFAULT_RELEASED_DIR = DEFAULT_SCHEMA_DIR / "released"
@@ -55,14 +56,18 @@ def _pairs(old: Path, new: Path) -> list[tuple[str, str, str]]:
     return pairs
 
 
-def _diff(label: str, old_sdl: str, new_sdl: str) -> SchemaDiff:
+def _diff(label: str, old_sdl: str, new_sdl: str) -> "SchemaDiff":
+    from resolvers.contracts.changes import diff_sdl
+
     try:
         return diff_sdl(old_sdl, new_sdl)
     except Exception as exc:  # a GraphQLError or TypeError from an SDL that does not build
         raise CommandError(f"{label}: not a schema: {exc}") from None
 
 
-def _print_changes(label: str, changes: tuple[SchemaChange, ...] | list[SchemaChange]) -> None:
+def _print_changes(
+    label: str, changes: "tuple[SchemaChange, ...] | list[SchemaChange]"
+) -> None:
     for change in changes:
         print(f"{label}: {change.line()}")
 
@@ -95,6 +100,7 @@ def diff_command(arguments: argparse.Namespace) -> int:
 
 
 def check_command(arguments: argparse.Namespace) -> int:
+    from resolvers.contracts.changelog import ChangelogError, latest_release, unrecorded
     from resolvers.contracts.sdl import published_file, published_sdls
 
     try:
@@ -121,6 +127,8 @@ def check_command(arguments: argparse.Namespace) -> int:
 
 
 def manifest_command(arguments: argparse.Namespace) -> int:
+    from resolvers.contracts.operations import OperationsError, Safelist
+
     try:
         manifest = Safelist.from_directory(arguments.operations).manifest()
     except OperationsError as exc:
@@ -136,6 +144,7 @@ def manifest_command(arguments: argparse.Namespace) -> int:
 
 def golden_command(arguments: argparse.Namespace) -> int:
     from gateway.contracts import ContractError, collect_golden, golden_differences, write_golden
+    from resolvers.contracts.operations import OperationsError
 
     try:
         agreement = load_configured_agreement()
