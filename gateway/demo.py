@@ -38,7 +38,7 @@ from gateway.runtime import Runtime, runtime_from_environment
 from gateway.settings import DemoStores
 from resolvers.exchange.administrations import Administrations
 from resolvers.sources.in_process import InProcessSource
-from store.agreement import Agreement
+from store.agreement import Agreement, ConfigurationError
 from store.database import create_engine, open_store
 from store.models.domain import Administration
 
@@ -285,7 +285,11 @@ def serve_demo(stores: DemoStores, host: str, port: int, agreement: Agreement) -
         )
     public_url = public_url_for(host, port)
     document = asyncio.run(prepare_demo_identities(stores, public_url, agreement))
-    app = build_demo_app(stores, public_url, agreement, runtime_from_environment())
+    try:
+        runtime = runtime_from_environment()
+    except ConfigurationError as exc:
+        raise DemoError(str(exc)) from None
+    app = build_demo_app(stores, public_url, agreement, runtime)
     print(f"Gateway:  {public_url}/graphql  (GraphiQL in a browser)")
     print(f"US issuer: {document['issuers']['US']}")
     print(f"UZ issuer: {document['issuers']['UZ']}")

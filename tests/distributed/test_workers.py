@@ -4,7 +4,8 @@ is kept busy: no worker is killed for missing a health check and started again.
 uvicorn's supervisor pings each worker and replaces one that does not answer in time; a worker
 answers only once its process has imported the command line again (multiprocessing's spawn),
 so a slow start on a busy machine used to cost a restart every few seconds. The start is now
-cheap (tests/unit/test_cli_imports.py) and the timeout generous and configurable.
+cheap (tests/unit/test_cli_imports.py) and the timeout generous and configurable. The workers'
+metrics add up across processes: /metrics counts every answer whichever worker gave it.
 
 Bounded: the load lasts 30 s and at most `MAX_REQUESTS`; the busy processes end by themselves.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from auth.verification import TokenVerifier, jwks_uri_of_builtin
 from gateway.demo import build_demo_app, prepare_demo_identities
@@ -44,6 +46,7 @@ BUSY_PROCESSES = 2
 # Start-up of four workers on a busy two-core machine: generous, it is not what is measured.
 STARTUP_DEADLINE = 300.0
 QUERY = "{ cases(first: 3) { totalCount edges { node { id owner } } } }"
+METRICS_TOKEN = "m" * 40
 STARTED = re.compile(r"Started server process \[(\d+)\]")
 READY = "Application startup complete."
 BUSY = (
@@ -106,10 +109,13 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
         port = free_port()
         secret = directory / "cursor.secret"
         secret.write_bytes(os.urandom(32).hex().encode())
+        metrics_token = directory / "metrics.token"
+        metrics_token.write_text(METRICS_TOKEN, encoding="utf-8")
         config = directory / "gateway.toml"
         config.write_text(
             f'[gateway]\nport = {port}\nworkers = {WORKERS}\ncursor_secret_file = "{secret}"\n'
-            "worker_healthcheck_seconds = 60\n\n[sources]\n"
+            "worker_healthcheck_seconds = 60\n\n"
+            f'[observability]\nmetrics_token_file = "{metrics_token}"\n\n[sources]\n'
             + "".join(f'{a} = "{url}"\n' for a, url in subgraphs.items())
             + "\n[issuers]\n"
             + "".join(f'"{issuer}" = "{jwks}"\n' for issuer, jwks in issuers.items()),
@@ -125,6 +131,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
                     **os.environ,
                     "CMAA_AGREEMENT": str(agreement_file),
                     "CMAA_ACCESS_LOG": "off",
+                    "PROMETHEUS_MULTIPROC_DIR": str(directory / "metrics"),
                     "PYTHONUNBUFFERED": "1",
                 },
             )
@@ -191,3 +198,16 @@ def test_four_workers_serve_a_busy_machine_without_a_restart(
     # Every request was answered, and answered in full.
     assert seen["200"] > 0
     assert set(seen) == {"200"}, seen
+    assert _answered_ok(url) == seen["200"]
+
+
+def _answered_ok(url: str) -> float:
+    """The operations all workers answered with "ok", as any one of them reports them."""
+    scraped = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert scraped.status_code == 200, scraped.text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(scraped.text)
+        for sample in family.samples
+        if sample.name == "cmaa_graphql_operations_total" and sample.labels["outcome"] == "ok"
+    )
