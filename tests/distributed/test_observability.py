@@ -23,13 +23,11 @@ from gateway.distributed import GatewayConfig, build_gateway_app, verifier_for
 from gateway.observability.logs import ACCESS_LOGGER
 from gateway.observability.telemetry import Telemetry
 from gateway.runtime import Runtime
-from gateway.settings import DemoStores
 from gateway.subgraph import create_subgraph_app
 from store.agreement import load_agreement
-from store.database import create_engine, open_store
-from store.migrate import prepare_store
+from store.database import create_engine
 from store.models.domain import Administration
-from store.seed import seed_store
+from tests.adversarial.world import seeded_stores
 from tests.support.servers import free_port, running_server
 
 METRICS_TOKEN = secrets.token_urlsafe(32)
@@ -48,15 +46,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     agreement = load_agreement()
-    stores = DemoStores(tmp_path_factory.mktemp("observed"))
-
-    async def prepare() -> None:
-        for administration in Administration:
-            await prepare_store(stores.url(administration), administration)
-            async with open_store(stores.url(administration)) as engine:
-                await seed_store(engine, administration, agreement, cases=12, seed=3)
-
-    asyncio.run(prepare())
+    stores = asyncio.run(seeded_stores(tmp_path_factory.mktemp("observed"), agreement, cases=12))
     identity_port = free_port()
     identity_url = f"http://127.0.0.1:{identity_port}"
     credentials = asyncio.run(prepare_demo_identities(stores, identity_url, agreement))

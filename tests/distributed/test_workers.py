@@ -26,16 +26,13 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from auth.verification import TokenVerifier, jwks_uri_of_builtin
+from auth.verification import jwks_uri_of_builtin
 from gateway.demo import build_demo_app, prepare_demo_identities
-from gateway.settings import DemoStores
 from gateway.subgraph import create_subgraph_app
-from gateway.trust import trusted_issuers
 from store.agreement import DEFAULT_AGREEMENT_FILE, load_agreement
-from store.database import create_engine, open_store
-from store.migrate import prepare_store
+from store.database import create_engine
 from store.models.domain import Administration
-from store.seed import seed_store
+from tests.adversarial.world import seeded_stores, subgraph_verifier
 from tests.support.servers import free_port, running_server
 
 WORKERS = 4
@@ -74,15 +71,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
     directory = tmp_path_factory.mktemp("workers")
     agreement_file = _agreement_without_rate_limit(directory)
     agreement = load_agreement(agreement_file)
-    stores = DemoStores(directory)
-
-    async def prepare() -> None:
-        for administration in Administration:
-            await prepare_store(stores.url(administration), administration)
-            async with open_store(stores.url(administration)) as engine:
-                await seed_store(engine, administration, agreement, cases=8, seed=5)
-
-    asyncio.run(prepare())
+    stores = asyncio.run(seeded_stores(directory, agreement, cases=8))
     identity_port = free_port()
     identity_url = f"http://127.0.0.1:{identity_port}"
     credentials = asyncio.run(prepare_demo_identities(stores, identity_url, agreement))
@@ -96,12 +85,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
         )
         subgraphs = {}
         for administration in Administration:
-            verifier = TokenVerifier(
-                trusted_issuers(agreement, issuers, {}),
-                audience=agreement.tokens.audience,
-                leeway_seconds=agreement.tokens.leeway_seconds,
-                known_scopes=agreement.scopes,
-            )
+            verifier = subgraph_verifier(agreement, credentials["issuers"])
             app = create_subgraph_app(
                 administration, create_engine(stores.url(administration)), verifier, agreement
             )

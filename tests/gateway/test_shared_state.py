@@ -22,12 +22,11 @@ from auth.revocations import RedisDenyList, StoreRevocations
 from gateway.demo import build_demo_app, prepare_demo_identities
 from gateway.http.rate_limit import RateLimiter, SharedRateLimiter
 from gateway.runtime import Runtime
-from gateway.settings import DemoStores
 from store.agreement import load_agreement
 from store.database import open_store
 from store.migrate import prepare_store
 from store.models.domain import Administration
-from store.seed import seed_store
+from tests.adversarial.world import seeded_stores
 from tests.support.servers import free_port, running_server
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -106,15 +105,7 @@ def pair(prefix: str, tmp_path: Path) -> Iterator[Pair]:
     replicas behind one load balancer), sharing Redis; one request a minute per client."""
     base = load_agreement()
     agreement = replace(base, limits=replace(base.limits, rate_per_minute=1))
-    stores = DemoStores(tmp_path)
-
-    async def prepare() -> None:
-        for administration in Administration:
-            await prepare_store(stores.url(administration), administration)
-            async with open_store(stores.url(administration)) as engine:
-                await seed_store(engine, administration, agreement, cases=4, seed=1)
-
-    asyncio.run(prepare())
+    stores = asyncio.run(seeded_stores(tmp_path, agreement, cases=4))
     port = free_port()
     public_url = f"http://127.0.0.1:{port}"
     credentials = asyncio.run(prepare_demo_identities(stores, public_url, agreement))
