@@ -88,6 +88,25 @@ async def forget_expired(session: AsyncSession, now: datetime | None = None) -> 
     )
 
 
+class SharedRevocations:
+    """The shared deny-list alone, for a process that cannot read the issuer's store (the
+    distributed gateway): it refuses at the edge a token any issuer process has revoked.
+
+    It is not the last word: each subgraph checks its own store as well. So when the shared
+    list does not answer, the token goes on to the subgraphs, whose check fails closed.
+    """
+
+    def __init__(self, shared: SharedDenyList) -> None:
+        self._shared = shared
+
+    async def is_revoked(self, jti: str) -> bool:
+        try:
+            return await self._shared.contains(jti)
+        except SharedUnreachable:
+            log.warning("shared deny-list unreachable; the subgraphs' stores decide")
+            return False
+
+
 class StoreRevocations:
     """One store's deny-list, read with a short cache."""
 

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 
+from auth.revocations import RevocationList, SharedRevocations
 from auth.verification import TokenVerifier
 from gateway import shared
 from gateway.app import GatewayParts, gateway_routes, hardening
@@ -207,8 +208,13 @@ def build_gateway_app(
 
 
 def verifier_for(config: GatewayConfig, agreement: Agreement) -> TokenVerifier:
+    """The built-in issuers' revocations are checked here too when Redis carries them."""
+    deny_list = shared.deny_list(config.runtime)
+    revocations: dict[Administration, RevocationList] = (
+        {} if deny_list is None else dict.fromkeys(Administration, SharedRevocations(deny_list))
+    )
     return TokenVerifier(
-        trusted_issuers(agreement, config.issuer_jwks, {}),
+        trusted_issuers(agreement, config.issuer_jwks, revocations),
         audience=agreement.tokens.audience,
         leeway_seconds=agreement.tokens.leeway_seconds,
         known_scopes=agreement.scopes,

@@ -18,8 +18,11 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from auth.errors import TokenRefused
 from auth.revocations import RedisDenyList, StoreRevocations
+from auth.verification import jwks_uri_of_builtin
 from gateway.demo import build_demo_app, prepare_demo_identities
+from gateway.distributed import GatewayConfig, verifier_for
 from gateway.http.rate_limit import RateLimiter, SharedRateLimiter
 from gateway.runtime import Runtime
 from store.agreement import load_agreement
@@ -166,3 +169,33 @@ def test_a_token_revoked_through_one_instance_is_refused_by_the_other(pair: Pair
     assert 'error="invalid_token"' in refused.headers["www-authenticate"]
     # The list holds that token only: another client's goes on.
     assert _query(pair.second, other).status_code == 200
+
+
+async def test_the_distributed_gateway_refuses_a_token_revoked_by_its_issuer(
+    pair: Pair, prefix: str
+) -> None:
+    """The gateway reads no store; with the same Redis it refuses at the edge what the
+    subgraphs' stores would refuse behind it."""
+    token, auth = _client_token(pair, "us-dashboard")
+    issuers = pair.credentials["issuers"]  # type: ignore[index]
+    config = GatewayConfig(
+        host="127.0.0.1",
+        port=8000,
+        public_url="http://127.0.0.1:8000",
+        cors_origins=(),
+        cursor_secret=b"s" * 32,
+        sources={},
+        issuer_jwks={url: jwks_uri_of_builtin(url) for url in issuers.values()},
+        workers=1,
+        source=Path("gateway.toml"),
+        runtime=Runtime(redis_url=REDIS_URL, redis_prefix=prefix),
+    )
+    verifier = verifier_for(config, load_agreement())
+    assert (await verifier.verify(token)).client_id == "us-dashboard"
+    async with httpx.AsyncClient() as http:
+        revoked = await http.post(
+            f"{pair.second}/oauth/us/revoke", data={"token": token}, auth=auth
+        )
+    assert revoked.status_code == 200, revoked.text
+    with pytest.raises(TokenRefused):
+        await verifier.verify(token)
