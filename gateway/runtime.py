@@ -42,7 +42,7 @@ class Runtime:
 
 
 def _redis_url(value: str, fail: Any) -> str:
-    if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+    if urlsplit(value).scheme not in ("redis", "rediss") or not urlsplit(value).netloc:
         raise fail("must be a redis:// or rediss:// URL")
     return value
 
