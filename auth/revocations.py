@@ -29,6 +29,7 @@ from store.models._base import utcnow
 
 DEFAULT_TTL_SECONDS = 5.0
 _MAX_CACHED = 50_000
+REDIS_TIMEOUT_SECONDS = 1.0
 log = logging.getLogger("cmaa.auth")
 
 
@@ -53,7 +54,12 @@ class RedisDenyList:
         # Imported here: only a process configured with Redis pays for the client library.
         from redis.asyncio import Redis
 
-        self._redis = Redis.from_url(redis_url)
+        # A Redis that hangs must cost a request at most this long; then the store decides.
+        self._redis = Redis.from_url(
+            redis_url,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        )
         self._prefix = f"{key_prefix}:revoked:"
 
     async def add(self, jti: str, expires_at: datetime) -> None:

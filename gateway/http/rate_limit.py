@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 log = logging.getLogger("cmaa.gateway")
+REDIS_TIMEOUT_SECONDS = 1.0
 
 
 class RateLimit(Protocol):
@@ -100,6 +101,9 @@ class SharedRateLimiter:
             implementation="redispy",
             key_prefix=key_prefix,
             wrap_exceptions=True,
+            # A Redis that hangs must cost a request at most this long; then the fallback.
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
         )
         self._limiter = MovingWindowRateLimiter(self._storage)
         self._fallback = RateLimiter(rate_per_minute, capacity)

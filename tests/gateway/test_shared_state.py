@@ -19,14 +19,14 @@ import pytest
 from redis.asyncio import Redis
 
 from auth.errors import TokenRefused
-from auth.revocations import RedisDenyList, StoreRevocations
+from auth.revocations import RedisDenyList, StoreRevocations, record_revocation
 from auth.verification import jwks_uri_of_builtin
 from gateway.demo import build_demo_app, prepare_demo_identities
 from gateway.distributed import GatewayConfig, verifier_for
 from gateway.http.rate_limit import RateLimiter, SharedRateLimiter
 from gateway.runtime import Runtime
 from store.agreement import load_agreement
-from store.database import open_store
+from store.database import open_store, session_factory
 from store.migrate import prepare_store
 from store.models.domain import Administration
 from tests.adversarial.world import seeded_stores
@@ -199,3 +199,29 @@ async def test_the_distributed_gateway_refuses_a_token_revoked_by_its_issuer(
     assert revoked.status_code == 200, revoked.text
     with pytest.raises(TokenRefused):
         await verifier.verify(token)
+
+
+# -- when Redis does not answer ----------------------------------------------------------------
+
+
+async def test_without_redis_each_process_still_limits_its_clients() -> None:
+    closed = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    limiter = SharedRateLimiter(closed, "cmaa-test", "gateway", 1, burst=2)
+    waits = [await limiter.acquire("US:us-dashboard") for _ in range(3)]
+    assert waits[:2] == [0.0, 0.0] and waits[2] > 0
+
+
+async def test_without_redis_the_store_decides_uncached(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'us.sqlite3'}"
+    await prepare_store(url, Administration.US)
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+    async with open_store(url) as engine:
+        revocations = StoreRevocations(
+            engine, ttl_seconds=3600, shared=RedisDenyList(closed, "cmaa-test")
+        )
+        assert not await revocations.is_revoked("jti-1")
+        async with session_factory(engine)() as session:
+            await record_revocation(session, "jti-1", datetime.now(UTC) + timedelta(minutes=5))
+            await session.commit()
+        # Its own answer of a moment ago is not trusted while the shared list is silent.
+        assert await revocations.is_revoked("jti-1")
