@@ -113,7 +113,9 @@ def hardening(parts: GatewayParts, public_url: str) -> list[Middleware]:
             CORSMiddleware,
             allow_origins=sorted(origins),
             allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "accept"],
+            # A dashboard may name its requests, and read the id of each answer.
+            allow_headers=["authorization", "content-type", "accept", "x-request-id"],
+            expose_headers=["x-request-id"],
             max_age=600,
         ),
     ]

@@ -632,6 +632,30 @@ def test_a_cors_preflight_from_an_allowed_origin(http: httpx.Client, world: Worl
     assert "authorization" in allowed and "content-type" in allowed
 
 
+def test_a_browser_page_may_name_its_request_and_read_the_id(
+    http: httpx.Client, world: World, token: str
+) -> None:
+    preflight = http.options(
+        f"{world.base_url}/graphql",
+        headers={
+            "Origin": world.base_url,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type, x-request-id",
+        },
+    )
+    assert preflight.status_code == 200
+    assert "x-request-id" in preflight.headers["access-control-allow-headers"].lower()
+    response = post_graphql(
+        http,
+        world.base_url,
+        token,
+        SIMPLE,
+        headers={"Origin": world.base_url, "X-Request-ID": "dashboard-0001"},
+    )
+    assert response.headers["x-request-id"] == "dashboard-0001"
+    assert "x-request-id" in response.headers["access-control-expose-headers"].lower()
+
+
 def test_a_cors_preflight_from_a_foreign_origin_is_refused(
     http: httpx.Client, world: World
 ) -> None:
