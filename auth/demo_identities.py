@@ -15,20 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.keys import ensure_signing_key
 from auth.passwords import generate_password, generate_secret
+from auth.policy.scopes import PII_READ, PROCEDURE_SCOPES, read_scopes
 from auth.registry import ClientRegistration, put_client, put_user
-from auth.scopes import PERSONAL_DATA, read_scopes
 from store.agreement import Agreement
 from store.database import session_factory
 from store.models.domain import Administration
 
-WORKFLOW_SCOPES = (
-    "cmaa.requests:write",
-    "cmaa.requests:decide",
-    "cmaa.disclosures:write",
-    "cmaa.consents:write",
-    "cmaa.custody:write",
-)
 GRAPHIQL_PATH = "/graphql"
+DASHBOARD_PATH = "/dashboard"
 
 
 @dataclass(frozen=True)
@@ -65,11 +59,13 @@ class DemoPerson:
     designated: bool
 
 
-def graphiql_redirect_uris(public_url: str) -> tuple[str, ...]:
+def browser_redirect_uris(public_url: str, path: str = GRAPHIQL_PATH) -> tuple[str, ...]:
+    """Where a page served by the demo at `path` is sent back after login: its public URL,
+    and the same port on 127.0.0.1."""
     port = urlsplit(public_url).port
-    uris = [public_url.rstrip("/") + GRAPHIQL_PATH]
+    uris = [public_url.rstrip("/") + path]
     if port is not None:
-        uris.append(f"http://127.0.0.1:{port}{GRAPHIQL_PATH}")
+        uris.append(f"http://127.0.0.1:{port}{path}")
     return tuple(dict.fromkeys(uris))
 
 
@@ -79,8 +75,8 @@ def demo_clients(
     prefix = administration.value.lower()
     catalogue = agreement.scopes
     reads = tuple(read_scopes(catalogue))
-    reads_without_pii = tuple(scope for scope in reads if scope != PERSONAL_DATA)
-    workflow = tuple(s for s in catalogue if s in reads or s in WORKFLOW_SCOPES)
+    reads_without_pii = tuple(scope for scope in reads if scope != PII_READ)
+    workflow = tuple(s for s in catalogue if s in reads or s in PROCEDURE_SCOPES)
     name = administration.value
     credentials = ("client_credentials",)
     return [
@@ -117,17 +113,26 @@ def demo_clients(
             client_id=f"{prefix}-graphiql",
             grant_types=("authorization_code", "refresh_token"),
             scopes=tuple(catalogue),
-            redirect_uris=graphiql_redirect_uris(public_url),
+            redirect_uris=browser_redirect_uris(public_url),
             public=True,
             designated=False,
             description=f"GraphiQL on the demo gateway, signing in {name} people",
+        ),
+        ClientRegistration(
+            client_id=f"{prefix}-dashboard-web",
+            grant_types=("authorization_code", "refresh_token"),
+            scopes=tuple(catalogue),
+            redirect_uris=browser_redirect_uris(public_url, DASHBOARD_PATH),
+            public=True,
+            designated=False,
+            description=f"The analysts' dashboard on the demo gateway, signing in {name} people",
         ),
     ]
 
 
 def demo_people(administration: Administration, agreement: Agreement) -> list[DemoPerson]:
     prefix = administration.value.lower()
-    reads_without_pii = tuple(s for s in read_scopes(agreement.scopes) if s != PERSONAL_DATA)
+    reads_without_pii = tuple(s for s in read_scopes(agreement.scopes) if s != PII_READ)
     return [
         DemoPerson(
             username=f"{prefix}.analyst",

@@ -143,7 +143,7 @@ def manifest_command(arguments: argparse.Namespace) -> int:
 
 
 def golden_command(arguments: argparse.Namespace) -> int:
-    from gateway.contracts import ContractError, collect_golden, golden_differences, write_golden
+    from gateway.golden import ContractError, collect_golden, golden_differences, write_golden
     from resolvers.contracts.operations import OperationsError
 
     try:

@@ -24,6 +24,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from auth.errors import TokenRefused
+from auth.forwarding import forwarding
 from auth.http import bearer_token, www_authenticate
 from auth.principal import Principal
 from auth.verification import Verifier
@@ -33,7 +34,6 @@ from gateway.http.rate_limit import RateLimit, retry_after
 from gateway.observability.operations import NameSlot
 from resolvers.contracts.operations import Safelist, sha256_hex
 from resolvers.limits import names_no_operation
-from resolvers.sources.remote.credentials import forwarding
 from store.models.domain import Administration
 
 ALLOWED_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from resolvers.sources.base import AdministrationSource, SourceUnavailable
+from resolvers.sources.base import AdministrationSource, SourceDown
 from store.models.domain import Administration
 
 T = TypeVar("T")
@@ -93,23 +93,23 @@ class Administrations:
         administration: Administration,
         work: Callable[[AdministrationSource], Awaitable[T]],
     ) -> T:
-        """Run one call on one source, or raise SourceUnavailable within the timeout."""
+        """Run one call on one source, or raise SourceDown within the timeout."""
         breaker = self.breakers[administration]
         with self.observer.calling(administration) as outcome:
             if not breaker.allow(time.monotonic()):
                 outcome("circuit_open")
-                raise SourceUnavailable(administration, "circuit open")
+                raise SourceDown(administration, "circuit open")
             try:
                 async with asyncio.timeout(self.timeout_seconds):
                     result = await work(self.sources[administration])
-            except SourceUnavailable:
+            except SourceDown:
                 outcome("unavailable")
                 self._failed(administration, breaker)
                 raise
             except TimeoutError:
                 outcome("timeout")
                 self._failed(administration, breaker)
-                raise SourceUnavailable(administration, "timed out") from None
+                raise SourceDown(administration, "timed out") from None
             outcome("ok")
             breaker.succeeded()
             self.observer.breaker(administration, False)

@@ -26,6 +26,7 @@ from auth.keys import ensure_signing_key
 from auth.registry import add_client
 from gateway.cli import main
 from gateway.demo import build_demo_app, demo_issuers
+from gateway.loopback import free_port, running_server
 from store.agreement import Agreement, load_agreement
 from store.audit import AuditEntry, append_audit
 from store.database import create_engine, session_factory
@@ -34,7 +35,6 @@ from store.models.domain import Administration
 from store.seed import seed_store
 from tests.conftest import DATABASE_KINDS
 from tests.support.databases import fresh_database
-from tests.support.servers import free_port, running_server
 
 US, UZ = Administration.US, Administration.UZ
 CASES = 12

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from gateway.demo import build_demo_app, credentials_path, prepare_demo_identities
+from gateway.loopback import free_port, running_server
 from gateway.settings import DemoStores
 from store.agreement import load_agreement
 from store.database import open_store
 from store.migrate import prepare_store
 from store.seed import seed_store
-from tests.support.servers import free_port, running_server
 
 CASES = 30
 SEED = 7

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from gateway.demo import build_demo_app, prepare_demo_identities
+from gateway.loopback import free_port, running_server
 from gateway.settings import DemoStores
 from store.agreement import load_agreement
 from store.database import open_store
@@ -21,7 +22,6 @@ from store.migrate import prepare_store
 from store.models.domain import Administration
 from store.seed import seed_store
 from tests.support.request_ids import without_request_ids
-from tests.support.servers import free_port, running_server
 
 CASES = "{ cases(first: 100) { totalCount edges { node { id owner reference } } } }"
 
@@ -106,10 +106,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
                 f'"{identity_url}/oauth/{a.value.lower()}/jwks"'
                 for a in Administration
             )
+            dashboard = "\n".join(
+                f'{a.value} = {{ issuer = "{identity_url}/oauth/{a.value.lower()}", '
+                f'client_id = "{a.value.lower()}-dashboard-web" }}'
+                for a in Administration
+            )
             config.write_text(
                 f"[gateway]\nport = {gateway_port}\n\n[sources]\n"
                 f'US = "{subgraphs[Administration.US]}"\n'
-                f'UZ = "{subgraphs[Administration.UZ]}"\n\n[issuers]\n{issuers}\n',
+                f'UZ = "{subgraphs[Administration.UZ]}"\n\n[issuers]\n{issuers}\n\n'
+                f"[dashboard]\n{dashboard}\n",
                 encoding="utf-8",
             )
             for administration, url in subgraphs.items():
@@ -162,6 +168,23 @@ def test_the_distributed_gateway_answers_like_the_embedded_one(
     assert distributed == embedded
     owners = {edge["node"]["owner"] for edge in distributed["data"]["cases"]["edges"]}  # type: ignore[index]
     assert owners == ({"US", "UZ"} if client_id != "uz-undesignated" else {"UZ"})
+
+
+def test_the_gateway_serves_the_dashboard_configured_for_it(world: dict[str, object]) -> None:
+    """`[dashboard]` in the configuration: the page logs people in at the named issuers, which
+    its Content-Security-Policy lets it reach, and fetches the published operations."""
+    gateway, identity = str(world["gateway"]), str(world["embedded"])
+    page = httpx.get(f"{gateway}/dashboard", timeout=10.0)
+    assert page.status_code == 200
+    assert f'"us": "{identity}/oauth/us"' in page.text
+    assert '"uz": "uz-dashboard-web"' in page.text
+    policy = page.headers["content-security-policy"]
+    assert f"connect-src 'self' {identity};" in policy, policy
+    operation = httpx.get(f"{gateway}/dashboard/operations/CaseList.graphql", timeout=10.0)
+    assert operation.status_code == 200
+    assert operation.text.startswith("# The case list")
+    for script in ("dashboard/app.js", "login/pkce.js"):
+        assert httpx.get(f"{gateway}/static/{script}", timeout=10.0).status_code == 200, script
 
 
 def test_a_stopped_subgraph_leaves_the_other_administrations_data(

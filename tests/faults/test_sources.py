@@ -1,4 +1,4 @@
-"""Item 7: one administration's source killed, hung, or answering garbage in the middle of a
+"""One administration's source killed, hung, or answering garbage in the middle of a
 query, behind the distributed gateway (gateway/distributed.py's app over remote sources, on
 uvicorn) whose other source is a real `cmaa subgraph` process. Every answer is the other
 administration's data with one coded SOURCE_UNAVAILABLE error: never a 5xx, never a wait past
@@ -30,13 +30,13 @@ from starlette.routing import Route
 
 from gateway.demo import build_demo_app, prepare_demo_identities
 from gateway.distributed import build_gateway_app, load_gateway_config, verifier_for
+from gateway.loopback import free_port, running_server
 from resolvers.exchange.administrations import Administrations
 from store.agreement import Agreement, load_agreement
 from store.models.domain import Administration
 from tests.adversarial.world import seeded_stores
 from tests.faults.support import Process, cmaa, stop, wait_until_up
 from tests.support.request_ids import without_request_ids
-from tests.support.servers import free_port, running_server
 
 US, UZ = Administration.US, Administration.UZ
 TIMEOUT = 2.0  # the sources' timeout (limits.source_timeout_seconds)

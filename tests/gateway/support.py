@@ -24,7 +24,7 @@ from gateway.app import GatewayParts, gateway_routes, hardening
 from gateway.demo import demo_issuer
 from gateway.settings import DemoStores
 from resolvers.exchange.administrations import Administrations
-from resolvers.sources.base import AdministrationSource, SourceUnavailable
+from resolvers.sources.base import AdministrationSource, SourceDown
 from resolvers.sources.in_process import InProcessSource
 from store.agreement import Agreement
 from store.database import create_engine
@@ -175,7 +175,7 @@ class InstrumentedSource:
     """A real source behind a thin wrapper: counts each method call and delegates.
 
     For fault tests it can also wait before each call (`delay`), or answer the way an
-    unreachable administration does (`failing`: SourceUnavailable, after the delay). The
+    unreachable administration does (`failing`: SourceDown, after the delay). The
     real source still answers every call it is given.
     """
 
@@ -196,7 +196,7 @@ class InstrumentedSource:
             if self.delay:
                 await asyncio.sleep(self.delay)
             if self.failing:
-                raise SourceUnavailable(self.administration, "stopped by the test")
+                raise SourceDown(self.administration, "stopped by the test")
             return await target(*args, **kwargs)
 
         return instrumented

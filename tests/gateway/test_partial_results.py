@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.loopback import running_server
 from tests.gateway.conftest import World
 from tests.gateway.support import (
     BuiltGateway,
@@ -24,7 +25,6 @@ from tests.gateway.support import (
     post_graphql,
     released_rows,
 )
-from tests.support.servers import running_server
 
 TIMEOUT = 1.0
 # Long enough that the request after a failed probe arrives within it on a loaded machine.

@@ -1,4 +1,4 @@
-"""When the owner's subgraph fails, the remote source says SourceUnavailable: within its
+"""When the owner's subgraph fails, the remote source says SourceDown: within its
 timeout, and without passing on anything the remote said."""
 
 import asyncio
@@ -13,16 +13,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from resolvers.ids import global_id
-from resolvers.sources.base import SourceUnavailable
+from auth.forwarding import NoForwardableToken
+from gateway.loopback import running_server
+from resolvers.sources.base import SourceDown
 from resolvers.sources.filters import CaseFilter, EntityFilter
+from resolvers.sources.ids import global_id
 from resolvers.sources.records import PageRequest
-from resolvers.sources.remote import NoForwardableToken, RemoteSource
+from resolvers.sources.remote import RemoteSource
 from store.agreement import Agreement
 from store.models.domain import Administration
 from tests.sources.conftest import SeededStores, subgraph_app
 from tests.sources.support import Caller, read
-from tests.support.servers import running_server
 
 TIMEOUT = 0.5
 SECRET = "internal detail of the remote"
@@ -97,7 +98,7 @@ async def test_a_failing_subgraph_is_unavailable(
         source = RemoteSource(Administration.US, url, agreement.limits, timeout_seconds=TIMEOUT)
         started = time.monotonic()
         try:
-            with pytest.raises(SourceUnavailable) as raised:
+            with pytest.raises(SourceDown) as raised:
                 await _list_cases(source, caller)
             elapsed = time.monotonic() - started
         finally:
@@ -122,7 +123,7 @@ async def test_a_stopped_subgraph_is_unavailable(
     try:
         for attempt in (source.ping(), _list_cases(source, caller)):
             started = time.monotonic()
-            with pytest.raises(SourceUnavailable):
+            with pytest.raises(SourceDown):
                 await attempt
             assert time.monotonic() - started < TIMEOUT + 0.5
     finally:

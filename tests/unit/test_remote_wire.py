@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gateway.loopback import free_port, running_server
 from resolvers.sources.remote.wire import Wire, WireFailure
-from tests.support.servers import free_port, running_server
 
 SLOW_SECONDS = 2.0
 

@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from auth.registry import ClientRegistration, add_client
 from gateway.demo import build_demo_app, prepare_demo_identities
+from gateway.loopback import running_server
 from store.agreement import Agreement, load_agreement
 from store.database import create_engine, session_factory
 from store.migrate import prepare_store
@@ -32,7 +33,6 @@ from store.models.domain import Administration
 from store.seed import seed_store
 from tests.conftest import DATABASE_KINDS
 from tests.support.databases import fresh_database, postgres_base_url
-from tests.support.servers import running_server
 from tests.workflow.support import (
     UNDESIGNATED_WORKFLOW,
     WORKFLOW_SCOPES,
