@@ -10,7 +10,6 @@ from store.agreement import AgreementError
 from store.database import UnsupportedDatabaseURL, open_store
 from store.migrate import StoreMismatch, prepare_store
 from store.models.domain import Administration
-from store.seed import SeedError, seed_store, store_is_empty
 
 DEMO_CASES = 300
 DEMO_SEED = 7
@@ -33,6 +32,9 @@ def _targets(arguments: argparse.Namespace) -> dict[Administration, str]:
 
 
 def _run(coroutine: object) -> None:
+    # The data generator loads when a command runs, not for `cmaa --help` or a worker's start.
+    from store.seed import SeedError
+
     try:
         asyncio.run(coroutine)
     except (AgreementError, UnsupportedDatabaseURL, StoreMismatch, SeedError) as exc:
@@ -48,6 +50,8 @@ async def _migrate(targets: dict[Administration, str]) -> None:
 
 
 async def _seed(targets: dict[Administration, str], cases: int, seed: int, quiet: bool) -> None:
+    from store.seed import seed_store
+
     agreement = load_configured_agreement()
     for administration, url in targets.items():
         await prepare_store(url, administration)
@@ -59,6 +63,8 @@ async def _seed(targets: dict[Administration, str], cases: int, seed: int, quiet
 
 
 async def _prepare_demo(stores: DemoStores, cases: int, seed: int) -> None:
+    from store.seed import seed_store, store_is_empty
+
     agreement = load_configured_agreement()
     for administration, url in stores.urls().items():
         await prepare_store(url, administration)
