@@ -17,7 +17,6 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client.parser import text_string_to_metric_families
 
-from auth.verification import jwks_uri_of_builtin
 from gateway.demo import build_demo_app, prepare_demo_identities
 from gateway.distributed import GatewayConfig, build_gateway_app, verifier_for
 from gateway.observability.logs import ACCESS_LOGGER
@@ -27,7 +26,7 @@ from gateway.subgraph import create_subgraph_app
 from store.agreement import load_agreement
 from store.database import create_engine
 from store.models.domain import Administration
-from tests.adversarial.world import seeded_stores
+from tests.adversarial.world import builtin_jwks, seeded_stores
 from tests.support.servers import free_port, running_server
 
 METRICS_TOKEN = secrets.token_urlsafe(32)
@@ -53,10 +52,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     # One exporter behind three tracer providers: each span names its service.
     spans = InMemorySpanExporter()
     runtime = Runtime(metrics_token=METRICS_TOKEN, access_log=True)
-    issuer_jwks = {
-        credentials["issuers"][a.value]: jwks_uri_of_builtin(credentials["issuers"][a.value])
-        for a in Administration
-    }
+    issuer_jwks = builtin_jwks(credentials["issuers"])
     with ExitStack() as stack:
         stack.enter_context(
             running_server(build_demo_app(stores, identity_url, agreement), port=identity_port)

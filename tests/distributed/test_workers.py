@@ -26,13 +26,12 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from auth.verification import jwks_uri_of_builtin
 from gateway.demo import build_demo_app, prepare_demo_identities
 from gateway.subgraph import create_subgraph_app
 from store.agreement import DEFAULT_AGREEMENT_FILE, load_agreement
 from store.database import create_engine
 from store.models.domain import Administration
-from tests.adversarial.world import seeded_stores, subgraph_verifier
+from tests.adversarial.world import builtin_jwks, seeded_stores, subgraph_verifier
 from tests.support.servers import free_port, running_server
 
 WORKERS = 4
@@ -75,10 +74,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
     identity_port = free_port()
     identity_url = f"http://127.0.0.1:{identity_port}"
     credentials = asyncio.run(prepare_demo_identities(stores, identity_url, agreement))
-    issuers = {
-        credentials["issuers"][a.value]: jwks_uri_of_builtin(credentials["issuers"][a.value])
-        for a in Administration
-    }
+    issuers = builtin_jwks(credentials["issuers"])
     with ExitStack() as stack:
         stack.enter_context(
             running_server(build_demo_app(stores, identity_url, agreement), port=identity_port)

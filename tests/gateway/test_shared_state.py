@@ -20,7 +20,6 @@ from redis.asyncio import Redis
 
 from auth.errors import TokenRefused
 from auth.revocations import RedisDenyList, StoreRevocations, record_revocation
-from auth.verification import jwks_uri_of_builtin
 from gateway.demo import build_demo_app, prepare_demo_identities
 from gateway.distributed import GatewayConfig, verifier_for
 from gateway.http.rate_limit import RateLimiter, SharedRateLimiter
@@ -29,7 +28,7 @@ from store.agreement import load_agreement
 from store.database import open_store, session_factory
 from store.migrate import prepare_store
 from store.models.domain import Administration
-from tests.adversarial.world import seeded_stores
+from tests.adversarial.world import builtin_jwks, seeded_stores
 from tests.support.servers import free_port, running_server
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -185,7 +184,7 @@ async def test_the_distributed_gateway_refuses_a_token_revoked_by_its_issuer(
         cors_origins=(),
         cursor_secret=b"s" * 32,
         sources={},
-        issuer_jwks={url: jwks_uri_of_builtin(url) for url in issuers.values()},
+        issuer_jwks=builtin_jwks(issuers),
         workers=1,
         source=Path("gateway.toml"),
         runtime=Runtime(redis_url=REDIS_URL, redis_prefix=prefix),
