@@ -17,7 +17,9 @@ from auth.verification import Verifier
 from gateway.http.graphql_endpoint import GraphQLEndpoint, PageFactory
 from gateway.http.hardening import BodyLimit, SecurityHeaders
 from gateway.http.origins import OriginGuard
-from gateway.http.rate_limit import RateLimiter
+from gateway.http.rate_limit import RateLimit, RateLimiter
+from gateway.observability.operations import OperationNamed
+from gateway.observability.telemetry import Telemetry
 from resolvers.contracts.operations import DEFAULT_OPERATIONS_DIR, Safelist
 from resolvers.exchange.administrations import Administrations
 from resolvers.exchange.context import ExchangeContext
@@ -43,6 +45,10 @@ class GatewayParts:
     operations_dir: Path = DEFAULT_OPERATIONS_DIR
     # The clients (ADMINISTRATION:client_id) that may introspect the schema; nobody by default.
     introspection_clients: frozenset[str] = frozenset()
+    # Metrics, traces and access logs; none when not given.
+    telemetry: Telemetry | None = None
+    # Shared by every worker and replica when given (gateway.shared); else this process's own.
+    rate_limiter: RateLimit | None = None
 
 
 def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None) -> list[BaseRoute]:
@@ -50,6 +56,7 @@ def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None)
         extensions=(
             operation_limits(parts.agreement.limits),
             introspection_for(parts.introspection_clients),
+            OperationNamed,
         )
     )
     cursors = CursorCodec(parts.cursor_secret)
@@ -66,10 +73,11 @@ def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None)
         schema,
         parts.verifier,
         context,
-        RateLimiter(parts.agreement.limits.rate_per_minute),
+        parts.rate_limiter or RateLimiter(parts.agreement.limits.rate_per_minute),
         parts.agreement.limits,
         browser_page,
         Safelist.from_directory(parts.operations_dir) if parts.safelist else None,
+        observer=parts.telemetry,
     )
 
     async def healthz(_request: Request) -> Response:
@@ -93,24 +101,32 @@ def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None)
         Route("/graphql", endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        *(parts.telemetry.routes() if parts.telemetry else ()),
     ]
 
 
 def hardening(parts: GatewayParts, public_url: str) -> list[Middleware]:
     """The middleware of DESIGN.md §7, outermost first, for every route of the app."""
-    return service_hardening(parts.agreement.limits.body_bytes, public_url, parts.cors_origins)
+    return service_hardening(
+        parts.agreement.limits.body_bytes, public_url, parts.cors_origins, parts.telemetry
+    )
 
 
 def service_hardening(
-    body_bytes: int, public_url: str, cors_origins: tuple[str, ...]
+    body_bytes: int,
+    public_url: str,
+    cors_origins: tuple[str, ...],
+    telemetry: Telemetry | None = None,
 ) -> list[Middleware]:
     """The same hardening for any service of ours (gateway, issuer): its own origin and the
-    allow-listed ones may call it from a browser; every other origin is refused."""
+    allow-listed ones may call it from a browser; every other origin is refused. With
+    `telemetry`, every request is measured, traced and logged first."""
     parsed = urlsplit(public_url)
     origins = frozenset(
         origin.rstrip("/") for origin in (f"{parsed.scheme}://{parsed.netloc}", *cors_origins)
     )
     return [
+        *([telemetry.middleware()] if telemetry else ()),
         Middleware(SecurityHeaders),
         Middleware(BodyLimit, limit=body_bytes),
         Middleware(OriginGuard, allowed=origins),
@@ -118,7 +134,9 @@ def service_hardening(
             CORSMiddleware,
             allow_origins=sorted(origins),
             allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "accept"],
+            # A dashboard may name its requests, and read the id of each answer.
+            allow_headers=["authorization", "content-type", "accept", "x-request-id"],
+            expose_headers=["x-request-id"],
             max_age=600,
         ),
     ]

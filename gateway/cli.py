@@ -1,4 +1,9 @@
-"""The `cmaa` command: one sub-command per module, each registering its own arguments."""
+"""The `cmaa` command: one sub-command per module, each registering its own arguments.
+
+A command module imports what builds schemas, apps and servers inside its handlers, not at
+the top: `cmaa --help` stays cheap, and so does each uvicorn worker, which imports this
+module again when it starts (multiprocessing's spawn) before it can answer a health check.
+"""
 
 import argparse
 import sys

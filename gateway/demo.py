@@ -30,15 +30,19 @@ from auth.verification import (
     TokenVerifier,
     verifier_from_agreement,
 )
+from gateway import shared
 from gateway.app import GatewayParts, gateway_routes, hardening
 from gateway.audit_exchange import Checkpointer, InProcessPartner
 from gateway.dashboard import DashboardLogin, dashboard_routes
 from gateway.graphiql import GraphiQLLogin, graphiql_assets, graphiql_page, login_assets
+from gateway.observability.logs import log_config
+from gateway.observability.telemetry import Telemetry
+from gateway.runtime import Runtime, runtime_from_environment
 from gateway.settings import DemoStores
 from resolvers.exchange.administrations import Administrations
 from resolvers.introspection import client_name
 from resolvers.sources.in_process import InProcessSource
-from store.agreement import Agreement
+from store.agreement import Agreement, ConfigurationError
 from store.database import create_engine, open_store
 from store.models._base import utcnow
 from store.models.domain import Administration
@@ -84,8 +88,13 @@ def allow_loopback_http(public_url: str) -> None:
         os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 
-def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) -> Starlette:
+def build_demo_app(
+    stores: DemoStores, public_url: str, agreement: Agreement, runtime: Runtime | None = None
+) -> Starlette:
     """The gateway, GraphiQL and both administrations' authorization servers on one app.
+
+    `runtime` names the shared deny-list and rate limits (Redis), metrics and tracing; the
+    telemetry is `app.state.telemetry`.
 
     `app.state.verifier` verifies tokens of both demo issuers (keys and deny-lists read from
     the stores); `app.state.authorization_services` holds each administration's service;
@@ -99,10 +108,14 @@ def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) ->
         for administration in Administration
     }
     issuers = demo_issuers(public_url)
+    runtime = runtime or Runtime()
+    telemetry = Telemetry.for_service("cmaa-demo", runtime)
+    deny_list = shared.deny_list(runtime)
     services: dict[Administration, AuthorizationService] = {}
     builtin: dict[Administration, BuiltinIssuer] = {}
     for administration, engine in engines.items():
-        revocations = StoreRevocations(engine)
+        revocations = StoreRevocations(engine, shared=deny_list)
+        telemetry.watch_audit(engine, administration)
         services[administration] = AuthorizationService(
             administration=administration,
             issuer=issuers[administration],
@@ -140,22 +153,26 @@ def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) ->
                 await checkpointer.stop()
             for engine in engines.values():
                 await engine.dispose()
+            telemetry.shutdown()
 
     administrations = Administrations(
         {a: InProcessSource(a, engine) for a, engine in engines.items()},
         timeout_seconds=agreement.limits.source_timeout_seconds,
+        observer=telemetry,
     )
     login = GraphiQLLogin(
         issuers=issuers,
         client_ids={a: f"{a.value.lower()}-graphiql" for a in Administration},
         scopes=tuple(agreement.scopes),
     )
-    # GraphiQL's login clients explore the schema; every other client builds on schema/.
     parts = GatewayParts(
         agreement=agreement,
         administrations=administrations,
         verifier=verifier,
+        # GraphiQL's login clients explore the schema; every other client builds on schema/.
         introspection_clients=frozenset(client_name(a, c) for a, c in login.client_ids.items()),
+        telemetry=telemetry,
+        rate_limiter=shared.rate_limiter(runtime, "gateway", agreement.limits.rate_per_minute),
     )
     dashboard_login = DashboardLogin(
         issuers=issuers,
@@ -176,6 +193,7 @@ def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) ->
     app.state.authorization_services = services
     app.state.issuers = issuers
     app.state.checkpointers = checkpointers
+    app.state.telemetry = telemetry
     return app
 
 
@@ -296,7 +314,11 @@ def serve_demo(stores: DemoStores, host: str, port: int, agreement: Agreement) -
         )
     public_url = public_url_for(host, port)
     document = asyncio.run(prepare_demo_identities(stores, public_url, agreement))
-    app = build_demo_app(stores, public_url, agreement)
+    try:
+        runtime = runtime_from_environment()
+    except ConfigurationError as exc:
+        raise DemoError(str(exc)) from None
+    app = build_demo_app(stores, public_url, agreement, runtime)
     print(f"Gateway:  {public_url}/graphql  (GraphiQL in a browser)")
     print(f"Dashboard: {public_url}/dashboard")
     print(f"US issuer: {document['issuers']['US']}")
@@ -305,4 +327,7 @@ def serve_demo(stores: DemoStores, host: str, port: int, agreement: Agreement) -
     print("Get a UZ dashboard token, then run a first query:")
     print(f"  TOKEN=$({token_curl(document)} | {JSON_FIELD_PICKER})")
     print(f"  {query_curl(public_url)}")
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    # uvicorn's access log is replaced by ours, which carries the request id.
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", log_config=log_config(), access_log=False
+    )

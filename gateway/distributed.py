@@ -36,6 +36,8 @@ The configuration file (TOML):
                 # that allows PUBLIC_URL/dashboard as its redirect URI
     US = { issuer = "https://idp.example/oauth/us", client_id = "us-dashboard-web" }
     UZ = { issuer = "https://idp.example/oauth/uz", client_id = "uz-dashboard-web" }
+
+Workers' health check, Redis, metrics, traces and access logs: see gateway.runtime.
 """
 
 import logging
@@ -46,15 +48,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 
+from auth.revocations import RevocationList, SharedRevocations
 from auth.verification import TokenVerifier
+from gateway import shared
 from gateway.app import GatewayParts, gateway_routes, hardening
 from gateway.dashboard import DashboardLogin, dashboard_routes
 from gateway.graphiql import GraphiQLLogin, graphiql_assets, graphiql_page, login_assets
+from gateway.observability.telemetry import Telemetry
+from gateway.runtime import Runtime, runtime_from_config
 from gateway.trust import trusted_issuers
 from resolvers.contracts.operations import DEFAULT_OPERATIONS_DIR, OperationsError, Safelist
 from resolvers.exchange.administrations import Administrations
@@ -62,6 +68,9 @@ from resolvers.introspection import UnknownClientName, client_names
 from resolvers.sources.remote import RemoteSource
 from store.agreement import Agreement, ConfigurationError, KeyedReader
 from store.models.domain import Administration
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 log = logging.getLogger("cmaa.gateway")
 CONFIG_VARIABLE = "CMAA_GATEWAY_CONFIG"
@@ -97,6 +106,7 @@ class GatewayConfig:
     introspection_clients: frozenset[str] = frozenset()
     # Where each administration's people log in to the dashboard; None: no dashboard.
     dashboard: DashboardLogin | None = None
+    runtime: Runtime = field(default_factory=Runtime)
 
 
 def _http_url(reader: KeyedReader, value: Any, key: str) -> str:
@@ -259,12 +269,19 @@ def load_gateway_config(path: Path) -> GatewayConfig:
             reader, section, graphiql_clients if graphiql else {}
         ),
         dashboard=_dashboard(reader, data),
+        runtime=runtime_from_config(reader, data),
     )
 
 
 def build_gateway_app(
-    config: GatewayConfig, agreement: Agreement, verifier: TokenVerifier
+    config: GatewayConfig,
+    agreement: Agreement,
+    verifier: TokenVerifier,
+    *,
+    span_exporter: "SpanExporter | None" = None,
 ) -> Starlette:
+    """`span_exporter`: where spans go besides OTLP (a test's in-memory exporter)."""
+    telemetry = Telemetry.for_service("cmaa-gateway", config.runtime, span_exporter)
     remote = {
         administration: RemoteSource(administration, url, agreement.limits)
         for administration, url in config.sources.items()
@@ -272,6 +289,7 @@ def build_gateway_app(
     administrations = Administrations(
         remote,
         timeout_seconds=agreement.limits.source_timeout_seconds,
+        observer=telemetry,
     )
     parts = GatewayParts(
         agreement=agreement,
@@ -282,6 +300,10 @@ def build_gateway_app(
         safelist=config.safelist,
         operations_dir=config.operations_dir,
         introspection_clients=config.introspection_clients,
+        telemetry=telemetry,
+        rate_limiter=shared.rate_limiter(
+            config.runtime, "gateway", agreement.limits.rate_per_minute
+        ),
     )
 
     @asynccontextmanager
@@ -290,6 +312,7 @@ def build_gateway_app(
             yield
         finally:
             await administrations.aclose()
+            telemetry.shutdown()
 
     if config.graphiql:
         page = graphiql_page(login_for(config, agreement), f"{config.public_url}/graphql")
@@ -306,12 +329,18 @@ def build_gateway_app(
         lifespan=lifespan,
     )
     app.state.administrations = administrations
+    app.state.telemetry = telemetry
     return app
 
 
 def verifier_for(config: GatewayConfig, agreement: Agreement) -> TokenVerifier:
+    """The built-in issuers' revocations are checked here too when Redis carries them."""
+    deny_list = shared.deny_list(config.runtime)
+    revocations: dict[Administration, RevocationList] = (
+        {} if deny_list is None else dict.fromkeys(Administration, SharedRevocations(deny_list))
+    )
     return TokenVerifier(
-        trusted_issuers(agreement, config.issuer_jwks, {}),
+        trusted_issuers(agreement, config.issuer_jwks, revocations),
         audience=agreement.tokens.audience,
         leeway_seconds=agreement.tokens.leeway_seconds,
         known_scopes=agreement.scopes,

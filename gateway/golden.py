@@ -248,7 +248,11 @@ def run_golden(
                         "operationName": operation.name,
                         "variables": plan.variables.get(operation.name) or {},
                     },
-                    headers={"Authorization": f"Bearer {world.token(caller)}"},
+                    # A named request: an error's `requestId` is then the same on every run.
+                    headers={
+                        "Authorization": f"Bearer {world.token(caller)}",
+                        "X-Request-ID": f"golden-{operation.name}-{caller}",
+                    },
                 )
                 if response.status_code != 200:
                     raise ContractError(

@@ -25,7 +25,10 @@ from auth.verification import Verifier
 from gateway.audit_exchange import Checkpointer, RemotePartner, Sleep, audit_routes
 from gateway.http.graphql_endpoint import GraphQLEndpoint
 from gateway.http.hardening import BodyLimit, SecurityHeaders
-from gateway.http.rate_limit import RateLimiter
+from gateway.http.rate_limit import RateLimit, RateLimiter
+from gateway.observability.logs import log_config
+from gateway.observability.operations import OperationNamed
+from gateway.observability.telemetry import Telemetry
 from resolvers.introspection import SUBGRAPH_SCHEMA_FIELDS, introspection_for
 from resolvers.limits import operation_limits
 from resolvers.sources.base import SourceDown
@@ -51,6 +54,8 @@ def create_subgraph_app(
     introspection_clients: frozenset[str] = frozenset(),
     partner: RemotePartner | None = None,
     checkpoint_sleep: Sleep = asyncio.sleep,
+    telemetry: Telemetry | None = None,
+    rate_limiter: RateLimit | None = None,
 ) -> Starlette:
     """The subgraph of `administration` over the store behind `engine`.
 
@@ -60,7 +65,8 @@ def create_subgraph_app(
     `introspection_clients` (ADMINISTRATION:client_id) may introspect it, `_service { sdl }`
     included. The checkpointer signs the store's audit log on the agreement's cadence and,
     given the `partner`, exchanges checkpoints with it for countersignature; `/audit/*`
-    publishes what the partner needs for that.
+    publishes what the partner needs for that. `telemetry` (metrics, traces, access log) and
+    a `rate_limiter` shared with the administration's other replicas are optional.
     """
     limits = agreement.limits
     source = InProcessSource(administration, engine, clock, agreement)
@@ -69,6 +75,7 @@ def create_subgraph_app(
         extensions=(
             operation_limits(limits),
             introspection_for(introspection_clients, SUBGRAPH_SCHEMA_FIELDS),
+            OperationNamed,
         ),
     )
 
@@ -77,8 +84,10 @@ def create_subgraph_app(
 
     # The gateway makes at most one call per source per level of an operation, so a caller
     # within the gateway's rate never meets this one; it stops a client calling directly.
-    limiter = RateLimiter(limits.rate_per_minute * limits.max_depth)
-    endpoint = GraphQLEndpoint(schema, verifier, context, limiter, limits)
+    limiter = rate_limiter or RateLimiter(limits.rate_per_minute * limits.max_depth)
+    endpoint = GraphQLEndpoint(schema, verifier, context, limiter, limits, observer=telemetry)
+    if telemetry is not None:
+        telemetry.watch_audit(engine, administration)
     signer = AuditSigner(administration, engine, clock)
     checkpointer = Checkpointer(
         signer, agreement.audit_checkpoints, partner, sleep=checkpoint_sleep
@@ -111,6 +120,8 @@ def create_subgraph_app(
                 await checkpointer.stop()
         finally:
             await engine.dispose()
+            if telemetry is not None:
+                telemetry.shutdown()
 
     app = Starlette(
         routes=[
@@ -118,8 +129,10 @@ def create_subgraph_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *audit_routes(signer, partner),
+            *(telemetry.routes() if telemetry else ()),
         ],
         middleware=[
+            *([telemetry.middleware()] if telemetry else ()),
             Middleware(SecurityHeaders),
             Middleware(BodyLimit, limit=limits.body_bytes),
         ],
@@ -141,4 +154,6 @@ def serve_subgraph(app: Any, host: str, port: int) -> None:
         proxy_headers=True,
         server_header=False,
         log_level="info",
+        log_config=log_config(),
+        access_log=False,
     )

@@ -17,7 +17,8 @@ is the one row that changes, and `check_chain` compares it with the log.
 """
 
 import hashlib
-from collections.abc import AsyncIterator, Iterable
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -98,6 +99,18 @@ def entry_hash(seq: int, prev_hash: str, entry: AuditEntry) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
+# Who counts the appends to each store (a service's metrics), by the store's engine: a process
+# may serve several stores, each counted under its own administration.
+_append_observers: "weakref.WeakKeyDictionary[Any, Callable[[], None]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def observe_appends(engine: Any, observer: Callable[[], None]) -> None:
+    """Call `observer` on every append made through `engine` (an AsyncEngine)."""
+    _append_observers[engine.sync_engine] = observer
+
+
 async def append_audit(session: AsyncSession, entry: AuditEntry) -> AuditEvent:
     """Append one entry in the session's transaction (the caller commits)."""
     # Moving the head first takes the write lock before the previous hash is read.
@@ -122,6 +135,9 @@ async def append_audit(session: AsyncSession, entry: AuditEntry) -> AuditEvent:
     }
     await session.exec(_INSERT_EVENT, params=values)
     await session.exec(_SET_HEAD_HASH, params={"digest": digest})
+    observer = _append_observers.get(session.sync_session.bind)
+    if observer is not None:
+        observer()
     return AuditEvent(**values)
 
 

@@ -1,9 +1,8 @@
 """Bring a store's schema to the newest migration (`cmaa migrate`)."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -11,10 +10,17 @@ from store.database import open_store, session_factory
 from store.models import StoreInfo
 from store.models.domain import Administration
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(url: str | None = None) -> Config:
+def alembic_config(url: str | None = None) -> "Config":
+    # Alembic is imported when a migration runs: every command imports this module, and
+    # `cmaa --help` or a worker's start-up need no migration tool.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if url is not None:
@@ -24,6 +30,8 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)

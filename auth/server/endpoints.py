@@ -122,7 +122,8 @@ class TokenRevocation(RevocationEndpoint):
         if isinstance(token, IssuedAccessToken):
             jti = token.claims["jti"]
             on_event_loop(records.revoke_access_token, jti, token.expires_at)
-            records.after_commit(lambda: self.server.revocations.note_revoked(jti))
+            expires_at = token.expires_at
+            records.after_commit(lambda: self.server.revocations.note_revoked(jti, expires_at))
             subject, client_id = token.claims["sub"], token.claims["client_id"]
             detail: dict[str, str] = {"jti": jti}
         else:

@@ -41,16 +41,16 @@ class IdentityRecords:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self._after_commit: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
 
-    def after_commit(self, action: Callable[[], None]) -> None:
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         self._after_commit.append(action)
 
     async def commit(self) -> None:
         await self.session.commit()
         actions, self._after_commit = self._after_commit, []
         for action in actions:
-            action()
+            await action()
 
     async def client(self, client_id: str) -> OAuthClient | None:
         return await self.session.get(OAuthClient, client_id)

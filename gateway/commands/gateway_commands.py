@@ -4,22 +4,25 @@ import argparse
 import os
 from pathlib import Path
 
-import uvicorn
-
 from gateway.commands import CommandError
-from gateway.distributed import (
-    CONFIG_VARIABLE,
-    SECRET_VARIABLE,
-    build_gateway_app,
-    load_gateway_config,
-    verifier_for,
-)
 from gateway.settings import load_configured_agreement
-from gateway.trust import UntrustedIssuer
 from store.agreement import ConfigurationError
 
 
 def gateway_command(arguments: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.distributed import (
+        CONFIG_VARIABLE,
+        SECRET_VARIABLE,
+        build_gateway_app,
+        load_gateway_config,
+        verifier_for,
+    )
+    from gateway.observability.logs import log_config
+    from gateway.observability.metrics import prepare_multiprocess_dir
+    from gateway.trust import UntrustedIssuer
+
     try:
         agreement = load_configured_agreement()
         config = load_gateway_config(arguments.config)
@@ -34,13 +37,19 @@ def gateway_command(arguments: argparse.Namespace) -> int:
         "proxy_headers": True,
         "server_header": False,
         "log_level": "info",
+        "log_config": log_config(),
+        # Ours (gateway.observability.requests) carries the request id.
+        "access_log": False,
+        "timeout_worker_healthcheck": config.runtime.worker_healthcheck_seconds,
     }
     if config.workers == 1:
         uvicorn.run(build_gateway_app(config, agreement, verifier), **common)
         return 0
-    # Workers build their own app from the same file and the same cursor secret.
+    # Workers build their own app from the same file and the same cursor secret, and add up
+    # their metrics through files in one directory.
     os.environ[CONFIG_VARIABLE] = str(arguments.config.resolve())
     os.environ[SECRET_VARIABLE] = config.cursor_secret.hex()
+    prepare_multiprocess_dir()
     uvicorn.run(
         "gateway.distributed:app_from_environment",
         factory=True,

@@ -15,20 +15,14 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gateway.commands import CommandError
-from gateway.golden import (
-    ContractError,
-    collect_golden,
-    golden_differences,
-    write_golden,
-)
 from gateway.settings import load_configured_agreement
-from resolvers.contracts.changelog import ChangelogError, latest_release, unrecorded
-from resolvers.contracts.changes import SchemaChange, SchemaDiff, diff_sdl
-from resolvers.contracts.operations import OperationsError, Safelist
-from resolvers.contracts.sdl import PUBLISHED, published_file, published_sdls
 from store.agreement import AgreementError
+
+if TYPE_CHECKING:
+    from resolvers.contracts.changes import SchemaChange, SchemaDiff
 
 DEFAULT_SCHEMA_DIR = Path("schema")
 DEFAULT_RELEASED_DIR = DEFAULT_SCHEMA_DIR / "released"
@@ -46,6 +40,8 @@ def _read(path: Path) -> str:
 
 def _pairs(old: Path, new: Path) -> list[tuple[str, str, str]]:
     """(label, old SDL, new SDL): two files, or two directories' published files."""
+    from resolvers.contracts.sdl import PUBLISHED, published_file
+
     if old.is_dir() != new.is_dir():
         raise CommandError("give two SDL files or two directories")
     if not old.is_dir():
@@ -60,19 +56,25 @@ def _pairs(old: Path, new: Path) -> list[tuple[str, str, str]]:
     return pairs
 
 
-def _diff(label: str, old_sdl: str, new_sdl: str) -> SchemaDiff:
+def _diff(label: str, old_sdl: str, new_sdl: str) -> "SchemaDiff":
+    from resolvers.contracts.changes import diff_sdl
+
     try:
         return diff_sdl(old_sdl, new_sdl)
     except Exception as exc:  # a GraphQLError or TypeError from an SDL that does not build
         raise CommandError(f"{label}: not a schema: {exc}") from None
 
 
-def _print_changes(label: str, changes: tuple[SchemaChange, ...] | list[SchemaChange]) -> None:
+def _print_changes(
+    label: str, changes: "tuple[SchemaChange, ...] | list[SchemaChange]"
+) -> None:
     for change in changes:
         print(f"{label}: {change.line()}")
 
 
 def export_command(arguments: argparse.Namespace) -> int:
+    from resolvers.contracts.sdl import published_sdls
+
     out: Path = arguments.out
     out.mkdir(parents=True, exist_ok=True)
     for name, sdl in published_sdls().items():
@@ -98,6 +100,9 @@ def diff_command(arguments: argparse.Namespace) -> int:
 
 
 def check_command(arguments: argparse.Namespace) -> int:
+    from resolvers.contracts.changelog import ChangelogError, latest_release, unrecorded
+    from resolvers.contracts.sdl import published_file, published_sdls
+
     try:
         release = latest_release(arguments.released)
         changelog = _read(arguments.changelog)
@@ -122,6 +127,8 @@ def check_command(arguments: argparse.Namespace) -> int:
 
 
 def manifest_command(arguments: argparse.Namespace) -> int:
+    from resolvers.contracts.operations import OperationsError, Safelist
+
     try:
         manifest = Safelist.from_directory(arguments.operations).manifest()
     except OperationsError as exc:
@@ -136,6 +143,9 @@ def manifest_command(arguments: argparse.Namespace) -> int:
 
 
 def golden_command(arguments: argparse.Namespace) -> int:
+    from gateway.golden import ContractError, collect_golden, golden_differences, write_golden
+    from resolvers.contracts.operations import OperationsError
+
     try:
         agreement = load_configured_agreement()
         with tempfile.TemporaryDirectory(prefix="cmaa-golden-") as directory:

@@ -5,13 +5,11 @@ import asyncio
 
 from gateway.commands import CommandError
 from gateway.commands.arguments import at_least, database_url, directory, port
-from gateway.demo import DemoError, is_loopback, serve_demo
 from gateway.settings import DEFAULT_DATA_DIR, DemoStores, load_configured_agreement
 from store.agreement import AgreementError
 from store.database import UnsupportedDatabaseURL, open_store
 from store.migrate import StoreMismatch, prepare_store
 from store.models.domain import Administration
-from store.seed import SeedError, seed_store, store_is_empty
 
 DEMO_CASES = 300
 DEMO_SEED = 7
@@ -34,6 +32,9 @@ def _targets(arguments: argparse.Namespace) -> dict[Administration, str]:
 
 
 def _run(coroutine: object) -> None:
+    # The data generator loads when a command runs, not for `cmaa --help` or a worker's start.
+    from store.seed import SeedError
+
     try:
         asyncio.run(coroutine)
     except (AgreementError, UnsupportedDatabaseURL, StoreMismatch, SeedError) as exc:
@@ -47,6 +48,8 @@ async def _migrate(targets: dict[Administration, str]) -> None:
 
 
 async def _seed(targets: dict[Administration, str], cases: int, seed: int, quiet: bool) -> None:
+    from store.seed import seed_store
+
     agreement = load_configured_agreement()
     for administration, url in targets.items():
         await prepare_store(url, administration)
@@ -58,6 +61,8 @@ async def _seed(targets: dict[Administration, str], cases: int, seed: int, quiet
 
 
 async def _prepare_demo(stores: DemoStores, cases: int, seed: int) -> None:
+    from store.seed import seed_store, store_is_empty
+
     agreement = load_configured_agreement()
     for administration, url in stores.urls().items():
         await prepare_store(url, administration)
@@ -83,6 +88,8 @@ def seed_command(arguments: argparse.Namespace) -> int:
 
 
 def demo_command(arguments: argparse.Namespace) -> int:
+    from gateway.demo import DemoError, is_loopback, serve_demo
+
     if not is_loopback(arguments.host):
         raise CommandError(f"--host {arguments.host} is not loopback; the demo serves plain HTTP")
     stores = DemoStores(arguments.data_dir)

@@ -1,23 +1,24 @@
 """`cmaa subgraph`: serve one administration's Federation subgraph over its own store."""
 
+from __future__ import annotations
+
 import argparse
 import asyncio
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from auth.keys import AsymmetricKey
-from auth.revocations import StoreRevocations
-from auth.verification import IssuerTrust, TokenVerifier
-from gateway.audit_exchange import RemotePartner
 from gateway.commands import CommandError
 from gateway.commands.arguments import database_url, port
 from gateway.settings import load_configured_agreement
-from gateway.subgraph import create_subgraph_app, serve_subgraph
-from gateway.trust import UntrustedIssuer, trusted_issuers
-from resolvers.introspection import UnknownClientName, client_names
-from store.agreement import AgreementError
+from store.agreement import AgreementError, ConfigurationError
 from store.database import UnsupportedDatabaseURL, create_engine
 from store.migrate import StoreMismatch, prepare_store
 from store.models.domain import Administration
+
+if TYPE_CHECKING:  # the command's modules are imported when it runs, not for `cmaa --help`
+    from auth.keys import AsymmetricKey
+    from auth.verification import IssuerTrust
+    from gateway.audit_exchange import RemotePartner
 
 
 def _url(value: str, what: str) -> str:
@@ -43,6 +44,8 @@ def partner_of(
 ) -> RemotePartner:
     """The partner's subgraph, whose checkpoints are checked with the keys its issuers
     publish (the JWKS this subgraph already trusts for the partner's tokens)."""
+    from gateway.audit_exchange import RemotePartner
+
     partner = next(a for a in Administration if a is not administration)
     issuers = [trust for trust in trusts if trust.administration is partner]
 
@@ -57,6 +60,15 @@ def partner_of(
 
 
 def subgraph_command(arguments: argparse.Namespace) -> int:
+    from auth.revocations import StoreRevocations
+    from auth.verification import TokenVerifier
+    from gateway import shared
+    from gateway.observability.telemetry import Telemetry
+    from gateway.runtime import runtime_from_environment
+    from gateway.subgraph import create_subgraph_app, serve_subgraph
+    from gateway.trust import UntrustedIssuer, trusted_issuers
+    from resolvers.introspection import UnknownClientName, client_names
+
     administration = Administration(arguments.administration)
     try:
         introspection = client_names(arguments.introspection_client)
@@ -64,18 +76,19 @@ def subgraph_command(arguments: argparse.Namespace) -> int:
         raise CommandError(f"--introspection-client {exc}") from None
     try:
         agreement = load_configured_agreement()
+        runtime = runtime_from_environment()
         # As every command that opens a store: bring it to the newest schema, and make sure
         # it is this administration's.
         asyncio.run(prepare_store(arguments.database_url, administration))
         engine = create_engine(arguments.database_url)
-    except (AgreementError, UnsupportedDatabaseURL, StoreMismatch) as exc:
+    except (AgreementError, ConfigurationError, UnsupportedDatabaseURL, StoreMismatch) as exc:
         raise CommandError(str(exc)) from None
     # This store is the one the administration's own built-in issuer keeps its deny-list in.
     try:
         trusts = trusted_issuers(
             agreement,
             given_issuers(arguments.issuer_jwks),
-            {administration: StoreRevocations(engine)},
+            {administration: StoreRevocations(engine, shared=shared.deny_list(runtime))},
         )
     except UntrustedIssuer as exc:
         raise CommandError(str(exc)) from None
@@ -89,18 +102,20 @@ def subgraph_command(arguments: argparse.Namespace) -> int:
     if arguments.partner_url:
         timeout = agreement.limits.source_timeout_seconds
         partner = partner_of(administration, arguments.partner_url, trusts, timeout)
-    serve_subgraph(
-        create_subgraph_app(
-            administration,
-            engine,
-            verifier,
-            agreement,
-            introspection_clients=introspection,
-            partner=partner,
+    limits = agreement.limits
+    app = create_subgraph_app(
+        administration,
+        engine,
+        verifier,
+        agreement,
+        introspection_clients=introspection,
+        partner=partner,
+        telemetry=Telemetry.for_service(f"cmaa-subgraph-{administration.value}", runtime),
+        rate_limiter=shared.rate_limiter(
+            runtime, f"subgraph-{administration.value}", limits.rate_per_minute * limits.max_depth
         ),
-        arguments.host,
-        arguments.port,
     )
+    serve_subgraph(app, arguments.host, arguments.port)
     return 0
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from resolvers.errors import ExchangeError, Internal, OperationInvalid
+from resolvers.sources.remote.propagation import current_request_id
 
 log = logging.getLogger("cmaa.gateway")
 
@@ -25,6 +26,12 @@ SUGGESTION = re.compile(r"\s*Did you mean\b.*\Z", re.DOTALL)
 
 def without_suggestion(message: str) -> str:
     return SUGGESTION.sub("", message)
+
+
+def _with_request_id(extensions: dict[str, Any]) -> dict[str, Any]:
+    """An error names the request it answers: the id in the response header and the logs."""
+    request_id = current_request_id()
+    return extensions if request_id is None else {**extensions, "requestId": request_id}
 
 
 def _is_expected(error: GraphQLError) -> bool:
@@ -41,7 +48,10 @@ def format_error(error: GraphQLError, *, before_execution: bool) -> dict[str, An
             exc_info=(type(error.original_error), error.original_error, None),
         )
         internal = Internal()
-        formatted: dict[str, Any] = {"message": internal.message, "extensions": internal.extensions}
+        formatted: dict[str, Any] = {
+            "message": internal.message,
+            "extensions": _with_request_id(internal.extensions),
+        }
         if error.path:
             formatted["path"] = error.path
         return formatted
@@ -54,9 +64,9 @@ def format_error(error: GraphQLError, *, before_execution: bool) -> dict[str, An
             extensions["code"] = Internal.code
     formatted = dict(formatted)
     formatted["message"] = without_suggestion(str(formatted.get("message", "")))
-    formatted["extensions"] = extensions
+    formatted["extensions"] = _with_request_id(extensions)
     return formatted
 
 
 def request_error(message: str, code: str = BAD_REQUEST) -> dict[str, Any]:
-    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return {"errors": [{"message": message, "extensions": _with_request_id({"code": code})}]}

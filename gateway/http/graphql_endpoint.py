@@ -9,13 +9,15 @@ text; a client may send the text, or only its hash the way Apollo's automatic pe
 do (`extensions.persistedQuery.sha256Hash`).
 """
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 import strawberry
 from graphql import GraphQLError
+from opentelemetry import trace
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -28,10 +30,12 @@ from auth.principal import Principal
 from auth.verification import Verifier
 from gateway.http.errors import format_error, request_error
 from gateway.http.negotiation import GRAPHQL_RESPONSE, JSON, is_json_content, response_media_type
-from gateway.http.rate_limit import RateLimiter
+from gateway.http.rate_limit import RateLimit, retry_after
+from gateway.observability.operations import NameSlot
 from resolvers.contracts.operations import Safelist, sha256_hex
 from resolvers.limits import names_no_operation
 from store.agreement import Limits
+from store.models.domain import Administration
 
 ALLOWED_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 NO_STORE = {"Cache-Control": "no-store"}
@@ -39,6 +43,23 @@ SHA256_HEX_DIGITS = frozenset("0123456789abcdef")
 
 ContextFactory = Callable[[Principal], Any]
 PageFactory = Callable[[Request], Awaitable[Response]]
+
+
+class OperationObserver(Protocol):
+    """The service's metrics of operations (gateway.observability.telemetry)."""
+
+    def operation(self, name: str | None, outcome: str, seconds: float) -> None: ...
+
+    def rate_limited(self, administration: Administration) -> None: ...
+
+
+@dataclass
+class Outcome:
+    """How one request ended, for the metrics: refused, unauthenticated, rate_limited, or
+    (when the operation ran) ok, partial or error."""
+
+    name: str | None = None
+    kind: str = "refused"
 
 
 @dataclass(frozen=True)
@@ -155,11 +176,13 @@ class GraphQLEndpoint:
         schema: strawberry.Schema,
         verifier: Verifier,
         context_factory: ContextFactory,
-        limiter: RateLimiter,
+        limiter: RateLimit,
         limits: Limits,
         browser_page: PageFactory | None = None,
         safelist: Safelist | None = None,
+        observer: OperationObserver | None = None,
     ) -> None:
+        self.observer = observer
         self.limits = limits
         self.safelist = safelist
         self.schema = schema
@@ -171,6 +194,17 @@ class GraphQLEndpoint:
     async def handle(self, request: Request) -> Response:
         if request.method == "GET":
             return await self._get(request)
+        started = time.perf_counter()
+        outcome = Outcome()
+        try:
+            return await self._answer(request, outcome)
+        finally:
+            if outcome.name is not None:
+                trace.get_current_span().set_attribute("graphql.operation.name", outcome.name)
+            if self.observer is not None:
+                self.observer.operation(outcome.name, outcome.kind, time.perf_counter() - started)
+
+    async def _answer(self, request: Request, outcome: Outcome) -> Response:
         media_type = response_media_type(request.headers.get("accept"))
         try:
             if request.method != "POST":
@@ -185,13 +219,15 @@ class GraphQLEndpoint:
             token = bearer_token(request)
             principal = await self.verifier.verify(token)
         except TokenRefused as refusal:
+            outcome.kind = "unauthenticated"
             return self._unauthenticated(refusal, media_type)
-        wait = self.limiter.acquire(f"{principal.administration.value}:{principal.client_id}")
+        wait = await self.limiter.acquire(f"{principal.administration.value}:{principal.client_id}")
         if wait > 0:
+            outcome.kind = "rate_limited"
+            if self.observer is not None:
+                self.observer.rate_limited(principal.administration)
             refused = RequestRefused(429, "Too many requests; retry later.", "RATE_LIMITED")
-            return self._refused(
-                refused, media_type, {"Retry-After": RateLimiter.retry_after(wait)}
-            )
+            return self._refused(refused, media_type, {"Retry-After": retry_after(wait)})
         try:
             operation = safelisted(parse_body(await request.body()), self.safelist)
             assert operation.query is not None
@@ -203,7 +239,7 @@ class GraphQLEndpoint:
             return self._refused(refused, media_type)
         # Remote sources forward the caller's own token: the owner verifies it itself.
         with forwarding(principal, token):
-            return await self._execute(operation, principal, media_type)
+            return await self._execute(operation, principal, media_type, outcome)
 
     async def _get(self, request: Request) -> Response:
         accepts_html = "text/html" in request.headers.get("accept", "")
@@ -241,18 +277,23 @@ class GraphQLEndpoint:
         )
 
     async def _execute(
-        self, operation: GraphQLRequest, principal: Principal, media_type: str
+        self, operation: GraphQLRequest, principal: Principal, media_type: str, outcome: Outcome
     ) -> Response:
         context = self.context_factory(principal)
+        outcome.name = operation.operation_name
         try:
-            result = await self.schema.execute(
-                operation.query,
-                variable_values=operation.variables,
-                context_value=context,
-                operation_name=operation.operation_name,
-                allowed_operation_types=ALLOWED_OPERATIONS,
-                operation_extensions=operation.extensions,
-            )
+            with NameSlot() as named:
+                try:
+                    result = await self.schema.execute(
+                        operation.query,
+                        variable_values=operation.variables,
+                        context_value=context,
+                        operation_name=operation.operation_name,
+                        allowed_operation_types=ALLOWED_OPERATIONS,
+                        operation_extensions=operation.extensions,
+                    )
+                finally:
+                    outcome.name = named.name or outcome.name
         except InvalidOperationTypeError:
             refused = RequestRefused(400, "Only queries and mutations are served here.")
             return self._refused(refused, media_type)
@@ -268,5 +309,9 @@ class GraphQLEndpoint:
             body["errors"] = [
                 format_error(error, before_execution=request_error_only) for error in errors
             ]
+        if not errors:
+            outcome.kind = "ok"
+        else:
+            outcome.kind = "error" if result.data is None else "partial"
         status = 400 if request_error_only and media_type == GRAPHQL_RESPONSE else 200
         return json_response(body, status, media_type)

@@ -59,8 +59,11 @@ class BodyLimit:
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
-        self.refusal = orjson.dumps(
-            request_error(f"The request body exceeds {limit} bytes.", "PAYLOAD_TOO_LARGE")
+
+    def _refusal(self) -> bytes:
+        # Made per refusal: it names the request (its id) it answers.
+        return orjson.dumps(
+            request_error(f"The request body exceeds {self.limit} bytes.", "PAYLOAD_TOO_LARGE")
         )
 
     def _declared_too_large(self, scope: Scope) -> bool:
@@ -77,7 +80,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         if self._declared_too_large(scope):
-            await _send_json(send, 413, self.refusal)
+            await _send_json(send, 413, self._refusal())
             return
         chunks: list[bytes] = []
         size = 0
@@ -88,7 +91,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                await _send_json(send, 413, self.refusal)
+                await _send_json(send, 413, self._refusal())
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -3,9 +3,10 @@ around every call, so one slow or failing administration never takes the other d
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from resolvers.sources.admission import ADMISSION, Admission
 from resolvers.sources.base import AdministrationSource, SourceDown
@@ -47,6 +48,27 @@ class CircuitBreaker:
         return self.opened_at is not None
 
 
+class SourceCalls(Protocol):
+    """What the service's metrics and traces see of each call (gateway.observability)."""
+
+    def calling(
+        self, administration: Administration
+    ) -> AbstractContextManager[Callable[[str], None]]:
+        """Around one call; the block reports its outcome through the callable it is given."""
+        ...
+
+    def breaker(self, administration: Administration, is_open: bool) -> None: ...
+
+
+class Unobserved:
+    @contextmanager
+    def calling(self, administration: Administration) -> Iterator[Callable[[str], None]]:
+        yield lambda _outcome: None
+
+    def breaker(self, administration: Administration, is_open: bool) -> None:
+        pass
+
+
 class Administrations:
     def __init__(
         self,
@@ -54,9 +76,11 @@ class Administrations:
         timeout_seconds: float,
         breaker_threshold: int = 3,
         breaker_cooldown: float = 10.0,
+        observer: SourceCalls | None = None,
     ) -> None:
         self.sources = sources
         self.timeout_seconds = timeout_seconds
+        self.observer: SourceCalls = observer or Unobserved()
         self.breakers = {
             administration: CircuitBreaker(breaker_threshold, breaker_cooldown)
             for administration in sources
@@ -72,27 +96,38 @@ class Administrations:
     ) -> T:
         """Run one call on one source, or raise SourceDown within the timeout."""
         breaker = self.breakers[administration]
-        if not breaker.allow(time.monotonic()):
-            raise SourceDown(administration, "circuit open")
-        admission = Admission()
-        token = ADMISSION.set(admission)
-        try:
-            async with asyncio.timeout(self.timeout_seconds):
-                result = await work(self.sources[administration])
-        except SourceDown:
-            breaker.failed(time.monotonic())
-            raise
-        except TimeoutError:
-            if admission.waiting:
-                # The store was never asked: too many calls of ours at it, not a store gone.
-                # Not a failure of the source, so the breaker is left as it is.
-                raise SourceDown(administration, "overloaded", overloaded=True) from None
-            breaker.failed(time.monotonic())
-            raise SourceDown(administration, "timed out") from None
-        finally:
-            ADMISSION.reset(token)
-        breaker.succeeded()
-        return result
+        with self.observer.calling(administration) as outcome:
+            if not breaker.allow(time.monotonic()):
+                outcome("circuit_open")
+                raise SourceDown(administration, "circuit open")
+            admission = Admission()
+            token = ADMISSION.set(admission)
+            try:
+                async with asyncio.timeout(self.timeout_seconds):
+                    result = await work(self.sources[administration])
+            except SourceDown:
+                outcome("unavailable")
+                self._failed(administration, breaker)
+                raise
+            except TimeoutError:
+                if admission.waiting:
+                    # The store was never asked: too many calls of ours at it, not a store
+                    # gone. Not a failure of the source, so the breaker is left as it is.
+                    outcome("overloaded")
+                    raise SourceDown(administration, "overloaded", overloaded=True) from None
+                outcome("timeout")
+                self._failed(administration, breaker)
+                raise SourceDown(administration, "timed out") from None
+            finally:
+                ADMISSION.reset(token)
+            outcome("ok")
+            breaker.succeeded()
+            self.observer.breaker(administration, False)
+            return result
+
+    def _failed(self, administration: Administration, breaker: CircuitBreaker) -> None:
+        breaker.failed(time.monotonic())
+        self.observer.breaker(administration, breaker.is_open)
 
     async def aclose(self) -> None:
         for source in self.sources.values():

@@ -24,6 +24,9 @@ mutation($input: ReleaseInput!, $key: String!) {
 """
 
 
+PROBE_REQUEST_ID = "adversarial-probe"
+
+
 def graphql(
     http: httpx.Client,
     url: str,
@@ -31,8 +34,11 @@ def graphql(
     query: str,
     variables: dict[str, Any] | None = None,
 ) -> httpx.Response:
-    """POST one operation to url's /graphql as JSON, with the token if any."""
-    headers = {"Accept": JSON}
+    """POST one operation to url's /graphql as JSON, with the token if any.
+
+    Every probe names its request alike: the id an answer echoes is then the same for all,
+    and two answers differ only where what they reveal differs."""
+    headers = {"Accept": JSON, "X-Request-ID": PROBE_REQUEST_ID}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     body: dict[str, Any] = {"query": query}

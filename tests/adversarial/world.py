@@ -89,11 +89,16 @@ async def seeded_stores(directory: Path, agreement: Agreement, cases: int = CASE
     return stores
 
 
+def builtin_jwks(issuers: dict[str, str]) -> dict[str, str]:
+    """Issuer → JWKS URL of the two built-in issuers (administration → issuer), as
+    `--issuer-jwks` and gateway.toml's [issuers] name them."""
+    return {issuer: jwks_uri_of_builtin(issuer) for issuer in issuers.values()}
+
+
 def subgraph_verifier(agreement: Agreement, issuers: dict[str, str]) -> TokenVerifier:
     """What `cmaa subgraph --issuer-jwks ISSUER=JWKS` builds for the two built-in issuers."""
-    given = {issuer: jwks_uri_of_builtin(issuer) for issuer in issuers.values()}
     return TokenVerifier(
-        trusted_issuers(agreement, given, {}),
+        trusted_issuers(agreement, builtin_jwks(issuers), {}),
         audience=agreement.tokens.audience,
         leeway_seconds=agreement.tokens.leeway_seconds,
         known_scopes=agreement.scopes,

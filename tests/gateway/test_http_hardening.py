@@ -25,6 +25,7 @@ from tests.gateway.support import (
     only_error,
     post_graphql,
 )
+from tests.support.request_ids import without_request_ids
 
 SIMPLE = "{ viewer { administration } cases(first: 2) { totalCount } }"
 TWO_MB = 2 * 1024 * 1024
@@ -288,7 +289,7 @@ def test_a_validation_error_is_never_shown_to_an_unauthenticated_caller(
     for query in ("{ casse { totalCount } }", "{ cases(frist: 1) { totalCount } }", "{"):
         response = post_graphql(http, world.base_url, None, query)
         assert response.status_code == 401
-        assert response.json() == {
+        assert without_request_ids(response.json()) == {
             "errors": [
                 {
                     "message": "The request carries no bearer access token.",
@@ -308,7 +309,7 @@ def test_a_validation_error_is_never_shown_to_an_unauthenticated_caller(
             headers={"Content-Type": JSON, "Accept": JSON},
         )
         assert response.status_code == 401
-        assert response.json() == {
+        assert without_request_ids(response.json()) == {
             "errors": [
                 {
                     "message": "The request carries no bearer access token.",
@@ -562,7 +563,11 @@ def test_a_page_size_out_of_range_is_bad_user_input(
     body = response.json()
     assert body["data"] is None
     error = only_error(body)
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "first"}
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "field": "first",
+        "requestId": response.headers["x-request-id"],
+    }
     assert nothing_read(sources)
 
 
@@ -655,7 +660,7 @@ def test_a_cors_preflight_from_an_allowed_origin(http: httpx.Client, world: Worl
         headers={
             "Origin": world.base_url,
             "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "authorization, content-type",
+            "Access-Control-Request-Headers": "authorization, content-type, x-request-id",
         },
     )
     assert response.status_code == 200
@@ -663,6 +668,22 @@ def test_a_cors_preflight_from_an_allowed_origin(http: httpx.Client, world: Worl
     assert "POST" in response.headers["access-control-allow-methods"]
     allowed = response.headers["access-control-allow-headers"].lower()
     assert "authorization" in allowed and "content-type" in allowed
+    # A dashboard may name its requests (and read the id back, below).
+    assert "x-request-id" in allowed
+
+
+def test_a_browser_page_may_name_its_request_and_read_the_id(
+    http: httpx.Client, world: World, token: str
+) -> None:
+    response = post_graphql(
+        http,
+        world.base_url,
+        token,
+        SIMPLE,
+        headers={"Origin": world.base_url, "X-Request-ID": "dashboard-0001"},
+    )
+    assert response.headers["x-request-id"] == "dashboard-0001"
+    assert "x-request-id" in response.headers["access-control-expose-headers"].lower()
 
 
 def test_a_cors_preflight_from_a_foreign_origin_is_refused(

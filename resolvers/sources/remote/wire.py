@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from resolvers.sources.remote.propagation import propagated_headers
+
 # Where a subgraph serves GraphQL, below its base URL: the subgraph serves there and the
 # remote transport posts there.
 GRAPHQL_PATH = "/graphql"
@@ -66,6 +68,7 @@ class Wire:
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]
     ) -> Answer:
         session = self._open()
+        headers = {**propagated_headers(), **headers}
         try:
             async with asyncio.timeout(self.timeout_seconds):
                 async with session.request(
