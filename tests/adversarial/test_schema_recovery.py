@@ -185,9 +185,9 @@ def test_misspelled_names_get_one_answer_with_a_partners_token(
             f'{{ node(id: "x") {{ ... on {wrong[0]} {{ id }} }} }}',
         ]
     token = f"Bearer {world.token(PARTNER)}"
-    answers = {post(http, world, probe, token).content for probe in probes}
+    answers = [without_request_ids(post(http, world, probe, token).json()) for probe in probes]
     assert len(probes) > 300
-    assert [httpx.Response(200, content=a).json() for a in answers] == [NOT_VALID_ANSWER]
+    assert all(answer == NOT_VALID_ANSWER for answer in answers), answers[:3]
 
 
 async def test_clairvoyance_learns_nothing_from_the_answers(world: AdversarialWorld) -> None:

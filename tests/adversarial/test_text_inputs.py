@@ -14,6 +14,7 @@ from tests.adversarial.oracle import Oracle
 from tests.adversarial.remote import remote_gateway
 from tests.adversarial.support import graphql
 from tests.adversarial.world import AdversarialWorld
+from tests.support.request_ids import without_request_ids
 
 CONTROLS = ["\u0000", "a\u0000b", "\u001b[2J", "\u007f", "\u0085", "\u0008"]
 CASES_BY_TEXT = """
@@ -32,7 +33,8 @@ mutation($input: AssistanceRequestInput!, $key: String!) {
 def refused_at(body: dict[str, Any], field: str) -> None:
     errors = body.get("errors") or []
     assert len(errors) == 1, body
-    assert errors[0]["extensions"] == {"code": "BAD_USER_INPUT", "field": field}, body
+    extensions = without_request_ids(body)["errors"][0]["extensions"]
+    assert extensions == {"code": "BAD_USER_INPUT", "field": field}, body
     assert not any((body.get("data") or {}).values()), body
 
 
