@@ -2,8 +2,9 @@
 in to the UZ administration through its authorization server, runs the default query, reads
 the result and logs out, without a single request to a host other than the loopback server.
 
-Needs /usr/bin/chromium and the playwright package: `.ci/install-browser` installs both.
-Playwright drives that browser; it never downloads one of its own.
+Needs Chromium and the playwright package (`bash .ci/install-browser` installs both; without
+them the test is skipped, see tests/browser/conftest.py). Playwright drives that browser; it
+never downloads one of its own.
 """
 
 from collections.abc import Iterator
@@ -13,13 +14,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
 from tests.browser.support import BrowserDemo
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
-INSTALL_HINT = "run `bash .ci/install-browser` (as root) to install Chromium and Playwright"
 TIMEOUT_MS = 15_000
 PKCE_KEY = "cmaa.pkce"
 LOOPBACK = "127.0.0.1"
@@ -27,24 +25,14 @@ LOOPBACK = "127.0.0.1"
 LOCAL_SCHEMES = {"data", "blob", "about"}
 
 
-def _sync_playwright() -> Any:
-    """Playwright's sync API, or a failure that says how to install it. Never a skip: CI
-    installs the browser before the tests, so a missing one is a broken machine."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(f"the playwright package is not installed: {INSTALL_HINT}")
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is not installed: {INSTALL_HINT}")
-    return sync_playwright
-
-
 @contextmanager
-def _browser_context() -> Iterator[Any]:
+def _browser_context(executable: Path) -> Iterator[Any]:
     """A fresh context of Debian's headless Chromium, driven by Playwright."""
-    with _sync_playwright()() as playwright:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
+            executable_path=str(executable), args=CHROMIUM_FLAGS, headless=True
         )
         try:
             context = browser.new_context(viewport={"width": 1440, "height": 900})
@@ -87,8 +75,10 @@ def _wait_for(page: Any, locator: Any, what: str) -> None:
         raise AssertionError(f"{what} did not appear; {page.url} shows:\n{shown}") from error
 
 
-def test_login_and_query_through_graphiql(browser_demo: BrowserDemo, tmp_path: Path) -> None:
-    with _browser_context() as context:
+def test_login_and_query_through_graphiql(
+    chromium_executable: Path, browser_demo: BrowserDemo, tmp_path: Path
+) -> None:
+    with _browser_context(chromium_executable) as context:
         _login_and_query(context, browser_demo, tmp_path)
 
 
@@ -97,8 +87,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
     refused: list[str] = []
     csp_violations: list[str] = []
     page_errors: list[str] = []
-    tokens: list[str] = []
-    results: list[dict[str, Any]] = []
+    posted: list[Any] = []
 
     context.on("request", lambda request: requests.append(request.url))
 
@@ -117,15 +106,13 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
             csp_violations.append(message.text)
 
     def on_response(response: Any) -> None:
-        if response.request.method != "POST" or response.status != 200:
-            return
-        path = urlsplit(response.url).path
-        if path == "/oauth/uz/token":
-            tokens.append(response.json()["access_token"])
-        elif path == "/graphql":
-            body = response.json()
-            if isinstance(body.get("data"), dict) and "cases" in body["data"]:
-                results.append(body)
+        # Kept, and read only after the page has shown its effect: reading a body inside the
+        # handler lets the test run on before the read is done.
+        if response.request.method == "POST" and response.status == 200:
+            posted.append(response)
+
+    def bodies(path: str) -> list[dict[str, Any]]:
+        return [r.json() for r in posted if urlsplit(r.url).path == path]
 
     page.on("console", on_console)
     page.on("response", on_response)
@@ -164,6 +151,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
         assert page.url == graphiql_url, page.url
         assert page.locator("#cmaa-logout").is_visible()
         assert not page.locator("#cmaa-login").is_visible()
+        tokens = [body["access_token"] for body in bodies("/oauth/uz/token")]
         assert len(tokens) == 1, f"expected one token exchange, saw {len(tokens)}"
         token = tokens[0]
 
@@ -184,6 +172,11 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
         response_pane.locator(".CodeMirror").wait_for()
         page.locator(".graphiql-execute-button").click()
         _wait_for(page, response_pane.filter(has_text="totalCount"), "The query's result")
+        results = [
+            body
+            for body in bodies("/graphql")
+            if isinstance(body.get("data"), dict) and "cases" in body["data"]
+        ]
         assert results, "GraphiQL showed a result, but no GraphQL response with data was seen"
         data = results[-1]["data"]
         assert data["viewer"]["administration"] == "UZ"
