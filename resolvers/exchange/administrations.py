@@ -53,9 +53,12 @@ class Administrations:
         timeout_seconds: float,
         breaker_threshold: int = 3,
         breaker_cooldown: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sources = sources
         self.timeout_seconds = timeout_seconds
+        # The breakers' clock, in seconds: tests drive one of their own through the cooldown.
+        self.clock = clock
         self.breakers = {
             administration: CircuitBreaker(breaker_threshold, breaker_cooldown)
             for administration in sources
@@ -71,16 +74,16 @@ class Administrations:
     ) -> T:
         """Run one call on one source, or raise SourceUnavailable within the timeout."""
         breaker = self.breakers[administration]
-        if not breaker.allow(time.monotonic()):
+        if not breaker.allow(self.clock()):
             raise SourceUnavailable(administration, "circuit open")
         try:
             async with asyncio.timeout(self.timeout_seconds):
                 result = await work(self.sources[administration])
         except SourceUnavailable:
-            breaker.failed(time.monotonic())
+            breaker.failed(self.clock())
             raise
         except TimeoutError:
-            breaker.failed(time.monotonic())
+            breaker.failed(self.clock())
             raise SourceUnavailable(administration, "timed out") from None
         breaker.succeeded()
         return result

@@ -9,7 +9,7 @@ verify them against the issuers' JWKS over HTTP.
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from gateway.demo import build_demo_app, prepare_demo_identities
 from gateway.settings import DemoStores
 from gateway.subgraph import create_subgraph_app
 from gateway.trust import trusted_issuers
-from store.agreement import Agreement, load_agreement
+from store.agreement import Agreement
 from store.database import create_engine, open_store
 from store.migrate import prepare_store
 from store.models.domain import Administration
@@ -31,9 +31,6 @@ from tests.support.servers import free_port, running_server
 
 CASES = 30
 SEED = 7
-# Attacks send far more requests than the agreement lets one client a minute; the rate
-# limit has tests of its own (tests/gateway/test_http_hardening.py).
-SUITE_RATE_PER_MINUTE = 1_000_000
 
 
 @dataclass
@@ -73,11 +70,6 @@ class AdversarialWorld:
                 assert response.status_code == 200, response.text
                 self._tokens[(client_id, scope)] = response.json()["access_token"]
             return self._tokens[(client_id, scope)]
-
-
-def suite_agreement() -> Agreement:
-    loaded = load_agreement()
-    return replace(loaded, limits=replace(loaded.limits, rate_per_minute=SUITE_RATE_PER_MINUTE))
 
 
 async def seeded_stores(directory: Path, agreement: Agreement, cases: int = CASES) -> DemoStores:

@@ -9,7 +9,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from auth.keys import ensure_signing_key
 from auth.registry import add_client
 from gateway.cli import main
 from gateway.demo import build_demo_app, demo_issuers
-from store.agreement import Agreement, load_agreement
+from store.agreement import Agreement
 from store.audit import AuditEntry, append_audit
 from store.database import create_engine, session_factory
 from store.migrate import prepare_store
@@ -35,6 +35,7 @@ from store.seed import seed_store
 from tests.conftest import DATABASE_KINDS
 from tests.support.databases import fresh_database
 from tests.support.servers import free_port, running_server
+from tests.support.settings import suite_agreement
 
 US, UZ = Administration.US, Administration.UZ
 CASES = 12
@@ -269,9 +270,7 @@ async def register_clients(
 
 @pytest.fixture(scope="module")
 def agreement() -> Agreement:
-    loaded = load_agreement()
-    # The suite sends many requests a minute; the rate limit has tests of its own.
-    return replace(loaded, limits=replace(loaded.limits, rate_per_minute=1_000_000))
+    return suite_agreement()
 
 
 @pytest.fixture(scope="module")

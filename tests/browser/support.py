@@ -10,11 +10,11 @@ from typing import Any
 
 from gateway.demo import build_demo_app, credentials_path, prepare_demo_identities
 from gateway.settings import DemoStores
-from store.agreement import load_agreement
 from store.database import open_store
 from store.migrate import prepare_store
 from store.seed import seed_store
 from tests.support.servers import free_port, running_server
+from tests.support.settings import suite_agreement
 
 CASES = 30
 SEED = 7
@@ -32,7 +32,7 @@ class BrowserDemo:
 @asynccontextmanager
 async def running_browser_demo(data_dir: Path) -> AsyncIterator[BrowserDemo]:
     """Both stores migrated and seeded, the demo identities provisioned, the app served."""
-    agreement = load_agreement()
+    agreement = suite_agreement()
     stores = DemoStores(data_dir)
     for administration, url in stores.urls().items():
         await prepare_store(url, administration)

@@ -9,7 +9,7 @@ import sqlite3
 import statistics
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -171,20 +171,52 @@ def unreleased_ids(stores: DemoStores, owner: str, recipient: str, record_type: 
 # -- instrumentation of sources ----------------------------------------------------------------
 
 
+class Rendezvous:
+    """Holds a call of one administration until a call of the other is under way too: calls
+    made at once meet, calls made one after the other never do (the first waits for the
+    second, which is not made until the first returns, so the gateway's timeout cuts it off).
+    Shows concurrency without measuring time."""
+
+    def __init__(self) -> None:
+        self.arrivals: Counter[Administration] = Counter()
+        self._under_way: Counter[Administration] = Counter()
+        self._changed = asyncio.Condition()
+
+    @asynccontextmanager
+    async def meeting(self, administration: Administration) -> AsyncIterator[None]:
+        other = next(a for a in Administration if a is not administration)
+        async with self._changed:
+            seen = self.arrivals[other]
+            self.arrivals[administration] += 1
+            self._under_way[administration] += 1
+            self._changed.notify_all()
+            await self._changed.wait_for(
+                lambda: self._under_way[other] > 0 or self.arrivals[other] > seen
+            )
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._under_way[administration] -= 1
+                self._changed.notify_all()
+
+
 class InstrumentedSource:
     """A real source behind a thin wrapper: counts each method call and delegates.
 
-    For fault tests it can also wait before each call (`delay`), or answer the way an
-    unreachable administration does (`failing`: SourceUnavailable, after the delay). The
-    real source still answers every call it is given.
+    For fault tests it can also answer the way an unreachable administration does
+    (`failing`: SourceUnavailable), never answer (`hanging`), or hold each call until the
+    other administration's call arrives too (`rendezvous`). Otherwise the real source answers
+    every call it is given.
     """
 
     def __init__(self, source: AdministrationSource) -> None:
         self.inner = source
         self.administration: Administration = source.administration
         self.calls: Counter[str] = Counter()
-        self.delay = 0.0
         self.failing = False
+        self.hanging = False
+        self.rendezvous: Rendezvous | None = None
 
     def __getattr__(self, name: str) -> Any:
         target = getattr(self.inner, name)
@@ -193,11 +225,14 @@ class InstrumentedSource:
 
         async def instrumented(*args: Any, **kwargs: Any) -> Any:
             self.calls[name] += 1
-            if self.delay:
-                await asyncio.sleep(self.delay)
+            if self.hanging:
+                await asyncio.Event().wait()  # never set: only the caller's timeout ends it
             if self.failing:
                 raise SourceUnavailable(self.administration, "stopped by the test")
-            return await target(*args, **kwargs)
+            if self.rendezvous is None:
+                return await target(*args, **kwargs)
+            async with self.rendezvous.meeting(self.administration):
+                return await target(*args, **kwargs)
 
         return instrumented
 
@@ -263,6 +298,7 @@ def build_gateway(
     timeout_seconds: float | None = None,
     breaker_threshold: int = 3,
     breaker_cooldown: float = 10.0,
+    clock: Callable[[], float] = time.monotonic,
     cors_origins: tuple[str, ...] = (),
 ) -> BuiltGateway:
     """A gateway of its own parts (GatewayParts, gateway_routes, hardening), as a distributed
@@ -277,6 +313,7 @@ def build_gateway(
         ),
         breaker_threshold=breaker_threshold,
         breaker_cooldown=breaker_cooldown,
+        clock=clock,
     )
     verifier = verifier_from_agreement(
         agreement,
