@@ -1,4 +1,5 @@
-"""A real uvicorn on 127.0.0.1, in a background thread, for HTTP tests."""
+"""A real uvicorn on 127.0.0.1, in a background thread, for HTTP tests; and a server that
+never answers, for timeout tests."""
 
 import socket
 import threading
@@ -36,3 +37,31 @@ def running_server(app: Any, port: int | None = None, timeout: float = 20.0) -> 
     finally:
         server.should_exit = True
         thread.join(timeout)
+
+
+@contextmanager
+def hung_server() -> Iterator[str]:
+    """Accepts connections on 127.0.0.1 and never answers on them: a timeout test's source,
+    which no machine, however fast or loaded, can make answer in time."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    held: list[socket.socket] = []
+    stopping = threading.Event()
+
+    def accept() -> None:
+        while not stopping.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stopping.set()
+        thread.join(5)
+        for connection in held:
+            connection.close()
+        listener.close()

@@ -360,8 +360,8 @@ class RemoteSource(RemoteProcedures):
     async def ping(self) -> None:
         try:
             response = await self._wire.get("/readyz")
-        except WireFailure:
-            raise self._unavailable("it does not answer") from None
+        except WireFailure as failure:
+            raise self._unavailable(f"it does not answer: {failure}") from None
         if response.status != 200:
             raise self._unavailable(f"it is not ready (HTTP {response.status})")
 
