@@ -2,6 +2,7 @@
 around every call, so one slow or failing administration never takes the other down."""
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from resolvers.sources.base import AdministrationSource, SourceUnavailable
 from store.models.domain import Administration
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -84,6 +86,9 @@ class Administrations:
             raise
         except TimeoutError:
             breaker.failed(self.clock())
+            log.warning(
+                "%s source: no answer within %g s", administration.value, self.timeout_seconds
+            )
             raise SourceUnavailable(administration, "timed out") from None
         breaker.succeeded()
         return result

@@ -89,8 +89,8 @@ async def _list_cases(source: RemoteSource, caller: Caller) -> object:
 def subgraph_with(fault: str) -> Iterator[tuple[str, float]]:
     """The URL of a subgraph with the fault, and the source timeout to use with it."""
     if fault == NO_ANSWER:
-        with hung_server() as url:
-            yield url, NO_ANSWER_TIMEOUT
+        with hung_server() as hung:
+            yield hung.url, NO_ANSWER_TIMEOUT
     else:
         with remote_answering(FAULTS[fault]) as url:
             yield url, SUITE_SOURCE_TIMEOUT_SECONDS

@@ -1052,7 +1052,7 @@ def failing() -> Iterator[dict[str, str]]:
         for index, name in enumerate(names)
     ]
     with running_server(Starlette(routes=routes)) as url, hung_server() as hung:
-        yield {NO_ANSWER: hung} | {name: f"{url}/{index}" for index, name in enumerate(names)}
+        yield {NO_ANSWER: hung.url} | {name: f"{url}/{index}" for index, name in enumerate(names)}
 
 
 @pytest.mark.parametrize("fault", sorted([*FAULTS, NO_ANSWER]))

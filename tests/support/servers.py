@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
@@ -39,8 +40,23 @@ def running_server(app: Any, port: int | None = None, timeout: float = 20.0) -> 
         thread.join(timeout)
 
 
+@dataclass
+class HungServer:
+    url: str
+    # Every connection it accepted: each call that reached it.
+    connections: list[socket.socket]
+
+    def calls(self, at_least: int = 1, wait: float = 30.0) -> int:
+        """The connections it accepted, once at least `at_least` are (or `wait` seconds have
+        passed): one its thread has not accepted yet is waiting in the listen queue."""
+        deadline = time.monotonic() + wait
+        while len(self.connections) < at_least and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return len(self.connections)
+
+
 @contextmanager
-def hung_server() -> Iterator[str]:
+def hung_server() -> Iterator[HungServer]:
     """Accepts connections on 127.0.0.1 and never answers on them: a timeout test's source,
     which no machine, however fast or loaded, can make answer in time."""
     listener = socket.create_server(("127.0.0.1", 0))
@@ -58,7 +74,7 @@ def hung_server() -> Iterator[str]:
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+        yield HungServer(f"http://127.0.0.1:{listener.getsockname()[1]}", held)
     finally:
         stopping.set()
         thread.join(5)

@@ -76,7 +76,7 @@ def test_a_redirect_is_answered_not_followed(base_url: str) -> None:
 
 def test_no_answer_in_time_is_a_fixed_reason() -> None:
     with hung_server() as never_answering:
-        wire = Wire(never_answering, timeout_seconds=0.3, max_connections=4)
+        wire = Wire(never_answering.url, timeout_seconds=0.3, max_connections=4)
 
         async def post() -> None:
             try:
