@@ -26,7 +26,6 @@ from store.database import create_engine, open_store
 from store.migrate import prepare_store
 from store.models.domain import Administration
 from store.seed import seed_store
-from tests.gateway.support import Timed
 from tests.support.servers import free_port, running_server
 
 CASES = 30
@@ -41,7 +40,6 @@ class AdversarialWorld:
     agreement: Agreement
     app: Starlette
     # How long the app took over each request, measured inside the server.
-    timed: Timed
     subgraphs: dict[Administration, str] = field(default_factory=dict)
     _tokens: dict[tuple[str, str | None], str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -98,10 +96,9 @@ def running_world(
 ) -> Iterator[AdversarialWorld]:
     """The demo app on `port` (its issuers are named after it) and both subgraphs."""
     app = build_demo_app(stores, f"http://127.0.0.1:{port}", agreement)
-    timed = Timed(app)
     with ExitStack() as stack:
-        base_url = stack.enter_context(running_server(timed, port=port))
-        world = AdversarialWorld(base_url, stores, credentials, agreement, app, timed)
+        base_url = stack.enter_context(running_server(app, port=port))
+        world = AdversarialWorld(base_url, stores, credentials, agreement, app)
         for administration in Administration:
             subgraph = create_subgraph_app(
                 administration,

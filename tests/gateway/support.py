@@ -1,12 +1,11 @@
 """Helpers of the gateway suite: GraphQL over real HTTP, global ids, the expected record sets
 in plain SQL over the stores, instrumented sources, and gateways built from the project's own
-parts over instrumented sources (for the fault, rate and timing tests)."""
+parts over instrumented sources (for the fault and rate tests)."""
 
 import asyncio
 import base64
 import inspect
 import sqlite3
-import statistics
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -17,7 +16,6 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from auth.verification import BuiltinIssuer, verifier_from_agreement
 from gateway.app import GatewayParts, gateway_routes, hardening
@@ -250,34 +248,6 @@ def instrumented(administrations: Administrations) -> Iterator[dict[str, Instrum
         administrations.sources.update(originals)
 
 
-# -- timing on the server side -------------------------------------------------------------
-
-
-class Timed:
-    """ASGI wrapper recording how long the app took over each request, until its response's
-    last byte was handed to the server (recorded before the client can have it)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.durations: list[float] = []
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-
-        async def timed_send(message: Message) -> None:
-            if message["type"] == "http.response.body" and not message.get("more_body", False):
-                self.durations.append(time.perf_counter() - started)
-            await send(message)
-
-        await self.app(scope, receive, timed_send)
-
-    def median_of_last(self, count: int) -> float:
-        return statistics.median(self.durations[-count:])
-
-
 # -- a gateway of the project's own parts over instrumented in-process sources -------------
 
 
@@ -286,7 +256,6 @@ class BuiltGateway:
     app: Starlette
     administrations: Administrations
     sources: dict[str, InstrumentedSource]
-    timed: Timed
     parts: GatewayParts
 
 
@@ -339,11 +308,9 @@ def build_gateway(
         middleware=hardening(parts, issuer_base_url),
         lifespan=lifespan,
     )
-    timed = Timed(app)
     return BuiltGateway(
         app=app,
         administrations=administrations,
         sources={a.value: source for a, source in sources.items()},
-        timed=timed,
         parts=parts,
     )
