@@ -30,7 +30,7 @@ from tests.support.settings import (
 CASES = "{ cases(first: 100) { totalCount edges { node { id owner reference } } } }"
 
 
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -19,7 +19,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(app: Any, port: int | None = None, timeout: float = 20.0) -> Iterator[str]:
+def running_server(app: Any, port: int | None = None, timeout: float = 60.0) -> Iterator[str]:
     """Serve app on loopback until the block ends; yields the base URL."""
     port = port or free_port()
     config = uvicorn.Config(
