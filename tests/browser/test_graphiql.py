@@ -211,7 +211,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
             graphiql_url,
             json={"query": "{ viewer { administration } }"},
             headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
+            timeout=60,
         )
         assert refused_token.status_code == 401, refused_token.text
         page.locator(".graphiql-query-editor .CodeMirror").wait_for()
