@@ -29,6 +29,7 @@ WORKFLOW_SCOPES = (
     "cmaa.custody:write",
 )
 GRAPHIQL_PATH = "/graphql"
+DASHBOARD_PATH = "/dashboard"
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,13 @@ class DemoPerson:
     designated: bool
 
 
-def graphiql_redirect_uris(public_url: str) -> tuple[str, ...]:
+def browser_redirect_uris(public_url: str, path: str = GRAPHIQL_PATH) -> tuple[str, ...]:
+    """Where a page served by the demo at `path` is sent back after login: its public URL,
+    and the same port on 127.0.0.1."""
     port = urlsplit(public_url).port
-    uris = [public_url.rstrip("/") + GRAPHIQL_PATH]
+    uris = [public_url.rstrip("/") + path]
     if port is not None:
-        uris.append(f"http://127.0.0.1:{port}{GRAPHIQL_PATH}")
+        uris.append(f"http://127.0.0.1:{port}{path}")
     return tuple(dict.fromkeys(uris))
 
 
@@ -117,10 +120,19 @@ def demo_clients(
             client_id=f"{prefix}-graphiql",
             grant_types=("authorization_code", "refresh_token"),
             scopes=tuple(catalogue),
-            redirect_uris=graphiql_redirect_uris(public_url),
+            redirect_uris=browser_redirect_uris(public_url),
             public=True,
             designated=False,
             description=f"GraphiQL on the demo gateway, signing in {name} people",
+        ),
+        ClientRegistration(
+            client_id=f"{prefix}-dashboard-web",
+            grant_types=("authorization_code", "refresh_token"),
+            scopes=tuple(catalogue),
+            redirect_uris=browser_redirect_uris(public_url, DASHBOARD_PATH),
+            public=True,
+            designated=False,
+            description=f"The analysts' dashboard on the demo gateway, signing in {name} people",
         ),
     ]
 

@@ -30,7 +30,8 @@ from auth.verification import (
     verifier_from_agreement,
 )
 from gateway.app import GatewayParts, gateway_routes, hardening
-from gateway.graphiql import GraphiQLLogin, graphiql_assets, graphiql_page
+from gateway.dashboard import DashboardLogin, dashboard_routes
+from gateway.graphiql import GraphiQLLogin, graphiql_assets, graphiql_page, login_assets
 from gateway.settings import DemoStores
 from resolvers.exchange.administrations import Administrations
 from resolvers.sources.in_process import InProcessSource
@@ -131,9 +132,17 @@ def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) ->
         client_ids={a: f"{a.value.lower()}-graphiql" for a in Administration},
         scopes=tuple(agreement.scopes),
     )
+    dashboard_login = DashboardLogin(
+        issuers=issuers,
+        client_ids={a: f"{a.value.lower()}-dashboard-web" for a in Administration},
+    )
     routes: list[BaseRoute] = [
         *gateway_routes(parts, graphiql_page(login, f"{public_url}/graphql")),
         graphiql_assets(),
+        login_assets(),
+        *dashboard_routes(
+            dashboard_login, f"{public_url}/graphql", agreement, parts.operations_dir
+        ),
         *(route for service in services.values() for route in service.routes()),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=hardening(parts, public_url))
@@ -235,9 +244,7 @@ def token_curl(document: dict[str, Any], administration: str = "UZ") -> str:
 
 
 # The shell step that takes the access token out of the token endpoint's JSON answer.
-JSON_FIELD_PICKER = (
-    """python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'"""
-)
+JSON_FIELD_PICKER = """python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'"""
 FIRST_QUERY = (
     "{ viewer { administration } "
     "cases(first: 3) { totalCount edges { node { reference title owner } } } }"
@@ -265,6 +272,7 @@ def serve_demo(stores: DemoStores, host: str, port: int, agreement: Agreement) -
     document = asyncio.run(prepare_demo_identities(stores, public_url, agreement))
     app = build_demo_app(stores, public_url, agreement)
     print(f"Gateway:  {public_url}/graphql  (GraphiQL in a browser)")
+    print(f"Dashboard: {public_url}/dashboard")
     print(f"US issuer: {document['issuers']['US']}")
     print(f"UZ issuer: {document['issuers']['UZ']}")
     print(f"Demo clients, people and their secrets: {credentials_path(stores)} (owner-only)")

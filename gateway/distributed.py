@@ -20,6 +20,12 @@ The configuration file (TOML):
 
     [issuers]   # JWKS URL of each issuer agreement.toml trusts as "builtin"
     "https://idp.example/oauth/us" = "https://idp.example/oauth/us/jwks"
+
+    [dashboard] # optional: the analysts' dashboard at /dashboard; each administration's people
+                # log in at their own issuer through a public client (authorization code + PKCE)
+                # that allows PUBLIC_URL/dashboard as its redirect URI
+    US = { issuer = "https://idp.example/oauth/us", client_id = "us-dashboard-web" }
+    UZ = { issuer = "https://idp.example/oauth/uz", client_id = "uz-dashboard-web" }
 """
 
 import logging
@@ -37,6 +43,8 @@ from starlette.applications import Starlette
 
 from auth.verification import TokenVerifier
 from gateway.app import GatewayParts, gateway_routes, hardening
+from gateway.dashboard import DashboardLogin, dashboard_routes
+from gateway.graphiql import login_assets
 from gateway.trust import trusted_issuers
 from resolvers.exchange.administrations import Administrations
 from resolvers.sources.remote import RemoteSource
@@ -64,6 +72,8 @@ class GatewayConfig:
     issuer_jwks: dict[str, str]
     workers: int
     source: Path
+    # Where each administration's people log in to the dashboard; None: no dashboard.
+    dashboard: DashboardLogin | None = None
 
 
 def _http_url(reader: KeyedReader, value: Any, key: str) -> str:
@@ -97,6 +107,26 @@ def _cursor_secret(reader: KeyedReader, section: dict[str, Any], workers: int) -
     return secret
 
 
+def _parties_only(reader: KeyedReader, section: dict[str, Any], name: str) -> None:
+    unknown = sorted(set(section) - {a.value for a in Administration})
+    if unknown:
+        raise reader.fail(f"{name}.{unknown[0]}", "is not a party (US or UZ)")
+
+
+def _dashboard(reader: KeyedReader, data: dict[str, Any]) -> DashboardLogin | None:
+    if "dashboard" not in data:
+        return None
+    section = reader.table(data["dashboard"], "dashboard")
+    _parties_only(reader, section, "dashboard")
+    issuers, clients = {}, {}
+    for administration in Administration:
+        key = f"dashboard.{administration.value}"
+        login = reader.table(reader.get(section, "dashboard", administration.value), key)
+        issuers[administration] = _http_url(reader, login.get("issuer"), f"{key}.issuer")
+        clients[administration] = reader.text(login, key, "client_id")
+    return DashboardLogin(issuers=issuers, client_ids=clients)
+
+
 def load_gateway_config(path: Path) -> GatewayConfig:
     reader = KeyedReader(path, GatewayConfigError)
     try:
@@ -127,9 +157,7 @@ def load_gateway_config(path: Path) -> GatewayConfig:
         sources[administration] = _http_url(
             reader, reader.get(raw_sources, "sources", administration.value), key
         )
-    unknown = sorted(set(raw_sources) - {a.value for a in Administration})
-    if unknown:
-        raise reader.fail(f"sources.{unknown[0]}", "is not a party (US or UZ)")
+    _parties_only(reader, raw_sources, "sources")
     raw_issuers = reader.table(data.get("issuers", {}), "issuers")
     issuers = {
         _http_url(reader, issuer, f"issuers.{issuer}"): _http_url(reader, jwks, f"issuers.{issuer}")
@@ -145,6 +173,7 @@ def load_gateway_config(path: Path) -> GatewayConfig:
         issuer_jwks=issuers,
         workers=workers,
         source=path,
+        dashboard=_dashboard(reader, data),
     )
 
 
@@ -174,8 +203,12 @@ def build_gateway_app(
         finally:
             await administrations.aclose()
 
+    routes = gateway_routes(parts)
+    if config.dashboard is not None:
+        routes += dashboard_routes(config.dashboard, f"{config.public_url}/graphql", agreement)
+        routes.append(login_assets())
     app = Starlette(
-        routes=gateway_routes(parts),
+        routes=routes,
         middleware=hardening(parts, config.public_url),
         lifespan=lifespan,
     )

@@ -19,6 +19,9 @@ from store.models.domain import Administration
 
 STATIC = Path(__file__).parent / "static" / "graphiql"
 ASSETS = "/static/graphiql"
+# The login both GraphiQL and the dashboard use (authorization code + PKCE), a JS module.
+LOGIN_STATIC = Path(__file__).parent / "static" / "login"
+LOGIN_ASSETS = "/static/login"
 
 DEFAULT_QUERY = """# Log in above, then run this (Ctrl-Enter).
 query Dashboard {
@@ -59,7 +62,7 @@ PAGE = """<!doctype html>
 <script src="{assets}/react.production.min.js"></script>
 <script src="{assets}/react-dom.production.min.js"></script>
 <script src="{assets}/graphiql.min.js"></script>
-<script src="{assets}/cmaa-graphiql.js"></script>
+<script type="module" src="{assets}/cmaa-graphiql.js"></script>
 </body>
 </html>
 """
@@ -102,3 +105,8 @@ def graphiql_page(
 
 def graphiql_assets() -> BaseRoute:
     return Mount(ASSETS, app=StaticFiles(directory=STATIC), name="graphiql-assets")
+
+
+def login_assets() -> BaseRoute:
+    """The login module the browser pages import; mounted once by whoever serves a page."""
+    return Mount(LOGIN_ASSETS, app=StaticFiles(directory=LOGIN_STATIC), name="login-assets")

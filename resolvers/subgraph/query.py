@@ -1,8 +1,10 @@
 """Root fields of the subgraph: one per call of the AdministrationSource interface.
 
 Reads by id are not root fields: they are Federation's `_entities` (resolvers.subgraph.schema).
-Every shared field is @shareable so that both administrations' subgraphs compose; the
-holder-named ones (`usCases`, `uzCases`) are each served by one subgraph only.
+Every root field is each administration's own records, so the shared name (`cases`) is
+@shareable, for both subgraphs to compose, and @inaccessible, for a router in front of both
+never to plan it across both; resolvers.subgraph.schema adds its holder-named twin (`usCases`,
+`uzCases`), which one subgraph alone serves.
 """
 
 from typing import Annotated, Any
@@ -40,7 +42,6 @@ from resolvers.subgraph.types import (
     Evidence,
     Release,
 )
-from store.models.domain import Administration
 
 # As many as `_entities` takes in one call (resolvers.subgraph.schema).
 MAX_IDS = 2000
@@ -48,7 +49,11 @@ MAX_IDS = 2000
 
 def root_field(scope: str, description: str) -> Any:
     return federation.field(
-        description=description, shareable=True, authenticated=True, requires_scopes=[[scope]]
+        description=description,
+        shareable=True,
+        inaccessible=True,
+        authenticated=True,
+        requires_scopes=[[scope]],
     )
 
 
@@ -91,33 +96,6 @@ async def _cases(
 CaseFilterArgument = Annotated[CaseFilterInput | None, strawberry.argument(name="filter")]
 
 
-def holder_cases_name(holder: Administration) -> str:
-    """The Python name of `holder`'s own `cases` field (`usCases`, `uzCases` in the SDL)."""
-    return f"{holder.value.lower()}_cases"
-
-
-def _holder_cases(holder: Administration) -> Any:
-    """`cases` under a name only `holder`'s subgraph serves (resolvers.subgraph.schema hides it
-    in the other's): a router in front of both subgraphs sends it to `holder`'s, where the
-    shared `cases` could go to either."""
-
-    async def resolve(
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        where: CaseFilterArgument = None,
-    ) -> Connection[Case]:
-        return await _cases(info, first, after, where)
-
-    return federation.field(
-        resolver=resolve,
-        description=f"{holder.value}'s cases the caller may see, newest first: `cases`, "
-        f"served by {holder.value}'s subgraph alone.",
-        authenticated=True,
-        requires_scopes=[[CASES_READ]],
-    )
-
-
 @strawberry.type
 class Query:
     @root_field(CASES_READ, "This administration's cases the caller may see, newest first.")
@@ -129,9 +107,6 @@ class Query:
         where: CaseFilterArgument = None,
     ) -> Connection[Case]:
         return await _cases(info, first, after, where)
-
-    us_cases: Connection[Case] = _holder_cases(Administration.US)
-    uz_cases: Connection[Case] = _holder_cases(Administration.UZ)
 
     @root_field(ENTITIES_READ, "This administration's entities the caller may see, newest first.")
     async def entities(

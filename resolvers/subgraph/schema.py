@@ -8,9 +8,10 @@ administration, or of nothing at all resolves to null, identically.
 Each administration's schema is the same but for what only the holder serves: the entity
 references by holder (UsEntity, UzEntity), of which the holder's subgraph gives its own an
 `entity` and the other's only the key, so a Federation router fetches a partner's entity from
-the partner's subgraph; and the holder's cases under its own name (`usCases`, `uzCases`), which
-a router in front of both subgraphs can send to one of them. (The shared root fields, `cases`
-among them, are each subgraph's own records: a supergraph of both cannot tell them apart.)
+the partner's subgraph; and every root field under its holder's name (`usCases`,
+`uzSubmitAssistanceRequest`), which a router in front of both subgraphs sends to the holder.
+The shared root fields (`cases`) are each subgraph's own records, which a supergraph of both
+cannot tell apart: they are @inaccessible to routers (resolvers.subgraph.holders).
 """
 
 from functools import partial
@@ -29,8 +30,9 @@ from strawberry.types.field import StrawberryField
 from resolvers.errors import BadUserInput
 from resolvers.execution import PlainFieldsExecutionContext
 from resolvers.subgraph.context import SubgraphContext
+from resolvers.subgraph.holders import ROOT_TYPES, holder_twin, is_shared_root_field
 from resolvers.subgraph.mutations import Mutation, ProcedureQuery
-from resolvers.subgraph.query import Query, holder_cases_name
+from resolvers.subgraph.query import Query
 from resolvers.subgraph.scalars import SCALAR_MAP
 from resolvers.subgraph.types import (
     ENTITY_REFERENCES,
@@ -47,11 +49,9 @@ RECORD_TYPE_NAMES = frozenset(("Case", "Entity", "Evidence", "AssistanceRequest"
 
 
 def held_fields(holder: Administration) -> frozenset[tuple[str, str]]:
-    """(type, field) that only `holder`'s subgraph serves: its entity references' record, and
-    its cases under its own name."""
-    return frozenset(
-        ((reference_type_name(holder), "entity"), ("Query", holder_cases_name(holder)))
-    )
+    """(type, field) of the shared types that only `holder`'s subgraph resolves: its entity
+    references' record. (Its holder-named root fields are added to its schema alone.)"""
+    return frozenset(((reference_type_name(holder), "entity"),))
 
 
 REFERENCE_TYPES = {reference_type_name(holder): kind for holder, kind in ENTITY_REFERENCES.items()}
@@ -95,7 +95,16 @@ class SubgraphSchema(federation.Schema):
 
     def get_fields(self, type_definition: StrawberryObjectDefinition) -> list[StrawberryField]:
         fields = super().get_fields(type_definition)
-        return [f for f in fields if (type_definition.name, f.python_name) not in self._not_served]
+        name = type_definition.name
+        served = [f for f in fields if (name, f.python_name) not in self._not_served]
+        if name not in ROOT_TYPES:
+            return served
+        graphql_name = self.config.name_converter.get_graphql_name
+        return served + [
+            holder_twin(self.administration, f, graphql_name(f))
+            for f in served
+            if is_shared_root_field(name, f)
+        ]
 
     def entities_resolver(
         self, info: Info, representations: list[FederationAny]

@@ -4,7 +4,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from graphql import ObjectTypeDefinitionNode, build_schema, parse, print_ast
+from graphql import (
+    FieldDefinitionNode,
+    ObjectTypeDefinitionNode,
+    build_schema,
+    parse,
+    print_ast,
+)
 from strawberry.printer import print_schema
 
 from gateway.cli import main
@@ -94,16 +100,48 @@ def test_schema_export_writes_the_published_files(
     assert "exchange.graphql" in capsys.readouterr().out
 
 
-# What only one administration's subgraph serves: (type, field).
-HELD = {
-    Administration.US: {("UsEntity", "entity"), ("Query", "usCases")},
-    Administration.UZ: {("UzEntity", "entity"), ("Query", "uzCases")},
-}
+ROOT_TYPES = ("Query", "Mutation")
+FEDERATION_FIELDS = {"_entities", "_service"}
 
 
-def _served(sdl: str, held: set[tuple[str, str]]) -> set[tuple[str, str]]:
+def _root_fields(sdl: str) -> dict[tuple[str, str], FieldDefinitionNode]:
+    document = parse(sdl, no_location=True)
+    return {
+        (node.name.value, field.name.value): field
+        for node in document.definitions
+        if isinstance(node, ObjectTypeDefinitionNode) and node.name.value in ROOT_TYPES
+        for field in node.fields
+        if field.name.value not in FEDERATION_FIELDS
+    }
+
+
+def _directives(field: FieldDefinitionNode) -> set[str]:
+    return {directive.name.value for directive in field.directives}
+
+
+def _shape(field: FieldDefinitionNode) -> str:
+    """A field's arguments, type and requirements, whatever its name and description."""
+    kept = tuple(d for d in field.directives if d.name.value in {"authenticated", "requiresScopes"})
+    return print_ast(
+        replace(field, name=replace(field.name, value="_"), description=None, directives=kept)
+    )
+
+
+def _holder_name(administration: Administration, name: str) -> str:
+    return f"{administration.value.lower()}{name[0].upper()}{name[1:]}"
+
+
+def held(sdl: str, administration: Administration) -> set[tuple[str, str]]:
+    """(type, field) that only `administration`'s subgraph serves: its entity reference's
+    record and the holder-named twin of every shared root field."""
+    shared = [key for key, field in _root_fields(sdl).items() if "shareable" in _directives(field)]
+    twins = {(type_name, _holder_name(administration, name)) for type_name, name in shared}
+    return {(f"{administration.value.capitalize()}Entity", "entity"), *twins}
+
+
+def _served(sdl: str, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
     schema = build_schema(sdl, assume_valid_sdl=True)
-    return {(t, f) for t, f in held if f in schema.get_type(t).fields}
+    return {(t, f) for t, f in wanted if f in schema.get_type(t).fields}
 
 
 def _without(sdl: str, held: set[tuple[str, str]]) -> str:
@@ -120,13 +158,36 @@ def _without(sdl: str, held: set[tuple[str, str]]) -> str:
     return print_ast(replace(document, definitions=tuple(definitions)))
 
 
-def test_each_subgraph_alone_serves_its_cases_by_name_and_its_entity_references(
+def test_each_subgraph_alone_serves_its_root_fields_by_name_and_its_entity_references(
     code_sdls: dict[str, str],
 ) -> None:
     """The two subgraph SDLs differ only there: a router in front of both sends `usCases` to
     the US, and fetches a US-held entity from the US subgraph (and the same for UZ)."""
-    every = HELD[Administration.US] | HELD[Administration.UZ]
     sdls = {a: code_sdls[SUBGRAPH_FILES[a]] for a in Administration}
+    holds = {a: held(sdls[a], a) for a in Administration}
+    every = holds[Administration.US] | holds[Administration.UZ]
+    assert ("Query", "usCases") in holds[Administration.US]
+    assert ("Mutation", "uzSubmitAssistanceRequest") in holds[Administration.UZ]
     for administration, sdl in sdls.items():
-        assert _served(sdl, every) == HELD[administration]
+        assert _served(sdl, every) == holds[administration]
     assert _without(sdls[Administration.US], every) == _without(sdls[Administration.UZ], every)
+
+
+@pytest.mark.parametrize("administration", list(Administration))
+def test_every_shared_root_field_is_hidden_from_routers_and_has_the_holders_twin(
+    administration: Administration, code_sdls: dict[str, str]
+) -> None:
+    """A shared root field is one administration's own records or procedure: @inaccessible,
+    so a router in front of both never plans it across both; its holder-named twin takes the
+    same arguments, returns the same type and needs the same scopes."""
+    fields = _root_fields(code_sdls[SUBGRAPH_FILES[administration]])
+    shared = {key: f for key, f in fields.items() if "shareable" in _directives(f)}
+    assert len(shared) >= 20
+    for (type_name, name), field in shared.items():
+        assert "inaccessible" in _directives(field), name
+        twin = fields[(type_name, _holder_name(administration, name))]
+        assert not {"inaccessible", "shareable"} & _directives(twin)
+        assert _shape(twin) == _shape(field)
+    assert set(fields) == set(shared) | {
+        (t, _holder_name(administration, n)) for t, n in shared
+    }

@@ -112,10 +112,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
                 f'"{identity_url}/oauth/{a.value.lower()}/jwks"'
                 for a in Administration
             )
+            dashboard = "\n".join(
+                f'{a.value} = {{ issuer = "{identity_url}/oauth/{a.value.lower()}", '
+                f'client_id = "{a.value.lower()}-dashboard-web" }}'
+                for a in Administration
+            )
             config.write_text(
                 f"[gateway]\nport = {gateway_port}\n\n[sources]\n"
                 f'US = "{subgraphs[Administration.US]}"\n'
-                f'UZ = "{subgraphs[Administration.UZ]}"\n\n[issuers]\n{issuers}\n',
+                f'UZ = "{subgraphs[Administration.UZ]}"\n\n[issuers]\n{issuers}\n\n'
+                f"[dashboard]\n{dashboard}\n",
                 encoding="utf-8",
             )
             for administration, url in subgraphs.items():
@@ -168,6 +174,23 @@ def test_the_distributed_gateway_answers_like_the_embedded_one(
     assert distributed == embedded
     owners = {edge["node"]["owner"] for edge in distributed["data"]["cases"]["edges"]}  # type: ignore[index]
     assert owners == ({"US", "UZ"} if client_id != "uz-undesignated" else {"UZ"})
+
+
+def test_the_gateway_serves_the_dashboard_configured_for_it(world: dict[str, object]) -> None:
+    """`[dashboard]` in the configuration: the page logs people in at the named issuers, which
+    its Content-Security-Policy lets it reach, and fetches the published operations."""
+    gateway, identity = str(world["gateway"]), str(world["embedded"])
+    page = httpx.get(f"{gateway}/dashboard", timeout=10.0)
+    assert page.status_code == 200
+    assert f'"us": "{identity}/oauth/us"' in page.text
+    assert '"uz": "uz-dashboard-web"' in page.text
+    policy = page.headers["content-security-policy"]
+    assert f"connect-src 'self' {identity};" in policy, policy
+    operation = httpx.get(f"{gateway}/dashboard/operations/CaseList.graphql", timeout=10.0)
+    assert operation.status_code == 200
+    assert operation.text.startswith("# The case list")
+    for script in ("dashboard/app.js", "login/pkce.js"):
+        assert httpx.get(f"{gateway}/static/{script}", timeout=10.0).status_code == 200, script
 
 
 def test_a_stopped_subgraph_leaves_the_other_administrations_data(

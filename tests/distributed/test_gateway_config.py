@@ -19,6 +19,10 @@ UZ = "https://uz.example"
 
 [issuers]
 "https://idp.example/oauth/us" = "https://idp.example/oauth/us/jwks"
+
+[dashboard]
+US = { issuer = "https://idp.example/oauth/us", client_id = "us-dashboard-web" }
+UZ = { issuer = "https://idp.uz.example/oauth", client_id = "uz-dashboard-web" }
 """
 
 
@@ -39,6 +43,14 @@ def test_a_good_file_is_read_with_defaults(tmp_path: Path) -> None:
     }
     assert config.cors_origins == ("https://dashboard.example",)
     assert len(config.cursor_secret) >= 32
+    assert config.dashboard is not None
+    assert config.dashboard.issuers[Administration.UZ] == "https://idp.uz.example/oauth"
+    assert config.dashboard.client_ids[Administration.US] == "us-dashboard-web"
+
+
+def test_without_a_dashboard_section_there_is_no_dashboard(tmp_path: Path) -> None:
+    text = GOOD[: GOOD.index("[dashboard]")]
+    assert load_gateway_config(_write(tmp_path, text)).dashboard is None
 
 
 @pytest.mark.parametrize(
@@ -50,6 +62,10 @@ def test_a_good_file_is_read_with_defaults(tmp_path: Path) -> None:
         ("port = 8443", "port = 8443\nworkers = 2", "gateway.cursor_secret_file"),
         ('"https://dashboard.example"', '"dashboard"', "gateway.cors_origins[0]"),
         ("[sources]", '[sources]\nKZ = "https://kz.example"', "sources.KZ"),
+        ('UZ = { issuer = "https://idp.uz.example/oauth", ', "KZ = { issuer = 1, ", "dashboard.KZ"),
+        ('issuer = "https://idp.uz.example/oauth"', 'issuer = "idp"', "dashboard.UZ.issuer"),
+        ('client_id = "us-dashboard-web"', 'client_id = ""', "dashboard.US.client_id"),
+        ('US = { issuer = "https://idp.example/oauth/us"', "US = 3 #", "dashboard.US"),
     ],
 )
 def test_a_bad_file_names_the_key(tmp_path: Path, old: str, new: str, key: str) -> None:

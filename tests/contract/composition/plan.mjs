@@ -1,5 +1,6 @@
 // Plans operations over a supergraph the way Apollo Router or Apollo Gateway would, and prints
-// {"<file>": "<the plan, pretty-printed>", ...} as JSON on stdout.
+// {"<file>": "<the plan, pretty-printed>" or {"error": "<why it cannot be planned>"}, ...} as
+// JSON on stdout.
 //
 // Usage: node plan.mjs SUPERGRAPH_FILE OPERATION_FILE ...
 import { readFileSync } from "node:fs";
@@ -19,7 +20,12 @@ const supergraph = Supergraph.build(readFileSync(supergraphFile, "utf8"), {
 const planner = new QueryPlanner(supergraph);
 const plans = {};
 for (const file of operationFiles) {
-  const operation = operationFromDocument(supergraph.schema, parse(readFileSync(file, "utf8")));
-  plans[file] = prettyFormatQueryPlan(planner.buildQueryPlan(operation));
+  try {
+    const document = parse(readFileSync(file, "utf8"));
+    const operation = operationFromDocument(supergraph.apiSchema(), document);
+    plans[file] = prettyFormatQueryPlan(planner.buildQueryPlan(operation));
+  } catch (error) {
+    plans[file] = { error: String(error.message ?? error) };
+  }
 }
 process.stdout.write(JSON.stringify(plans));

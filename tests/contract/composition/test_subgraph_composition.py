@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from graphql import GraphQLField, build_schema
 from strawberry.printer import print_schema
 
 from auth.verification import TokenVerifier
@@ -85,7 +86,7 @@ def test_the_two_subgraphs_compose_without_errors_or_conflicts(
     ]
     assert conflicts == []
     supergraph = report["supergraph"]
-    for root_field in ("cases(", "entities(", "assistanceRequests(", "releases(", "caseParties("):
+    for root_field in ("usCases(", "uzEntities(", "usAssistanceRequests(", "uzReleases("):
         assert root_field in supergraph
     assert "@requiresScopes" in supergraph and "@authenticated" in supergraph
 
@@ -94,8 +95,8 @@ def test_the_check_catches_a_conflict(composer: Path, tmp_path: Path) -> None:
     """Without @shareable on one side, two subgraphs resolving `cases` must not compose."""
     us = served_sdl(Administration.US, tmp_path)
     uz = us.replace(
-        '@requiresScopes(scopes: [["cmaa.cases:read"]]) @shareable\n',
-        '@requiresScopes(scopes: [["cmaa.cases:read"]])\n',
+        '@inaccessible @requiresScopes(scopes: [["cmaa.cases:read"]]) @shareable\n',
+        '@inaccessible @requiresScopes(scopes: [["cmaa.cases:read"]])\n',
         1,
     )
     assert uz != us
@@ -135,3 +136,48 @@ def test_a_router_fetches_a_partner_held_entity_from_the_partners_subgraph(
     reference = f"{holder.partner.value.capitalize()}Entity"
     assert f"... on {reference}" in partner_fetch and "entity" in partner_fetch, plan
     assert "Sequence" in plan and "Flatten" in plan, plan
+
+
+def _root_operation(kind: str, name: str, field: GraphQLField) -> str:
+    """The smallest operation over one root field: every argument a variable, `__typename`."""
+    variables = ", ".join(f"${argument}: {value.type}" for argument, value in field.args.items())
+    arguments = ", ".join(f"{argument}: ${argument}" for argument in field.args)
+    return (
+        f"{kind} Probe{f'({variables})' if variables else ''} "
+        f"{{ {name}{f'({arguments})' if arguments else ''} {{ __typename }} }}"
+    )
+
+
+def test_a_router_plans_no_root_field_across_both_subgraphs(
+    composer: Path, tmp_path: Path
+) -> None:
+    """Every root field a router can plan goes to one subgraph, its holder's; the shared
+    names (each subgraph's own records or procedures) cannot be planned at all."""
+    sdls = {
+        administration.value.lower(): served_sdl(administration, tmp_path)
+        for administration in Administration
+    }
+    supergraph = tmp_path / "supergraph.graphql"
+    supergraph.write_text(compose(composer, sdls, tmp_path)["supergraph"], encoding="utf-8")
+    expected: dict[str, str | None] = {}
+    for service, sdl in sdls.items():
+        schema = build_schema(sdl, assume_valid_sdl=True)
+        for kind, root in (("query", schema.query_type), ("mutation", schema.mutation_type)):
+            assert root is not None
+            for name, field in root.fields.items():
+                if name in ("_entities", "_service"):
+                    continue
+                file = tmp_path / f"{service}-{kind}-{name}.graphql"
+                file.write_text(_root_operation(kind, name, field), encoding="utf-8")
+                # A holder-named field goes to its holder; a shared one is not planned.
+                holder = name[:2] if name[:2] in sdls and name[2:3].isupper() else None
+                expected[str(file)] = holder
+    assert sum(holder is not None for holder in expected.values()) >= 40
+    plans = run_node(HERE / "plan.mjs", str(supergraph), *expected)
+    for file, holder in expected.items():
+        plan = plans[file]
+        if holder is None:
+            assert isinstance(plan, dict) and "Cannot query field" in plan["error"], (file, plan)
+        else:
+            assert isinstance(plan, str), (file, plan)
+            assert re.findall(r'Fetch\(service: "(\w+)"\)', plan) == [holder], (file, plan)
