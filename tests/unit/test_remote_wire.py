@@ -74,23 +74,8 @@ def test_a_redirect_is_answered_not_followed(base_url: str) -> None:
     assert asyncio.run(post()) == 307
 
 
-def test_no_answer_in_time_is_a_fixed_reason() -> None:
-    with hung_server() as never_answering:
-        wire = Wire(never_answering.url, timeout_seconds=0.3, max_connections=4)
-
-        async def post() -> None:
-            try:
-                await wire.post("/graphql", b"{}", {})
-            finally:
-                await wire.aclose()
-
-        with pytest.raises(WireFailure) as failure:
-            asyncio.run(post())
-    assert str(failure.value) == "no answer within 0.3 s"
-
-
-def test_nobody_listening_is_a_fixed_reason() -> None:
-    wire = Wire(f"http://127.0.0.1:{free_port()}", timeout_seconds=TIMEOUT, max_connections=4)
+def failure_of(wire: Wire) -> WireFailure:
+    """What one POST through the wire fails with."""
 
     async def post() -> None:
         try:
@@ -100,5 +85,18 @@ def test_nobody_listening_is_a_fixed_reason() -> None:
 
     with pytest.raises(WireFailure) as failure:
         asyncio.run(post())
-    assert str(failure.value).startswith("cannot reach it (")
-    assert "127.0.0.1" not in str(failure.value)
+    return failure.value
+
+
+def test_no_answer_in_time_is_a_fixed_reason() -> None:
+    with hung_server() as never_answering:
+        failure = failure_of(Wire(never_answering.url, timeout_seconds=0.3, max_connections=4))
+    assert str(failure) == "no answer within 0.3 s"
+
+
+def test_nobody_listening_is_a_fixed_reason() -> None:
+    failure = failure_of(
+        Wire(f"http://127.0.0.1:{free_port()}", timeout_seconds=TIMEOUT, max_connections=4)
+    )
+    assert str(failure).startswith("cannot reach it (")
+    assert "127.0.0.1" not in str(failure)
