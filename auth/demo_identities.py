@@ -15,19 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.keys import ensure_signing_key
 from auth.passwords import generate_password, generate_secret
+from auth.policy.scopes import PII_READ, PROCEDURE_SCOPES, read_scopes
 from auth.registry import ClientRegistration, put_client, put_user
-from auth.scopes import PERSONAL_DATA, read_scopes
 from store.agreement import Agreement
 from store.database import session_factory
 from store.models.domain import Administration
 
-WORKFLOW_SCOPES = (
-    "cmaa.requests:write",
-    "cmaa.requests:decide",
-    "cmaa.disclosures:write",
-    "cmaa.consents:write",
-    "cmaa.custody:write",
-)
 GRAPHIQL_PATH = "/graphql"
 DASHBOARD_PATH = "/dashboard"
 
@@ -82,8 +75,8 @@ def demo_clients(
     prefix = administration.value.lower()
     catalogue = agreement.scopes
     reads = tuple(read_scopes(catalogue))
-    reads_without_pii = tuple(scope for scope in reads if scope != PERSONAL_DATA)
-    workflow = tuple(s for s in catalogue if s in reads or s in WORKFLOW_SCOPES)
+    reads_without_pii = tuple(scope for scope in reads if scope != PII_READ)
+    workflow = tuple(s for s in catalogue if s in reads or s in PROCEDURE_SCOPES)
     name = administration.value
     credentials = ("client_credentials",)
     return [
@@ -139,7 +132,7 @@ def demo_clients(
 
 def demo_people(administration: Administration, agreement: Agreement) -> list[DemoPerson]:
     prefix = administration.value.lower()
-    reads_without_pii = tuple(s for s in read_scopes(agreement.scopes) if s != PERSONAL_DATA)
+    reads_without_pii = tuple(s for s in read_scopes(agreement.scopes) if s != PII_READ)
     return [
         DemoPerson(
             username=f"{prefix}.analyst",

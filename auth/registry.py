@@ -14,7 +14,7 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.passwords import generate_secret, hash_secret, verify_secret
-from auth.scopes import unknown_scopes
+from auth.policy.scopes import unknown_scopes
 from auth.server.models import PUBLIC
 from store.models import OAuthClient, RefreshToken, User
 

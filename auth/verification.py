@@ -32,9 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from auth import errors
 from auth.errors import TokenRefused
 from auth.keys import AsymmetricKey, jwks_document, publication_window, published_signing_keys
+from auth.policy.scopes import parse_scope
 from auth.principal import Principal
 from auth.revocations import RevocationList
-from auth.scopes import parse_scope
 from store.agreement import Agreement
 from store.database import session_factory
 from store.models.domain import Administration

@@ -33,6 +33,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from auth.policy.rules import Rule
+from auth.policy.scopes import CASES_READ, ENTITIES_READ, EVIDENCE_READ
 from store.audit import AuditEntry, append_audit, check_chain
 from store.database import create_engine, session_factory, sqlite_url
 from store.migrate import prepare_store
@@ -50,10 +52,10 @@ def _entry(number: int) -> AuditEntry:
         actor_administration="UZ",
         subject=f"uz.analyst.{number % 17}",
         client_id="uz-dashboard",
-        scopes=("cmaa.cases:read", "cmaa.entities:read", "cmaa.evidence:read"),
+        scopes=(CASES_READ, ENTITIES_READ, EVIDENCE_READ),
         operation="case",
         decision="PERMIT",
-        rule="PARTNER_RELEASED",
+        rule=Rule.PARTNER_RELEASED,
         record_ids=(f"CASE:{number}", f"CASE:{number + 1}"),
         release_ids=(number % 40 + 1,),
     )

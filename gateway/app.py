@@ -24,7 +24,7 @@ from resolvers.exchange.context import ExchangeContext
 from resolvers.exchange.cursors import CursorCodec
 from resolvers.exchange.schema import build_exchange_schema
 from resolvers.limits import operation_limits
-from resolvers.sources.base import SourceUnavailable
+from resolvers.sources.base import SourceDown
 from store.agreement import Agreement
 
 
@@ -73,7 +73,7 @@ def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None)
             try:
                 await parts.administrations.call(administration, lambda source: source.ping())
                 states[administration.value] = "reachable"
-            except SourceUnavailable:
+            except SourceDown:
                 states[administration.value] = "unavailable"
         ready = all(state == "reachable" for state in states.values())
         return JSONResponse(

@@ -24,7 +24,7 @@ from gateway.http.graphql_endpoint import GraphQLEndpoint
 from gateway.http.hardening import BodyLimit, SecurityHeaders
 from gateway.http.rate_limit import RateLimiter
 from resolvers.limits import operation_limits
-from resolvers.sources.base import SourceUnavailable
+from resolvers.sources.base import SourceDown
 from resolvers.sources.in_process import InProcessSource, system_clock
 from resolvers.sources.in_process.source import Clock
 from resolvers.subgraph import GRAPHQL_PATH, SubgraphContext, subgraph_schema
@@ -69,7 +69,7 @@ def create_subgraph_app(
     async def readyz(_request: Request) -> Response:
         try:
             await source.ping()
-        except SourceUnavailable:
+        except SourceDown:
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 

@@ -8,6 +8,9 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from auth.policy.procedures import ProcedureViolation
+from auth.policy.rules import Refusal, Rule, refusal_of
+
 
 class ExchangeError(Exception):
     """Raised by resolvers; turned into a GraphQLError carrying `code` (and `extra`)."""
@@ -40,16 +43,24 @@ class UnauthorizedField(ExchangeError):
 
 
 class NotFound(ExchangeError):
+    """Nothing the caller may know of has this id; it names its rule like every refusal."""
+
     code = "NOT_FOUND"
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message, field=field, rule=str(Rule.NOT_FOUND))
 
 
 class BadUserInput(ExchangeError):
-    """Bad input; `field` names the argument or input field at fault."""
+    """Bad input; `field` names the argument or input field at fault, and `rule` the
+    agreement's rule where one refused it (a refused procedure)."""
 
     code = "BAD_USER_INPUT"
 
-    def __init__(self, message: str, field: str) -> None:
+    def __init__(self, message: str, field: str, rule: str | None = None) -> None:
         super().__init__(message, field=field)
+        if rule is not None:
+            self.extra["rule"] = str(rule)
 
 
 class SourceUnavailableError(ExchangeError):
@@ -75,6 +86,16 @@ class Internal(ExchangeError):
 
     def __init__(self) -> None:
         super().__init__("An internal error occurred.")
+
+
+def refusal_error(violation: ProcedureViolation) -> ExchangeError:
+    """The coded error a caller sees for a refused procedure, naming the rule that refused."""
+    kind = refusal_of(violation.rule)
+    if kind is Refusal.NOT_FOUND:
+        return NotFound(violation.message, field=violation.field or "id")
+    if kind is Refusal.FORBIDDEN:
+        return Forbidden(violation.message, rule=violation.rule)
+    return BadUserInput(violation.message, field=violation.field or "input", rule=violation.rule)
 
 
 def error_code(error: GraphQLError) -> str | None:

@@ -21,8 +21,8 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from auth.keys import ensure_signing_key
 from auth.passwords import verify_secret
+from auth.policy.scopes import parse_scope
 from auth.revocations import StoreRevocations
-from auth.scopes import parse_scope
 from auth.server import pages
 from auth.server.authorization_server import AdministrationAuthorizationServer
 from auth.server.forms import COOKIE_SECONDS, FormGuard, request_digest

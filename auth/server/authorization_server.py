@@ -10,8 +10,8 @@ from authlib.oauth2.rfc6749 import InvalidClientError, OAuth2Request
 from joserfc import jws
 from starlette.responses import JSONResponse, Response
 
+from auth.policy.scopes import parse_scope
 from auth.revocations import StoreRevocations
-from auth.scopes import parse_scope
 from auth.server.endpoints import TokenIntrospection, TokenRevocation
 from auth.server.grants import (
     AuthorizationCodeGrant,

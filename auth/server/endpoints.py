@@ -14,7 +14,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from starlette.requests import Request
 
 from auth.errors import TokenRefused
-from auth.scopes import parse_scope
+from auth.policy.scopes import parse_scope
 from auth.server.models import CONFIDENTIAL_METHODS, PUBLIC, IssuedRefreshToken
 from auth.server.records import current_records, on_event_loop
 from auth.verification import VerifiedToken

@@ -16,7 +16,7 @@ from authlib.oauth2.rfc6749.requests import OAuth2Request
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7636.challenge import compare_s256_code_challenge
 
-from auth.scopes import format_scope, parse_scope
+from auth.policy.scopes import format_scope, parse_scope
 from auth.server.models import (
     CONFIDENTIAL_METHODS,
     PUBLIC,

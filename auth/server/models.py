@@ -6,7 +6,7 @@ from datetime import datetime
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
 
 from auth.passwords import verify_secret
-from auth.scopes import format_scope, parse_scope
+from auth.policy.scopes import format_scope, parse_scope
 from store.models import AuthorizationCode, OAuthClient, RefreshToken, User
 from store.models._base import as_utc, utcnow
 

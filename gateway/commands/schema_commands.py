@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from gateway.commands import CommandError
-from gateway.contracts import (
+from gateway.golden import (
     ContractError,
     collect_golden,
     golden_differences,

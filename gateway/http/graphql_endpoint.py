@@ -22,6 +22,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from auth.errors import TokenRefused
+from auth.forwarding import forwarding
 from auth.http import bearer_token, www_authenticate
 from auth.principal import Principal
 from auth.verification import Verifier
@@ -30,7 +31,6 @@ from gateway.http.negotiation import GRAPHQL_RESPONSE, JSON, is_json_content, re
 from gateway.http.rate_limit import RateLimiter
 from resolvers.contracts.operations import Safelist, sha256_hex
 from resolvers.limits import names_no_operation
-from resolvers.sources.remote.credentials import forwarding
 
 ALLOWED_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 NO_STORE = {"Cache-Control": "no-store"}

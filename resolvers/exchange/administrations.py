@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from resolvers.sources.base import AdministrationSource, SourceUnavailable
+from resolvers.sources.base import AdministrationSource, SourceDown
 from store.models.domain import Administration
 
 T = TypeVar("T")
@@ -74,14 +74,14 @@ class Administrations:
         administration: Administration,
         work: Callable[[AdministrationSource], Awaitable[T]],
     ) -> T:
-        """Run one call on one source, or raise SourceUnavailable within the timeout."""
+        """Run one call on one source, or raise SourceDown within the timeout."""
         breaker = self.breakers[administration]
         if not breaker.allow(self.clock()):
-            raise SourceUnavailable(administration, "circuit open")
+            raise SourceDown(administration, "circuit open")
         try:
             async with asyncio.timeout(self.timeout_seconds):
                 result = await work(self.sources[administration])
-        except SourceUnavailable:
+        except SourceDown:
             breaker.failed(self.clock())
             raise
         except TimeoutError:
@@ -89,7 +89,7 @@ class Administrations:
             log.warning(
                 "%s source: no answer within %g s", administration.value, self.timeout_seconds
             )
-            raise SourceUnavailable(administration, "timed out") from None
+            raise SourceDown(administration, "timed out") from None
         breaker.succeeded()
         return result
 

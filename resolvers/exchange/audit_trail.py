@@ -20,8 +20,8 @@ from resolvers.exchange.cursors import CursorScope, filter_digest
 from resolvers.exchange.enums import Administration
 from resolvers.exchange.union import Connection, Edge, empty_connection
 from resolvers.exchange.union import PageInfo as PageInfoValue
-from resolvers.ids import decode_global_id, global_id
-from resolvers.sources.base import SourceUnavailable
+from resolvers.sources.base import SourceDown
+from resolvers.sources.ids import decode_global_id, global_id
 from resolvers.sources.records import PageRequest, Position
 from store.audit import AuditTrailFilter as AuditTrailFilterValue
 from store.audit import LoggedEntry
@@ -200,7 +200,7 @@ async def resolve_audit_trail(
         page = await context.call(
             own, lambda source: source.audit_trail(principal, wanted, request)
         )
-    except SourceUnavailable:
+    except SourceDown:
         raise SourceUnavailableError(own.value) from None
     edges = [
         Edge(

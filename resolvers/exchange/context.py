@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from graphql import GraphQLError
 
@@ -11,15 +11,13 @@ from auth.principal import Principal
 from resolvers.errors import SourceUnavailableError
 from resolvers.exchange.administrations import Administrations
 from resolvers.exchange.cursors import CursorCodec
-from resolvers.sources.base import AdministrationSource, SourceUnavailable
+from resolvers.exchange.loaders import Loaders
+from resolvers.sources.base import AdministrationSource, SourceDown
 from resolvers.sources.parts import EVERY_PART, EntityParts
 from store.agreement import Agreement
 from store.models.domain import Administration
 
 T = TypeVar("T")
-
-if TYPE_CHECKING:
-    from resolvers.exchange.loaders import Loaders
 
 
 @dataclass
@@ -41,17 +39,15 @@ class ExchangeContext:
         work: Callable[[AdministrationSource], Awaitable[T]],
     ) -> T:
         if administration in self.unavailable:
-            raise SourceUnavailable(administration, "unavailable earlier in this operation")
+            raise SourceDown(administration, "unavailable earlier in this operation")
         try:
             return await self.administrations.call(administration, work)
-        except SourceUnavailable:
+        except SourceDown:
             self.unavailable.add(administration)
             raise
 
     @cached_property
-    def loaders(self) -> "Loaders":
-        from resolvers.exchange.loaders import Loaders
-
+    def loaders(self) -> Loaders:
         return Loaders(self)
 
     def source_unavailable(self, administration: Administration) -> None:

@@ -4,12 +4,15 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from auth.principal import Principal
+from resolvers.exchange.administrations import Administrations
 from resolvers.exchange.matching import Match, matches_of, probe_for
-from resolvers.sources.base import AdministrationSource, CaseKey, SourceUnavailable
+from resolvers.sources.base import AdministrationSource, CaseKey, SourceDown
+from resolvers.sources.parts import EntityParts
 from resolvers.sources.records import (
     CaseRecord,
     EntityRecord,
@@ -18,9 +21,6 @@ from resolvers.sources.records import (
     RequestRecord,
 )
 from store.models.domain import Administration
-
-if TYPE_CHECKING:
-    from resolvers.exchange.context import ExchangeContext
 
 T = TypeVar("T")
 RecordKey = tuple[Administration, int]
@@ -35,8 +35,22 @@ def _evidence_order(item: EvidenceRecord) -> tuple[datetime, str, int]:
     return (item.collected_at, item.owner.value, item.id)
 
 
+class LoadingContext(Protocol):
+    """What the loaders use of a request's context (resolvers.exchange.context)."""
+
+    principal: Principal
+    entity_parts: EntityParts
+    administrations: Administrations
+
+    async def call(
+        self, administration: Administration, work: Callable[[AdministrationSource], Awaitable[T]]
+    ) -> T: ...
+
+    def source_unavailable(self, administration: Administration) -> None: ...
+
+
 class Loaders:
-    def __init__(self, context: "ExchangeContext") -> None:
+    def __init__(self, context: LoadingContext) -> None:
         self._context = context
         principal = context.principal
         self.cases: DataLoader[RecordKey, CaseRecord | None] = self._by_owner(
@@ -66,7 +80,7 @@ class Loaders:
     ) -> T | None:
         try:
             return await self._context.call(owner, work)
-        except SourceUnavailable:
+        except SourceDown:
             self._context.source_unavailable(owner)
             return None
 

@@ -7,21 +7,29 @@ from typing import Any, TypeVar
 import strawberry
 from strawberry.types import Info
 
-from auth.procedures import Action, ProcedureViolation, RequestForm
+from auth.policy.procedures import Action, ProcedureViolation, RequestForm
+from auth.policy.rules import Rule
+from auth.policy.scopes import (
+    CONSENTS_WRITE,
+    CUSTODY_WRITE,
+    DISCLOSURES_WRITE,
+    REQUESTS_DECIDE,
+    REQUESTS_WRITE,
+)
 from resolvers.authorization import scoped_field
 from resolvers.errors import (
     BadUserInput,
-    ExchangeError,
     Forbidden,
     NotFound,
     SourceUnavailableError,
+    refusal_error,
 )
 from resolvers.exchange.context import ExchangeContext
 from resolvers.exchange.types import AssistanceRequest, Evidence, Release
 from resolvers.exchange.workflow_types import (
     AssistanceRequestInput,
-    Consent,
     ConsentInput,
+    ConsentRequest,
     CustodyEventInput,
     DecisionInput,
     DecisionPayload,
@@ -30,9 +38,8 @@ from resolvers.exchange.workflow_types import (
     ResponseInput,
     ResponsePayload,
 )
-from resolvers.ids import GlobalId, decode_global_id
 from resolvers.reporting import report
-from resolvers.sources.base import AdministrationSource, SourceUnavailable
+from resolvers.sources.base import AdministrationSource, SourceDown
 from resolvers.sources.drafts import (
     ConsentDraft,
     CustodyDraft,
@@ -41,6 +48,7 @@ from resolvers.sources.drafts import (
     ReleaseDraft,
     RequestDraft,
 )
+from resolvers.sources.ids import GlobalId, decode_global_id
 from resolvers.sources.records import RequestRecord
 from store.models.domain import Administration, DecisionKind, RecordType, Use
 
@@ -50,22 +58,10 @@ RECORD_TYPES = {
     "Entity": RecordType.ENTITY,
     "Evidence": RecordType.EVIDENCE,
 }
-FORBIDDING_RULES = frozenset({"SCOPE", "DESIGNATED", "SOURCE_CONTROLS"})
 
 
 def _context(info: Info) -> ExchangeContext:
     return info.context
-
-
-def as_exchange_error(violation: ProcedureViolation) -> ExchangeError:
-    """The coded error a caller sees for a refused procedure."""
-    if violation.rule == "NOT_FOUND":
-        return NotFound(violation.message, field=violation.field or "id")
-    if violation.rule in FORBIDDING_RULES:
-        return Forbidden(violation.message, rule=violation.rule)
-    error = BadUserInput(violation.message, field=violation.field or "input")
-    error.extra["rule"] = violation.rule
-    return error
 
 
 async def _on(
@@ -75,8 +71,8 @@ async def _on(
     try:
         return await _context(info).call(owner, work)
     except ProcedureViolation as violation:
-        raise as_exchange_error(violation) from None
-    except SourceUnavailable:
+        raise refusal_error(violation) from None
+    except SourceDown:
         raise SourceUnavailableError(owner.value) from None
 
 
@@ -91,7 +87,7 @@ def _own(info: Info, decoded: GlobalId, field: str) -> Administration:
     caller = _context(info).principal.administration
     if decoded.owner is not caller:
         raise Forbidden(
-            "Only the owning administration can do this.", rule="SOURCE_CONTROLS", field=field
+            "Only the owning administration can do this.", rule=Rule.SOURCE_CONTROLS, field=field
         )
     return caller
 
@@ -103,14 +99,18 @@ def _records(ids: list[strawberry.ID], field: str) -> tuple[Administration, tupl
         decoded = decode_global_id(value)
         if decoded is None or decoded.type_name not in RECORD_TYPES:
             raise BadUserInput(
-                "Name cases, entities or evidence by their ids.", field=f"{field}[{index}]"
+                "Name cases, entities or evidence by their ids.",
+                field=f"{field}[{index}]",
+                rule=Rule.REQUEST_FORM,
             )
         owners.add(decoded.owner)
         refs.append((RECORD_TYPES[decoded.type_name], decoded.local_id))
     if not refs:
-        raise BadUserInput("Name at least one record.", field=field)
+        raise BadUserInput("Name at least one record.", field=field, rule=Rule.REQUEST_FORM)
     if len(owners) != 1:
-        raise BadUserInput("All records must belong to one administration.", field=field)
+        raise BadUserInput(
+            "All records must belong to one administration.", field=field, rule=Rule.REQUEST_FORM
+        )
     return owners.pop(), tuple(refs)
 
 
@@ -146,8 +146,8 @@ async def _deliver(
             lambda source: source.receive_partner_action(principal, request.id, action),
         )
     except ProcedureViolation as violation:
-        report(info, as_exchange_error(violation))
-    except SourceUnavailable:
+        report(info, refusal_error(violation))
+    except SourceDown:
         report(info, SourceUnavailableError(request.owner.value))
     return None
 
@@ -165,7 +165,7 @@ async def _requester_step(info: Info, request_id: str, action: Action, key: str)
 
 @strawberry.type
 class Mutation:
-    @scoped_field("cmaa.requests:write")
+    @scoped_field(REQUESTS_WRITE)
     async def submit_assistance_request(
         self, info: Info, input: AssistanceRequestInput, idempotency_key: str
     ) -> AssistanceRequest | None:
@@ -194,19 +194,19 @@ class Mutation:
             lambda source: source.submit_request(principal, draft, idempotency_key),
         )
 
-    @scoped_field("cmaa.requests:write")
+    @scoped_field(REQUESTS_WRITE)
     async def confirm_assistance_request_in_writing(
         self, info: Info, id: strawberry.ID, idempotency_key: str
     ) -> AssistanceRequest | None:
         return await _requester_step(info, id, Action.CONFIRM_IN_WRITING, idempotency_key)
 
-    @scoped_field("cmaa.requests:write")
+    @scoped_field(REQUESTS_WRITE)
     async def close_assistance_request(
         self, info: Info, id: strawberry.ID, idempotency_key: str
     ) -> AssistanceRequest | None:
         return await _requester_step(info, id, Action.CLOSE, idempotency_key)
 
-    @scoped_field("cmaa.requests:decide")
+    @scoped_field(REQUESTS_DECIDE)
     async def decide_assistance_request(
         self, info: Info, input: DecisionInput, idempotency_key: str
     ) -> DecisionPayload | None:
@@ -226,7 +226,7 @@ class Mutation:
         updated = await _deliver(info, request, action)
         return DecisionPayload(decision=decision, request=updated)
 
-    @scoped_field("cmaa.requests:decide")
+    @scoped_field(REQUESTS_DECIDE)
     async def respond_to_assistance_request(
         self, info: Info, input: ResponseInput, idempotency_key: str
     ) -> ResponsePayload | None:
@@ -235,7 +235,7 @@ class Mutation:
         owner, draft = _release_draft(input.release, "input.release")
         if owner is not principal.administration:
             raise Forbidden(
-                "Only the owner releases a record.", rule="SOURCE_CONTROLS", field="records"
+                "Only the owner releases a record.", rule=Rule.SOURCE_CONTROLS, field="records"
             )
         release, action = await _on(
             info,
@@ -245,7 +245,7 @@ class Mutation:
         updated = await _deliver(info, request, action)
         return ResponsePayload(release=release, request=updated)
 
-    @scoped_field("cmaa.disclosures:write")
+    @scoped_field(DISCLOSURES_WRITE)
     async def disclose_spontaneously(
         self, info: Info, input: ReleaseInput, idempotency_key: str
     ) -> Release | None:
@@ -253,13 +253,13 @@ class Mutation:
         owner, draft = _release_draft(input, "input")
         if owner is not principal.administration:
             raise Forbidden(
-                "Only the owner releases a record.", rule="SOURCE_CONTROLS", field="records"
+                "Only the owner releases a record.", rule=Rule.SOURCE_CONTROLS, field="records"
             )
         return await _on(
             info, owner, lambda source: source.disclose(principal, draft, idempotency_key)
         )
 
-    @scoped_field("cmaa.disclosures:write")
+    @scoped_field(DISCLOSURES_WRITE)
     async def revoke_release(
         self, info: Info, id: strawberry.ID, reason: str, idempotency_key: str
     ) -> Release | None:
@@ -274,10 +274,10 @@ class Mutation:
             ),
         )
 
-    @scoped_field("cmaa.consents:write")
+    @scoped_field(CONSENTS_WRITE)
     async def request_consent(
         self, info: Info, input: ConsentInput, idempotency_key: str
-    ) -> Consent | None:
+    ) -> ConsentRequest | None:
         principal = _context(info).principal
         owner, refs = _records(input.records, "input.records")
         draft = ConsentDraft(
@@ -291,7 +291,7 @@ class Mutation:
             info, owner, lambda source: source.request_consent(principal, draft, idempotency_key)
         )
 
-    @scoped_field("cmaa.consents:write")
+    @scoped_field(CONSENTS_WRITE)
     async def decide_consent(
         self,
         info: Info,
@@ -299,7 +299,7 @@ class Mutation:
         grant: bool,
         idempotency_key: str,
         reason: str | None = None,
-    ) -> Consent | None:
+    ) -> ConsentRequest | None:
         principal = _context(info).principal
         decoded = _id(id, "Consent", "id")
         owner = _own(info, decoded, "id")
@@ -311,7 +311,7 @@ class Mutation:
             ),
         )
 
-    @scoped_field("cmaa.custody:write")
+    @scoped_field(CUSTODY_WRITE)
     async def record_custody_event(
         self, info: Info, evidence_id: strawberry.ID, input: CustodyEventInput, idempotency_key: str
     ) -> Evidence | None:
@@ -335,7 +335,7 @@ class Mutation:
             ),
         )
 
-    @scoped_field("cmaa.requests:write")
+    @scoped_field(REQUESTS_WRITE)
     async def confirm_entity_match(
         self,
         info: Info,
@@ -350,7 +350,9 @@ class Mutation:
         partner = _id(partner_entity_id, "Entity", "partnerEntityId")
         if partner.owner is owner:
             raise BadUserInput(
-                "The match must be with the partner's entity.", field="partnerEntityId"
+                "The match must be with the partner's entity.",
+                field="partnerEntityId",
+                rule=Rule.REQUEST_FORM,
             )
         visible = await _context(info).loaders.entities.load((partner.owner, partner.local_id))
         if visible is None:

@@ -5,7 +5,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from auth.policy import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
+from auth.policy.scopes import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
 from resolvers.authorization import caller_scopes, scoped_field
 from resolvers.errors import BadUserInput, UnauthorizedField
 from resolvers.exchange import inputs
@@ -25,9 +25,9 @@ from resolvers.exchange.connections import (
 from resolvers.exchange.context import ExchangeContext
 from resolvers.exchange.types import AssistanceRequest, Case, Entity, Evidence, Node
 from resolvers.exchange.union import empty_connection, merged_connection
-from resolvers.ids import decode_global_id
 from resolvers.reporting import report
-from resolvers.sources.base import SourceUnavailable
+from resolvers.sources.base import SourceDown
+from resolvers.sources.ids import decode_global_id
 
 # Which scope reads which type, and which loader fetches it, for `node(id)` and `x(id)`.
 NODE_TYPES: dict[str, tuple[str, str]] = {
@@ -215,7 +215,7 @@ class Query:
                 found += await context.call(
                     owner, lambda source: source.overdue_originals(principal)
                 )
-            except SourceUnavailable:
+            except SourceDown:
                 context.source_unavailable(owner)
         return sorted(found, key=lambda item: (item.return_due, item.owner.value, item.id))
 

@@ -10,7 +10,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from auth.policy import ENTITIES_READ, EVIDENCE_READ
+from auth.policy.scopes import ENTITIES_READ, EVIDENCE_READ
 from resolvers.authorization import scoped_field
 from resolvers.exchange.enums import (
     TLP,
@@ -27,7 +27,7 @@ from resolvers.exchange.enums import (
     Urgency,
     Use,
 )
-from resolvers.ids import global_id
+from resolvers.sources.ids import global_id
 from resolvers.sources.records import (
     CaseRecord,
     EntityRecord,

@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from resolvers.exchange.context import ExchangeContext
 from resolvers.exchange.cursors import CursorScope, filter_digest
-from resolvers.sources.base import AdministrationSource, SourceUnavailable
+from resolvers.sources.base import AdministrationSource, SourceDown
 from resolvers.sources.records import Page, PageRequest, Position
 from store.models.domain import Administration
 
@@ -66,7 +66,7 @@ async def merged_connection(
         request = PageRequest(limit=first, after=positions.get(owner))
         try:
             return await context.call(owner, lambda source: fetch(source, request))
-        except SourceUnavailable:
+        except SourceDown:
             context.source_unavailable(owner)
             return None
 

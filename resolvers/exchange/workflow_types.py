@@ -101,9 +101,10 @@ class ResponsePayload:
 
 
 @strawberry.type(
-    description="The recipient's request to use released records in a way that needs consent."
+    name="Consent",
+    description="The recipient's request to use released records in a way that needs consent.",
 )
-class Consent:
+class ConsentRequest:
     node_id: strawberry.ID = strawberry.field(name="id")
     requesting_administration: Administration
     use: Use

@@ -8,11 +8,23 @@ applied by the owner's side, so what comes back is exactly what the caller may s
 from collections.abc import Sequence
 from typing import Protocol
 
+from auth.policy.procedures import Action
 from auth.principal import Principal
+from resolvers.sources.drafts import (
+    ConsentDraft,
+    CustodyDraft,
+    DecisionDraft,
+    PartnerAction,
+    ReleaseDraft,
+    RequestDraft,
+)
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.parts import EVERY_PART, EntityParts
 from resolvers.sources.records import (
     CaseRecord,
+    ConsentRecord,
+    DecisionRecord,
+    EntityLinkRecord,
     EntityRecord,
     EvidenceRecord,
     Page,
@@ -27,8 +39,9 @@ from store.models.domain import Administration
 CaseKey = tuple[Administration, int]
 
 
-class SourceUnavailable(Exception):
-    """The administration's source did not answer in time or answered nonsense."""
+class SourceDown(Exception):
+    """The administration's source did not answer in time or answered nonsense; the caller
+    sees it as resolvers.errors.SourceUnavailableError (SOURCE_UNAVAILABLE)."""
 
     def __init__(self, administration: Administration, reason: str) -> None:
         super().__init__(f"{administration.value} source unavailable: {reason}")
@@ -93,7 +106,131 @@ class AdministrationSource(Protocol):
         ...
 
     async def ping(self) -> None:
-        """Return when the source answers; raise SourceUnavailable when it does not."""
+        """Return when the source answers; raise SourceDown when it does not."""
         ...
 
     async def aclose(self) -> None: ...
+
+
+class Writes(Protocol):
+    """The agreement's procedures as a transport carries them out (InProcessWrites,
+    RemoteWrites): each creates or changes one record of the owner and answers with it, as
+    the caller may now see it."""
+
+    async def submit_request(
+        self, principal: Principal, draft: RequestDraft, key: str
+    ) -> RequestRecord: ...
+
+    async def requester_action(
+        self, principal: Principal, request_id: int, action: Action, key: str
+    ) -> RequestRecord: ...
+
+    async def receive_partner_action(
+        self, principal: Principal, request_id: int, action: PartnerAction
+    ) -> RequestRecord: ...
+
+    async def decide_request(
+        self, principal: Principal, request: RequestRecord, draft: DecisionDraft, key: str
+    ) -> tuple[DecisionRecord, PartnerAction]: ...
+
+    async def respond_to_request(
+        self, principal: Principal, request: RequestRecord, draft: ReleaseDraft, key: str
+    ) -> tuple[ReleaseRecord, PartnerAction]: ...
+
+    async def disclose(
+        self, principal: Principal, draft: ReleaseDraft, key: str
+    ) -> ReleaseRecord: ...
+
+    async def revoke_release(
+        self, principal: Principal, release_id: int, reason: str, key: str
+    ) -> ReleaseRecord: ...
+
+    async def request_consent(
+        self, principal: Principal, draft: ConsentDraft, key: str
+    ) -> ConsentRecord: ...
+
+    async def decide_consent(
+        self, principal: Principal, consent_id: int, grant: bool, reason: str | None, key: str
+    ) -> ConsentRecord: ...
+
+    async def record_custody(
+        self, principal: Principal, evidence_id: int, draft: CustodyDraft, key: str
+    ) -> EvidenceRecord: ...
+
+    async def confirm_entity_match(
+        self,
+        principal: Principal,
+        entity_id: int,
+        partner: Administration,
+        partner_entity_id: int,
+        reason: str,
+        key: str,
+    ) -> EntityLinkRecord: ...
+
+
+class Procedures:
+    """The procedures of an administration's source: each is done by the transport's writes
+    the source is composed with."""
+
+    _writes: Writes
+
+    async def submit_request(
+        self, principal: Principal, draft: RequestDraft, key: str
+    ) -> RequestRecord:
+        return await self._writes.submit_request(principal, draft, key)
+
+    async def requester_action(
+        self, principal: Principal, request_id: int, action: Action, key: str
+    ) -> RequestRecord:
+        return await self._writes.requester_action(principal, request_id, action, key)
+
+    async def receive_partner_action(
+        self, principal: Principal, request_id: int, action: PartnerAction
+    ) -> RequestRecord:
+        return await self._writes.receive_partner_action(principal, request_id, action)
+
+    async def decide_request(
+        self, principal: Principal, request: RequestRecord, draft: DecisionDraft, key: str
+    ) -> tuple[DecisionRecord, PartnerAction]:
+        return await self._writes.decide_request(principal, request, draft, key)
+
+    async def respond_to_request(
+        self, principal: Principal, request: RequestRecord, draft: ReleaseDraft, key: str
+    ) -> tuple[ReleaseRecord, PartnerAction]:
+        return await self._writes.respond_to_request(principal, request, draft, key)
+
+    async def disclose(self, principal: Principal, draft: ReleaseDraft, key: str) -> ReleaseRecord:
+        return await self._writes.disclose(principal, draft, key)
+
+    async def revoke_release(
+        self, principal: Principal, release_id: int, reason: str, key: str
+    ) -> ReleaseRecord:
+        return await self._writes.revoke_release(principal, release_id, reason, key)
+
+    async def request_consent(
+        self, principal: Principal, draft: ConsentDraft, key: str
+    ) -> ConsentRecord:
+        return await self._writes.request_consent(principal, draft, key)
+
+    async def decide_consent(
+        self, principal: Principal, consent_id: int, grant: bool, reason: str | None, key: str
+    ) -> ConsentRecord:
+        return await self._writes.decide_consent(principal, consent_id, grant, reason, key)
+
+    async def record_custody(
+        self, principal: Principal, evidence_id: int, draft: CustodyDraft, key: str
+    ) -> EvidenceRecord:
+        return await self._writes.record_custody(principal, evidence_id, draft, key)
+
+    async def confirm_entity_match(
+        self,
+        principal: Principal,
+        entity_id: int,
+        partner: Administration,
+        partner_entity_id: int,
+        reason: str,
+        key: str,
+    ) -> EntityLinkRecord:
+        return await self._writes.confirm_entity_match(
+            principal, entity_id, partner, partner_entity_id, reason, key
+        )

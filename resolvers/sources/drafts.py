@@ -1,9 +1,9 @@
-"""What a caller asks a source to create or change: validated input of the workflow."""
+"""What a caller asks a source to create or change: validated input of a procedure."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from auth.procedures import RequestForm
+from auth.policy.procedures import RequestForm
 from store.models.domain import DecisionKind, RecordType, Use
 
 RecordRef = tuple[RecordType, int]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from resolvers.ids import global_id
+from resolvers.sources.ids import global_id
 from store.models.domain import Administration
 
 T = TypeVar("T")

@@ -7,6 +7,7 @@ from typing import Generic, TypeVar
 import strawberry
 from strawberry import federation
 
+from resolvers.sources.cursors import encode_cursor
 from resolvers.sources.records import (
     CaseRecord,
     EntityRecord,
@@ -15,7 +16,6 @@ from resolvers.sources.records import (
     ReleaseRecord,
     RequestRecord,
 )
-from resolvers.subgraph.cursors import encode_cursor
 from store.audit import LoggedEntry
 
 T = TypeVar("T")

@@ -9,8 +9,8 @@ from strawberry.dataloader import DataLoader
 
 from auth.principal import Principal
 from resolvers.errors import SourceUnavailableError
-from resolvers.ids import decode_global_id
-from resolvers.sources.base import AdministrationSource, SourceUnavailable
+from resolvers.sources.base import AdministrationSource, SourceDown
+from resolvers.sources.ids import decode_global_id
 from resolvers.sources.records import PartyRecord
 from store.agreement import Limits
 
@@ -25,7 +25,7 @@ def store_errors() -> Iterator[None]:
     """A failing store is reported as SOURCE_UNAVAILABLE, not masked as an internal error."""
     try:
         yield
-    except SourceUnavailable as exc:
+    except SourceDown as exc:
         raise SourceUnavailableError(exc.administration.value) from None
 
 

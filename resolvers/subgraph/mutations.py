@@ -3,7 +3,7 @@ the AdministrationSource interface (and Query.overdueOriginals), each calling th
 in-process source with the caller the subgraph verified itself.
 
 Refusals keep their words. A ProcedureViolation becomes a GraphQL error whose extensions carry
-the exchange's code for it (resolvers.exchange.mutations.as_exchange_error), its `rule`, and
+the exchange's code for it (resolvers.errors.refusal_error), its `rule`, and
 its `field` (null when none), so that a remote source raises the very same ProcedureViolation
 again and the gateway's caller cannot tell the transports apart.
 
@@ -31,12 +31,18 @@ import strawberry
 from strawberry import federation
 from strawberry.types import Info
 
-from auth.policy import EVIDENCE_READ
-from auth.procedures import Action, ProcedureViolation, RequestForm
-from resolvers.errors import BadUserInput, SourceUnavailableError
-from resolvers.exchange.mutations import as_exchange_error
-from resolvers.ids import decode_global_id, global_id
-from resolvers.sources.base import SourceUnavailable
+from auth.policy.procedures import Action, ProcedureViolation, RequestForm
+from auth.policy.rules import Rule
+from auth.policy.scopes import (
+    CONSENTS_WRITE,
+    CUSTODY_WRITE,
+    DISCLOSURES_WRITE,
+    EVIDENCE_READ,
+    REQUESTS_DECIDE,
+    REQUESTS_WRITE,
+)
+from resolvers.errors import BadUserInput, SourceUnavailableError, refusal_error
+from resolvers.sources.base import SourceDown
 from resolvers.sources.drafts import (
     ConsentDraft,
     CustodyDraft,
@@ -45,14 +51,8 @@ from resolvers.sources.drafts import (
     ReleaseDraft,
     RequestDraft,
 )
-from resolvers.sources.in_process.procedures import (
-    CONSENTS_WRITE,
-    CUSTODY_WRITE,
-    DISCLOSURES_WRITE,
-    REQUESTS_DECIDE,
-    REQUESTS_WRITE,
-    InProcessProcedures,
-)
+from resolvers.sources.ids import TYPE_NAME_OF_RECORD, decode_global_id, global_id
+from resolvers.sources.in_process import InProcessSource
 from resolvers.sources.records import (
     ConsentRecord,
     DecisionRecord,
@@ -71,7 +71,6 @@ from resolvers.subgraph.enums import (
 from resolvers.subgraph.query import root_field
 from resolvers.subgraph.scalars import Long
 from resolvers.subgraph.types import (
-    TYPE_NAME_OF_RECORD,
     AssistanceRequest,
     Evidence,
     Release,
@@ -81,7 +80,8 @@ from resolvers.subgraph.types import (
 from store.models import domain
 
 RECORD_TYPE_OF_NAME = {name: record_type for record_type, name in TYPE_NAME_OF_RECORD.items()}
-# The statuses each kind of partner action can bring a request to (auth.procedures.TRANSITIONS):
+# The statuses each kind of partner action can bring a request to
+# (auth.policy.procedures.TRANSITIONS):
 # the requester's store takes the requested side's word for its own decision, not for more.
 STATUSES_OF_ACTION = {
     "DECISION": frozenset(("ACCEPTED", "REFUSED", "POSTPONED", "CONDITIONAL")),
@@ -299,7 +299,7 @@ def _context(info: Info) -> SubgraphContext:
     return info.context  # type: ignore[no-any-return]
 
 
-def _procedures(info: Info) -> InProcessProcedures:
+def _procedures(info: Info) -> InProcessSource:
     # The subgraph's source is always the owner's in-process source (gateway/subgraph.py).
     return _context(info).source  # type: ignore[return-value]
 
@@ -311,11 +311,11 @@ def procedure() -> Iterator[None]:
     try:
         yield
     except ProcedureViolation as violation:
-        error = as_exchange_error(violation)
+        error = refusal_error(violation)
         error.extra["rule"] = violation.rule
         error.extra["field"] = violation.field
         raise error from None
-    except SourceUnavailable as exc:
+    except SourceDown as exc:
         raise SourceUnavailableError(exc.administration.value) from None
 
 
@@ -325,7 +325,7 @@ def _local(info: Info, value: str, type_name: str, field: str) -> int:
     owner = _context(info).source.administration
     if decoded is None or decoded.type_name != type_name or decoded.owner is not owner:
         raise ProcedureViolation(
-            f"No {type_name} of this administration has this id.", rule="NOT_FOUND", field=field
+            f"No {type_name} of this administration has this id.", rule=Rule.NOT_FOUND, field=field
         )
     return decoded.local_id
 

@@ -13,14 +13,14 @@ import strawberry
 from strawberry import federation
 from strawberry.types import Info
 
-from auth.policy import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
+from auth.policy.scopes import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
 from resolvers.errors import BadUserInput
-from resolvers.ids import decode_global_id
 from resolvers.sources.base import CaseKey
+from resolvers.sources.cursors import BadCursor, decode_cursor
+from resolvers.sources.ids import decode_global_id
 from resolvers.sources.records import PageRequest
 from resolvers.subgraph.connections import Connection, connection
 from resolvers.subgraph.context import SubgraphContext, store_errors
-from resolvers.subgraph.cursors import decode_cursor
 from resolvers.subgraph.inputs import (
     AuditTrailFilterInput,
     CaseFilterInput,
@@ -68,7 +68,12 @@ def _page(info: Info, first: int | None, after: str | None) -> PageRequest:
     size = limits.default_page_size if first is None else first
     if not 0 <= size <= most:
         raise BadUserInput(f"first must be between 0 and {most}.", field="first")
-    return PageRequest(limit=size, after=None if after is None else decode_cursor(after))
+    if after is None:
+        return PageRequest(limit=size, after=None)
+    try:
+        return PageRequest(limit=size, after=decode_cursor(after))
+    except BadCursor:
+        raise BadUserInput("The cursor is not one this list gave out.", field="after") from None
 
 
 def _case_keys(case_ids: list[strawberry.ID]) -> list[CaseKey]:

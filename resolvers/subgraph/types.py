@@ -18,18 +18,20 @@ import strawberry
 from strawberry import federation
 from strawberry.types import Info
 
-from auth.policy import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
-from resolvers.ids import global_id
+from auth.policy.scopes import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
+from resolvers.sources.ids import TYPE_NAME_OF_RECORD, global_id
 from resolvers.sources.records import (
     CaseRecord,
     CustodyRecord,
     EntityRecord,
     EvidenceRecord,
-    GrantedConsent,
     IdentifierRecord,
     PartyRecord,
     ReleaseRecord,
     RequestRecord,
+)
+from resolvers.sources.records import (
+    GrantedConsent as GrantedConsentRecord,
 )
 from resolvers.sources.records import (
     Handling as HandlingRecord,
@@ -55,18 +57,11 @@ from resolvers.subgraph.enums import (
 from resolvers.subgraph.scalars import Long
 from store.audit import LoggedEntry
 from store.models.domain import Administration as DomainAdministration
-from store.models.domain import RecordType as DomainRecordType
-
-TYPE_NAME_OF_RECORD = {
-    DomainRecordType.CASE.value: "Case",
-    DomainRecordType.ENTITY.value: "Entity",
-    DomainRecordType.EVIDENCE.value: "Evidence",
-}
 
 
-def value_type(description: str) -> Any:
+def value_type(description: str, name: str | None = None) -> Any:
     """A shareable type any authenticated caller may read where its parent is readable."""
-    return federation.type(description=description, shareable=True, authenticated=True)
+    return federation.type(name=name, description=description, shareable=True, authenticated=True)
 
 
 def record_type(description: str, scope: str) -> Any:
@@ -85,8 +80,8 @@ class ReleaseReference:
     includes_personal_data: bool
 
 
-@value_type("The owner's consent to a further use of a record.")
-class Consent:
+@value_type("The owner's consent to a further use of a record.", name="Consent")
+class GrantedConsent:
     id: strawberry.ID
     use: Use
     recipient_agency: str | None
@@ -119,7 +114,7 @@ class Handling:
         )
 
     @strawberry.field
-    def consents(self) -> list[Consent]:
+    def consents(self) -> list[GrantedConsent]:
         handling: HandlingRecord = self  # type: ignore[assignment]
         return [_consent(handling, consent) for consent in handling.consents]
 
@@ -128,8 +123,8 @@ class Handling:
         return isinstance(obj, HandlingRecord)
 
 
-def _consent(handling: HandlingRecord, consent: GrantedConsent) -> Consent:
-    return Consent(
+def _consent(handling: HandlingRecord, consent: GrantedConsentRecord) -> GrantedConsent:
+    return GrantedConsent(
         id=strawberry.ID(global_id("Consent", handling.owner, consent.id)),
         use=consent.use,  # type: ignore[arg-type]
         recipient_agency=consent.recipient_agency,

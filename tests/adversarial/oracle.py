@@ -1,5 +1,5 @@
 """What the agreement lets each caller see, decided in plain SQL over the owners' SQLite stores,
-apart from auth/policy.py, so that the two can disagree:
+apart from auth/policy/, so that the two can disagree:
 
 - a case, entity or evidence item: the caller's own (with the read scope), or the partner's
   where the caller is a designated official and an active release (unrevoked, unexpired,

@@ -1,4 +1,4 @@
-"""Item 5: abusive requests are refused early, with the documented status and code, and
+"""Abusive requests are refused early, with the documented status and code, and
 nothing is read from either administration for them.
 
 tests/gateway/test_http_hardening.py already checks the status and code of several of these

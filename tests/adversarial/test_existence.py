@@ -1,8 +1,9 @@
-"""Item 3, what tests/gateway/test_existence_oracle.py and tests/sources/test_subgraph_http.py
-do not already cover: evidence and assistance requests by id, the answer to a caller lacking
-the type's scope, `_entities` of entities and evidence, and counts through the owner's
-subgraph. An unreleased record and a random id give identical responses, body and error code;
-`totalCount` counts only what the caller sees."""
+"""Nobody learns whether a record exists that is not released to them, on the paths that
+tests/gateway/test_existence_oracle.py and tests/sources/test_subgraph_http.py leave out:
+evidence and assistance requests by id, the answer to a caller lacking the type's scope,
+`_entities` of entities and evidence, and counts through the owner's subgraph. An unreleased
+record and a random id give identical responses, body and error code; `totalCount` counts only
+what the caller sees."""
 
 import base64
 

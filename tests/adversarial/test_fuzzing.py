@@ -1,4 +1,4 @@
-"""Item 6: schemathesis fuzzes the GraphQL endpoint from the published SDL, with valid tokens
+"""Schemathesis fuzzes the GraphQL endpoint from the published SDL, with valid tokens
 (a dashboard's, and a workflow client's that may write): valid operations with arbitrary
 arguments, and invalid ones. No answer is a 5xx, and every error carries a code of our
 documented set and no internal detail.

@@ -1,4 +1,4 @@
-"""Item 2: one forbidden record, reached through every path an operation has to it (root field,
+"""One forbidden record, reached through every path an operation has to it (root field,
 `node(id)`, a nested relation, a named fragment, an inline fragment on the `Node` interface, an
 alias, a search, and `_entities` on the owner's subgraph directly), is refused the same way
 each time: the answer is byte for byte the one a record that never existed gets, with no error,

@@ -1,4 +1,4 @@
-"""Item 1: random valid operations over the whole exchange schema, each run as every demo
+"""Random valid operations over the whole exchange schema, each run as every demo
 principal; every record in every response is the caller's own or released to it, and no
 personal data is there where the rules withhold it (decided by tests.adversarial.oracle, in
 SQL over the stores, apart from the product's policy)."""

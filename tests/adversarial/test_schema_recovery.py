@@ -1,4 +1,4 @@
-"""Item 4: without a valid token nobody learns the schema. Introspection is refused, and
+"""Without a valid token nobody learns the schema. Introspection is refused, and
 clairvoyance (which rebuilds a schema from the suggestions in validation errors) recovers no
 type or field name: every probe, with the schema's own words or nonsense, gets one and the
 same 401 answer, which echoes nothing of what was sent.

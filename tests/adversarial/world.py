@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 
 from auth.verification import TokenVerifier, jwks_uri_of_builtin
 from gateway.demo import build_demo_app, prepare_demo_identities
+from gateway.loopback import free_port, running_server
 from gateway.settings import DemoStores
 from gateway.subgraph import create_subgraph_app
 from gateway.trust import trusted_issuers
@@ -26,7 +27,6 @@ from store.database import create_engine, open_store
 from store.migrate import prepare_store
 from store.models.domain import Administration
 from store.seed import seed_store
-from tests.support.servers import free_port, running_server
 
 CASES = 30
 SEED = 7

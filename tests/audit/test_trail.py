@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from auth.verification import BuiltinIssuer, verifier_from_agreement
 from gateway.app import GatewayParts, gateway_routes, hardening
 from gateway.demo import demo_issuer
+from gateway.loopback import running_server
 from gateway.subgraph import create_subgraph_app
 from resolvers.exchange.administrations import Administrations
 from resolvers.sources.in_process import InProcessSource
@@ -26,7 +27,6 @@ from store.database import create_engine
 from store.models import Release, ReleaseItem
 from store.models.domain import Administration
 from tests.audit.conftest import US, UZ, World
-from tests.support.servers import running_server
 
 TRAIL = """
 query Trail($first: Int, $after: String, $filter: AuditTrailFilter) {

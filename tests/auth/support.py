@@ -22,15 +22,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from auth.http import protected
-from auth.scopes import PERSONAL_DATA
+from auth.policy.scopes import PII_READ
 from gateway.demo import build_demo_app, prepare_demo_identities
+from gateway.loopback import free_port, running_server
 from gateway.settings import DemoStores
 from store.agreement import Agreement, load_agreement
 from store.database import open_store, session_factory
 from store.migrate import prepare_store
 from store.models import SigningKey
 from store.models.domain import Administration
-from tests.support.servers import free_port, running_server
 
 
 @dataclass
@@ -117,7 +117,7 @@ async def running_demo(data_dir: Path) -> AsyncIterator[Demo]:
     app = build_demo_app(stores, public_url, agreement)
     verifier = app.state.verifier
     app.router.routes.append(Route("/probe/whoami", protected(verifier)(_whoami)))
-    app.router.routes.append(Route("/probe/pii", protected(verifier, PERSONAL_DATA)(_whoami)))
+    app.router.routes.append(Route("/probe/pii", protected(verifier, PII_READ)(_whoami)))
     with running_server(app, port=port) as base_url:
         yield Demo(base_url, stores, credentials, agreement, app)
 

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from auth.http import protected
 from auth.verification import BuiltinIssuer, verifier_from_agreement
+from gateway.loopback import running_server
 from store.models.domain import Administration
 from tests.auth.support import (
     Demo,
@@ -25,7 +26,6 @@ from tests.auth.support import (
     unsigned,
 )
 from tests.support.clock import TestClock
-from tests.support.servers import running_server
 
 pytestmark = pytest.mark.asyncio
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from gateway.demo import build_demo_app, credentials_path, prepare_demo_identities
+from gateway.loopback import free_port, running_server
 from gateway.settings import DemoStores
 from store.database import open_store
 from store.migrate import prepare_store
 from store.seed import seed_store
-from tests.support.servers import free_port, running_server
 from tests.support.settings import suite_agreement
 
 CASES = 30

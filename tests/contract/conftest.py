@@ -1,6 +1,6 @@
 """The contract suite's world: the golden plan's demo data (seed, cases), the demo app (both
 issuers and the demo gateway) and a safelist-mode gateway with a fixed cursor secret, both on
-real uvicorn (gateway.contracts).
+real uvicorn (gateway.golden).
 
 The golden responses are read first, before any test can change the data; tests that change it
 (the mutation operations) run after, on the same world.
@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.contracts import (
+from gateway.golden import (
     ContractWorld,
     GoldenPlan,
     prepare_world,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gateway.contracts import (
+from gateway.golden import (
     GoldenPlan,
     golden_differences,
     golden_path,

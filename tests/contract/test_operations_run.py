@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from resolvers.ids import global_id
+from resolvers.sources.ids import global_id
 from store.models.domain import Administration
 from tests.contract.conftest import World
 

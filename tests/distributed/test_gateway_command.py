@@ -15,12 +15,12 @@ import httpx
 import pytest
 
 from gateway.demo import build_demo_app, prepare_demo_identities
+from gateway.loopback import free_port, running_server
 from gateway.settings import DemoStores
 from store.database import open_store
 from store.migrate import prepare_store
 from store.models.domain import Administration
 from store.seed import seed_store
-from tests.support.servers import free_port, running_server
 from tests.support.settings import (
     SUITE_SOURCE_TIMEOUT_SECONDS,
     suite_agreement,

@@ -22,10 +22,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
+from gateway.loopback import free_port
 from store.audit import GENESIS_HASH, AuditEntry, entry_hash
 from store.database import session_factory
 from store.models import AuditEvent, AuditHead
-from tests.support.servers import free_port
 
 # -- processes ---------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Item 9: sustained load on loopback, 50 concurrent connections of mixed dashboard operations
+"""Sustained load on loopback, 50 concurrent connections of mixed dashboard operations
 (lists with relations, personal data, requests, records by id and by node, paging) as four
 demo principals, against `cmaa demo` in a process of its own. No 5xx; no record a caller may
 not see (tests.adversarial.oracle, in SQL over the stores); no personal data where it is
@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.loopback import free_port
 from store.agreement import DEFAULT_AGREEMENT_FILE
 from tests.adversarial.oracle import (
     RELEASABLE,
@@ -31,7 +32,6 @@ from tests.adversarial.oracle import (
     encode_global_id,
 )
 from tests.faults.support import Process, cmaa, rss_bytes, wait_until_up
-from tests.support.servers import free_port
 
 SECONDS = float(os.environ.get("CMAA_LOAD_SECONDS", "10"))
 CONNECTIONS = 50

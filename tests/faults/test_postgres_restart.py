@@ -1,4 +1,4 @@
-"""Item 8: PostgreSQL restarted (stopped as by a crash: `pg_ctl stop -m immediate`) during a
+"""PostgreSQL restarted (stopped as by a crash: `pg_ctl stop -m immediate`) during a
 load of mutations through the gateway, whose both stores are on it. Clients retry whatever was
 not acknowledged with the same idempotency key, as the agreement's procedures expect. After:
 every acknowledged mutation is there, exactly once; nothing is half-written (every release has
@@ -30,6 +30,7 @@ from sqlalchemy import text
 
 from auth.revocations import DEFAULT_TTL_SECONDS
 from gateway.demo import build_demo_app, prepare_demo_identities
+from gateway.loopback import free_port, running_server
 from store.agreement import load_agreement
 from store.database import create_engine
 from store.migrate import prepare_store
@@ -42,7 +43,6 @@ from tests.faults.support import (
     audit_chain_problems,
     throwaway_postgres,
 )
-from tests.support.servers import free_port, running_server
 
 US, UZ = Administration.US, Administration.UZ
 OPERATIONS = 48  # half requests submitted by UZ, half disclosures made by US

@@ -1,4 +1,4 @@
-"""Item 7: one administration's source killed, hung, or answering garbage in the middle of a
+"""One administration's source killed, hung, or answering garbage in the middle of a
 query, behind the distributed gateway (gateway/distributed.py's app over remote sources, on
 uvicorn) whose other source is a real `cmaa subgraph` process. Every answer is the other
 administration's data with one coded SOURCE_UNAVAILABLE error: never a 5xx, and only a source
@@ -34,13 +34,15 @@ from starlette.routing import Route
 
 from gateway.demo import build_demo_app, prepare_demo_identities
 from gateway.distributed import build_gateway_app, load_gateway_config, verifier_for
+from gateway.loopback import free_port, running_server
 from resolvers.exchange.administrations import Administrations
+from resolvers.sources.remote.channel import log as channel_log
 from store.agreement import Agreement, load_agreement
 from store.models.domain import Administration
 from tests.adversarial.world import seeded_stores
 from tests.faults.support import Process, cmaa, stop, wait_until_up
 from tests.support.clock import TestClock
-from tests.support.servers import HungServer, free_port, hung_server, running_server
+from tests.support.servers import HungServer, hung_server
 from tests.support.settings import SUITE_SOURCE_TIMEOUT_SECONDS, suite_agreement
 
 US, UZ = Administration.US, Administration.UZ
@@ -176,7 +178,7 @@ def timeouts(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 def remote_failures(caplog: pytest.LogCaptureFixture) -> list[str]:
     """Each call a remote source made that failed (the source logs each with its reason)."""
-    return [r.getMessage() for r in caplog.records if r.name == "resolvers.sources.remote.source"]
+    return [r.getMessage() for r in caplog.records if r.name == channel_log.name]
 
 
 def assert_partial(response: httpx.Response) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 
 from auth.registry import ClientRegistration, add_client
 from gateway.demo import build_demo_app, prepare_demo_identities
+from gateway.loopback import free_port, running_server
 from gateway.settings import DemoStores
 from resolvers.exchange.administrations import Administrations
 from store.agreement import Agreement
@@ -25,7 +26,6 @@ from store.database import open_store, session_factory
 from store.migrate import prepare_store
 from store.models.domain import Administration
 from store.seed import seed_store
-from tests.support.servers import free_port, running_server
 from tests.support.settings import suite_agreement
 
 CASES = 150

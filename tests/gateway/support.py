@@ -22,7 +22,7 @@ from gateway.app import GatewayParts, gateway_routes, hardening
 from gateway.demo import demo_issuer
 from gateway.settings import DemoStores
 from resolvers.exchange.administrations import Administrations
-from resolvers.sources.base import AdministrationSource, SourceUnavailable
+from resolvers.sources.base import AdministrationSource, SourceDown
 from resolvers.sources.in_process import InProcessSource
 from store.agreement import Agreement
 from store.database import create_engine
@@ -203,7 +203,7 @@ class InstrumentedSource:
     """A real source behind a thin wrapper: counts each method call and delegates.
 
     For fault tests it can also answer the way an unreachable administration does
-    (`failing`: SourceUnavailable), never answer (`hanging`), or hold each call until the
+    (`failing`: SourceDown), never answer (`hanging`), or hold each call until the
     other administration's call arrives too (`rendezvous`). Otherwise the real source answers
     every call it is given.
     """
@@ -226,7 +226,7 @@ class InstrumentedSource:
             if self.hanging:
                 await asyncio.Event().wait()  # never set: only the caller's timeout ends it
             if self.failing:
-                raise SourceUnavailable(self.administration, "stopped by the test")
+                raise SourceDown(self.administration, "stopped by the test")
             if self.rendezvous is None:
                 return await target(*args, **kwargs)
             async with self.rendezvous.meeting(self.administration):

@@ -3,9 +3,9 @@ administrations' sources do, and names the one that does not."""
 
 import httpx
 
+from gateway.loopback import running_server
 from tests.gateway.conftest import World
 from tests.gateway.support import build_gateway
-from tests.support.servers import running_server
 
 
 def test_healthz(http: httpx.Client, world: World) -> None:

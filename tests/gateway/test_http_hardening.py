@@ -11,6 +11,7 @@ import pytest
 from graphql import GraphQLError
 
 from gateway.http.errors import format_error
+from gateway.loopback import running_server
 from resolvers.errors import BadUserInput
 from tests.gateway.conftest import World
 from tests.gateway.support import (
@@ -23,7 +24,6 @@ from tests.gateway.support import (
     only_error,
     post_graphql,
 )
-from tests.support.servers import running_server
 
 SIMPLE = "{ viewer { administration } cases(first: 2) { totalCount } }"
 TWO_MB = 2 * 1024 * 1024

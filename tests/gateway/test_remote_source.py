@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from auth.verification import BuiltinIssuer, verifier_from_agreement
 from gateway.app import GatewayParts, gateway_routes, hardening
 from gateway.demo import demo_issuer
+from gateway.loopback import running_server
 from gateway.subgraph import create_subgraph_app
 from resolvers.exchange.administrations import Administrations
 from resolvers.sources.in_process import InProcessSource
@@ -19,7 +20,6 @@ from store.database import create_engine
 from store.models.domain import Administration
 from tests.gateway.conftest import World
 from tests.gateway.support import decode_id, only_error, post_graphql, visible_rows
-from tests.support.servers import running_server
 
 CASES = "{ cases(first: 100) { totalCount edges { node { id } } } }"
 

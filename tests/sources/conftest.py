@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from auth.verification import TokenVerifier, jwks_uri_of_builtin
+from gateway.loopback import running_server
 from gateway.subgraph import create_subgraph_app
 from gateway.trust import trusted_issuers
 from resolvers.sources.base import AdministrationSource
@@ -31,7 +32,6 @@ from tests.auth.support import Demo, running_demo
 from tests.conftest import DATABASE_KINDS
 from tests.sources.support import Caller
 from tests.support.databases import fresh_database
-from tests.support.servers import running_server
 from tests.support.settings import suite_agreement
 
 CASES = 120

@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 from sqlalchemy import DateTime, bindparam, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from auth.forwarding import forwarding
 from auth.principal import Principal
 from resolvers.sources.base import AdministrationSource
 from resolvers.sources.records import Page, PageRequest, Position
-from resolvers.sources.remote import forwarding
 from store.models.domain import Administration
 
 T = TypeVar("T")

@@ -1,4 +1,4 @@
-"""When the owner's subgraph fails, the remote source says SourceUnavailable: for the fault's
+"""When the owner's subgraph fails, the remote source says SourceDown: for the fault's
 own reason (only a subgraph that never answers runs into the timeout), and without passing on
 anything the remote said."""
 
@@ -12,16 +12,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from resolvers.ids import global_id
-from resolvers.sources.base import SourceUnavailable
+from auth.forwarding import NoForwardableToken
+from gateway.loopback import running_server
+from resolvers.sources.base import SourceDown
 from resolvers.sources.filters import CaseFilter, EntityFilter
+from resolvers.sources.ids import global_id
 from resolvers.sources.records import PageRequest
-from resolvers.sources.remote import NoForwardableToken, RemoteSource
+from resolvers.sources.remote import RemoteSource
 from store.agreement import Agreement
 from store.models.domain import Administration
 from tests.sources.conftest import SeededStores, subgraph_app
 from tests.sources.support import Caller, read
-from tests.support.servers import hung_server, running_server
+from tests.support.servers import hung_server
 from tests.support.settings import SUITE_SOURCE_TIMEOUT_SECONDS
 
 # The timeout of a source that never answers (a hung server), where no load can make it early;
@@ -104,7 +106,7 @@ async def test_a_failing_subgraph_is_unavailable(
     with subgraph_with(fault) as (url, timeout):
         source = RemoteSource(Administration.US, url, agreement.limits, timeout_seconds=timeout)
         try:
-            with pytest.raises(SourceUnavailable) as raised:
+            with pytest.raises(SourceDown) as raised:
                 await _list_cases(source, caller)
         finally:
             await source.aclose()
@@ -129,7 +131,7 @@ async def test_a_stopped_subgraph_is_unavailable(
         await source.ping()
     try:
         for attempt in (source.ping, lambda: _list_cases(source, caller)):
-            with pytest.raises(SourceUnavailable) as raised:
+            with pytest.raises(SourceDown) as raised:
                 await attempt()
             # Refused at once: nobody listens any more, so nothing waits for the timeout.
             assert "cannot reach it" in str(raised.value), raised.value

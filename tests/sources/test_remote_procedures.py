@@ -1,7 +1,7 @@
 """The agreement's procedures through the remote transport are the in-process ones: the same
 calls, each transport on a fresh seeded store pair of its own, give equal records and the same
 refusals (code, rule, field and message); a retry with the same idempotency key returns the
-first result; and a subgraph that fails or is stopped is SourceUnavailable."""
+first result; and a subgraph that fails or is stopped is SourceDown."""
 
 import asyncio
 import dataclasses
@@ -25,12 +25,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from auth.policy.procedures import Action, ProcedureViolation, RequestForm
 from auth.principal import Principal
-from auth.procedures import Action, ProcedureViolation, RequestForm
 from auth.registry import ClientRegistration, RegistrationError, add_client
-from resolvers.exchange.mutations import as_exchange_error
-from resolvers.ids import global_id
-from resolvers.sources.base import SourceUnavailable
+from gateway.loopback import running_server
+from resolvers.errors import refusal_error
+from resolvers.sources.base import SourceDown
 from resolvers.sources.drafts import (
     ConsentDraft,
     CustodyDraft,
@@ -39,9 +39,10 @@ from resolvers.sources.drafts import (
     ReleaseDraft,
     RequestDraft,
 )
+from resolvers.sources.ids import global_id
 from resolvers.sources.in_process import InProcessSource
 from resolvers.sources.remote import RemoteSource
-from resolvers.sources.remote.procedures import refusal
+from resolvers.sources.remote.writes import refusal
 from resolvers.subgraph import GRAPHQL_PATH
 from store.agreement import Agreement
 from store.database import create_engine, session_factory
@@ -52,7 +53,7 @@ from tests.auth.support import Demo
 from tests.sources.conftest import NOW, fixed_clock, subgraph_app, token_verifier
 from tests.sources.support import Caller, fetch_all, read
 from tests.support.databases import fresh_database, postgres_base_url
-from tests.support.servers import hung_server, running_server
+from tests.support.servers import hung_server
 from tests.support.settings import SUITE_SOURCE_TIMEOUT_SECONDS
 
 US, UZ = Administration.US, Administration.UZ
@@ -292,7 +293,7 @@ class Script:
         try:
             found = await read(self.people[caller], call)
         except ProcedureViolation as violation:
-            error = as_exchange_error(violation)
+            error = refusal_error(violation)
             outcome = Refusal(error.code, violation.rule, violation.field, violation.message)
         else:
             pytest.fail(f"{self.world.transport}: {label}: not refused but gave {found}")
@@ -1064,7 +1065,7 @@ async def test_a_failing_subgraph_is_unavailable_to_a_procedure(
     timeout = NO_ANSWER_TIMEOUT if fault == NO_ANSWER else SUITE_SOURCE_TIMEOUT_SECONDS
     source = RemoteSource(US, failing[fault], agreement.limits, timeout_seconds=timeout)
     try:
-        with pytest.raises(SourceUnavailable) as raised:
+        with pytest.raises(SourceDown) as raised:
             await read(caller, lambda p: source.disclose(p, draft, "disclose"))
     finally:
         await source.aclose()
@@ -1105,7 +1106,7 @@ async def test_a_stopped_subgraph_is_unavailable_to_a_procedure(
             found = await read(caller, lambda p: source.submit_request(p, request_draft(), "a"))
             assert found.status == "SUBMITTED"
         try:
-            with pytest.raises(SourceUnavailable) as raised:
+            with pytest.raises(SourceDown) as raised:
                 await read(caller, lambda p: source.submit_request(p, request_draft(), "b"))
         finally:
             await source.aclose()

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from resolvers.ids import global_id
+from resolvers.sources.ids import global_id
 from store.models import Case
 from store.models.domain import Administration
 from tests.sources.conftest import NOW, SeededStores, Subgraph

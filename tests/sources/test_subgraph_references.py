@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from resolvers.ids import global_id
+from resolvers.sources.ids import global_id
 from store.models.domain import Administration
 from tests.sources.conftest import NOW, SeededStores, Subgraph
 from tests.sources.support import Caller, all_ids, counting_statements, released_ids

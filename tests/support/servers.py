@@ -1,5 +1,6 @@
-"""A real uvicorn on 127.0.0.1, in a background thread, for HTTP tests; and a server that
-never answers, for timeout tests."""
+"""A real uvicorn on 127.0.0.1 for HTTP tests: gateway.loopback, which the golden command
+uses too (kept here so tests import their helpers from tests.support); and a server that never
+answers, for timeout tests."""
 
 import socket
 import threading
@@ -7,37 +8,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
-import uvicorn
+from gateway.loopback import free_port, running_server
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def running_server(app: Any, port: int | None = None, timeout: float = 60.0) -> Iterator[str]:
-    """Serve app on loopback until the block ends; yields the base URL."""
-    port = port or free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"server on port {port} did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout)
+__all__ = ["HungServer", "free_port", "hung_server", "running_server"]
 
 
 @dataclass

@@ -10,8 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gateway.loopback import free_port, running_server
 from resolvers.sources.remote.wire import Wire, WireFailure
-from tests.support.servers import free_port, hung_server, running_server
+from tests.support.servers import hung_server
 
 # Long enough that no load makes a loopback answer late; the timeout test's server never answers.
 TIMEOUT = 60.0

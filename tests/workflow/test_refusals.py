@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from auth.procedures import TRANSITIONS, Action
+from auth.policy.procedures import TRANSITIONS, Action
+from auth.policy.rules import Refusal, Rule
 from store.models.domain import RequestStatus
 from tests.workflow.support import (
     CLOSE,
@@ -147,6 +148,9 @@ async def assert_refused(
         assert extensions.get("field") == field, extensions
     if rule is not ABSENT:
         assert extensions.get("rule") == rule, extensions
+    if code in set(Refusal):
+        # Every refusal under the agreement names the rule that refused it.
+        assert extensions.get("rule") in set(Rule), extensions
     assert changed == []
     return extensions
 
@@ -239,7 +243,7 @@ async def test_empty_idempotency_key_is_refused(stores: BothStores, world: World
     )
 
 
-# -- illegal transitions, straight from auth.procedures.TRANSITIONS ---------------------------
+# -- illegal transitions, straight from auth.policy.procedures.TRANSITIONS ---------------------
 
 
 def _attempt(

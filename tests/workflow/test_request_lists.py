@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from auth.procedures import effective_status
+from auth.policy.procedures import effective_status
 from store.models import AssistanceRequest
 from store.models._base import as_utc
 from store.models.domain import Administration, RequestStatus

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from auth.procedures import (
+from auth.policy.procedures import (
     ACTED_BY,
     TRANSITIONS,
     Action,

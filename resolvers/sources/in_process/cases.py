@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy import ReadGrant
+from auth.policy.release import ReadGrant
 from resolvers.sources.filters import CaseFilter
 from resolvers.sources.in_process.consents import granted_consents
 from resolvers.sources.in_process.handling import handling_of, utc

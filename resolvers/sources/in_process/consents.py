@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy import ReadGrant
+from auth.policy.release import ReadGrant
 from resolvers.sources.in_process.handling import utc
 from resolvers.sources.records import ConsentRecord, GrantedConsent, ReleaseItemRef
 from store.models import Consent, ConsentItem

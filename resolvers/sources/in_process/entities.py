@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy import ReadGrant, personal_data, personal_data_allowed
+from auth.policy.personal_data import personal_data, personal_data_allowed
+from auth.policy.release import ReadGrant
 from resolvers.sources.filters import EntityFilter, MatchProbe
 from resolvers.sources.in_process.consents import granted_consents
 from resolvers.sources.in_process.handling import handling_of, utc

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy import ReadGrant
+from auth.policy.release import ReadGrant
 from resolvers.sources.in_process.consents import granted_consents
 from resolvers.sources.in_process.handling import handling_of, utc
 from resolvers.sources.in_process.query import visible_rows

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.sql.elements import ColumnElement
 
-from auth.policy import ReadGrant
+from auth.policy.release import ReadGrant
 from resolvers.sources.records import GrantedConsent, Handling, ReleaseRef
 from store.models import Release
 from store.models._base import as_utc

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy import ReadGrant, covering_release, released_to_caller
+from auth.policy.release import ReadGrant, covering_release, released_to_caller
 from resolvers.sources.in_process.handling import RELEASE_COLUMNS
 from resolvers.sources.records import PageRequest, Position
 from store.models import Release

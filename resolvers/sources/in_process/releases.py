@@ -9,7 +9,7 @@ from sqlalchemy import Select, false
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy import ReadGrant
+from auth.policy.release import ReadGrant
 from resolvers.sources.in_process.handling import utc
 from resolvers.sources.in_process.query import count_rows, fetch_page
 from resolvers.sources.records import PageRequest, ReleaseItemRef, ReleaseRecord

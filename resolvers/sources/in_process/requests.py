@@ -8,8 +8,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, true
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy import ReadGrant
-from auth.procedures import LAPSE_FROM, effective_status
+from auth.policy.procedures import LAPSE_FROM, effective_status
+from auth.policy.release import ReadGrant
 from resolvers.sources.filters import Direction, RequestFilter
 from resolvers.sources.in_process.handling import utc
 from resolvers.sources.in_process.query import count_rows, fetch_page
@@ -32,7 +32,7 @@ def _visible(grant: ReadGrant) -> Select[Any]:
 
 
 def status_column(now: datetime, agreement: Agreement) -> ColumnElement[str]:
-    """The status as auth.procedures.effective_status sees it, in SQL, for filtering."""
+    """The status as auth.policy.procedures.effective_status sees it, in SQL, for filtering."""
     cutoff = now - timedelta(days=agreement.oral_request_confirmation_days)
     return case(
         (

@@ -9,22 +9,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy import (
-    AUDIT_READ,
-    REQUESTS_READ,
-    RULE_OWN,
-    RULE_SCOPE,
-    ReadGrant,
-    read_grant,
-    record_grant,
-)
+from auth.policy.audit import audit_grant, read_entry
+from auth.policy.release import ReadGrant, read_grant, record_grant
+from auth.policy.scopes import REQUESTS_READ
 from auth.principal import Principal
-from auth.procedures import ProcedureViolation
-from resolvers.sources.base import CaseKey, SourceUnavailable
+from resolvers.sources.base import CaseKey, Procedures, SourceDown
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.in_process import cases, entities, evidence, releases, requests
-from resolvers.sources.in_process.procedures import InProcessProcedures, Work
-from resolvers.sources.in_process.workflow import serialise_writes
+from resolvers.sources.in_process.changes import serialise_writes
+from resolvers.sources.in_process.writes import InProcessWrites
 from resolvers.sources.parts import EVERY_PART, EntityParts
 from resolvers.sources.records import (
     CaseRecord,
@@ -37,27 +30,16 @@ from resolvers.sources.records import (
     RequestRecord,
 )
 from store.agreement import Agreement, load_agreement
-from store.audit import AuditEntry, AuditTrailFilter, LoggedEntry, append_audit, read_trail
+from store.audit import AuditTrailFilter, LoggedEntry, append_audit, read_trail
 from store.database import session_factory
-from store.models.domain import Administration, AuditDecision, RecordType
+from store.models.domain import Administration, RecordType
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
-# The agreement's rule that keeps an administration's audit log its own.
-RULE_AUDIT = "AUDIT"
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
-
-
-def audit_grant(owner: Administration, principal: Principal) -> ReadGrant:
-    """An audit log is read by its own administration's officials only: never released."""
-    if AUDIT_READ not in principal.scopes:
-        return ReadGrant(owner, principal, permitted=False, rule=RULE_SCOPE)
-    if principal.administration is owner:
-        return ReadGrant(owner, principal, permitted=True, rule=RULE_OWN)
-    return ReadGrant(owner, principal, permitted=False, rule=RULE_AUDIT)
 
 
 def _names(record_type: str, ids: Sequence[int]) -> list[str]:
@@ -78,9 +60,9 @@ def _record_id(record: object) -> str:
     raise TypeError(f"no audit name for {type(record).__name__}")
 
 
-class InProcessSource(InProcessProcedures):
+class InProcessSource(Procedures):
     """Reads one administration's store under its owner's policy and audits partner reads;
-    the agreement's procedures (InProcessProcedures) write to it."""
+    the agreement's procedures (InProcessWrites) write to it."""
 
     def __init__(
         self,
@@ -95,6 +77,7 @@ class InProcessSource(InProcessProcedures):
         self._sessions = session_factory(engine)
         self._writes_need_the_lock_first = engine.dialect.name == "sqlite"
         self._clock = clock
+        self._writes = InProcessWrites(administration, self.agreement, self._sessions, clock, self)
 
     async def _read(
         self,
@@ -122,7 +105,7 @@ class InProcessSource(InProcessProcedures):
                     await self._audit(session, grant, operation, now, records(result), asked)
         except (DBAPIError, OSError) as exc:
             # The store itself is unreachable or failing: to the gateway, the source is down.
-            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
+            raise SourceDown(self.administration, type(exc).__name__) from exc
         return result
 
     async def _audit(
@@ -134,11 +117,8 @@ class InProcessSource(InProcessProcedures):
         records: Sequence[object],
         asked: Sequence[str] = (),
     ) -> None:
-        principal = grant.principal
         names = tuple(dict.fromkeys(_record_id(record) for record in records))
         withheld = [name for name in dict.fromkeys(asked) if name not in names]
-        # Asking by id for partner records and getting none is a refused attempt.
-        permitted = grant.permitted and not (withheld and not names)
         release_ids = sorted(
             {
                 record.handling.released_under.id
@@ -146,22 +126,7 @@ class InProcessSource(InProcessProcedures):
                 if getattr(getattr(record, "handling", None), "released_under", None)
             }
         )
-        await append_audit(
-            session,
-            AuditEntry(
-                at=now,
-                actor_administration=principal.administration.value,
-                subject=principal.subject,
-                client_id=principal.client_id,
-                scopes=tuple(sorted(principal.scopes)),
-                operation=operation,
-                decision=(AuditDecision.PERMIT if permitted else AuditDecision.DENY).value,
-                rule=grant.rule,
-                record_ids=names,
-                release_ids=tuple(release_ids),
-                detail={"withheld": withheld} if withheld else {},
-            ),
-        )
+        await append_audit(session, read_entry(grant, operation, now, names, release_ids, withheld))
 
     async def list_cases(
         self, principal: Principal, case_filter: CaseFilter, page: PageRequest
@@ -317,44 +282,22 @@ class InProcessSource(InProcessProcedures):
         # A partner's attempt is refused and, like every refused attempt, audited.
         return await self._read(grant, "auditTrail", work, lambda result: ())
 
-    async def _write(
-        self, principal: Principal, scope: str, operation: str, key: str, work: Work
-    ) -> tuple[str, int]:
-        try:
-            return await super()._write(principal, scope, operation, key, work)
-        except ProcedureViolation as refused:
-            if principal.administration is not self.administration:
-                await self._audit_refusal(principal, operation, refused)
-            raise
-
-    async def _audit_refusal(
-        self, principal: Principal, operation: str, refused: ProcedureViolation
-    ) -> None:
-        """A partner's refused procedure leaves no change behind, only this entry (in its own
-        transaction: the procedure's was rolled back)."""
-        entry = AuditEntry(
-            at=self._clock(),
-            actor_administration=principal.administration.value,
-            subject=principal.subject,
-            client_id=principal.client_id,
-            scopes=tuple(sorted(principal.scopes)),
-            operation=operation,
-            decision=AuditDecision.DENY.value,
-            rule=refused.rule,
-            detail={"refused": refused.message, "field": refused.field},
+    async def overdue_originals(self, principal: Principal) -> tuple[EvidenceRecord, ...]:
+        grant = record_grant(self.administration, principal, RecordType.EVIDENCE)
+        found = await self._read(
+            grant,
+            "overdueOriginals",
+            lambda session, now: evidence.overdue_originals(session, grant, now),
+            lambda result: result,
         )
-        try:
-            async with self._sessions() as session, session.begin():
-                await append_audit(session, entry)
-        except (DBAPIError, OSError) as exc:
-            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
+        return tuple(found)
 
     async def ping(self) -> None:
         try:
             async with self.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except (DBAPIError, OSError) as exc:
-            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
+            raise SourceDown(self.administration, type(exc).__name__) from exc
 
     async def aclose(self) -> None:
         """The engine belongs to whoever built the source; nothing of ours to close."""

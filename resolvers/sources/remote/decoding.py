@@ -10,8 +10,8 @@ from typing import Any, NamedTuple, TypeVar
 
 import orjson
 
-from resolvers.ids import decode_global_id
 from resolvers.sources.drafts import PartnerAction
+from resolvers.sources.ids import decode_global_id
 from resolvers.sources.parts import EVERY_PART, UNREAD, EntityParts
 from resolvers.sources.records import (
     CaseRecord,

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from resolvers.ids import global_id
+from resolvers.sources.cursors import encode_cursor
 from resolvers.sources.drafts import (
     ConsentDraft,
     CustodyDraft,
@@ -14,9 +14,8 @@ from resolvers.sources.drafts import (
     RequestDraft,
 )
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
+from resolvers.sources.ids import TYPE_NAME_OF_RECORD, global_id
 from resolvers.sources.records import PageRequest, RequestRecord
-from resolvers.subgraph.cursors import encode_cursor
-from resolvers.subgraph.types import TYPE_NAME_OF_RECORD
 from store.audit import AuditTrailFilter
 from store.identifiers import Identifier
 from store.models.domain import Administration, RecordType

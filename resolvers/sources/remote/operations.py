@@ -204,7 +204,7 @@ query AuditTrail($first: Int!, $after: String, $filter: AuditTrailFilter) {
 }
 """
 
-# -- the agreement's procedures (resolvers.sources.remote.procedures) -----------------------
+# -- the agreement's procedures (resolvers.sources.remote.writes) -----------------------
 # Each answers under the alias `done`, and asks for every field of the record it returns.
 
 DECISION = """

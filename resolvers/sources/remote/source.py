@@ -1,23 +1,20 @@
 """The remote transport: an administration's source behind its Federation subgraph.
 
 One HTTP call per interface call, whatever the number of ids, with the caller's own bearer
-token (resolvers.sources.remote.credentials): the subgraph verifies it and applies its
+token (auth.forwarding): the subgraph verifies it and applies its
 owner's policy itself. Whatever goes wrong on the way (no answer in time, no connection, an
-HTTP error, an answer that is not JSON or not what the schema promises) is SourceUnavailable,
+HTTP error, an answer that is not JSON or not what the schema promises) is SourceDown,
 with a fixed reason: nothing the remote said is passed on. The one exception is a refusal of
-one of the agreement's procedures, in our own error's shape (resolvers.sources.remote.procedures).
+one of the agreement's procedures, in our own error's shape (resolvers.sources.remote.writes).
 """
 
-import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-import orjson
-
 from auth.principal import Principal
-from resolvers.ids import global_id
-from resolvers.sources.base import CaseKey, SourceUnavailable
+from resolvers.sources.base import CaseKey, Procedures
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
+from resolvers.sources.ids import global_id
 from resolvers.sources.parts import EVERY_PART, EntityParts
 from resolvers.sources.records import (
     CaseRecord,
@@ -30,60 +27,20 @@ from resolvers.sources.records import (
     RequestRecord,
 )
 from resolvers.sources.remote import decoding, encoding, operations
-from resolvers.sources.remote.credentials import token_for
+from resolvers.sources.remote.channel import SubgraphChannel
 from resolvers.sources.remote.decoding import Malformed
-from resolvers.sources.remote.procedures import RemoteProcedures
-from resolvers.sources.remote.wire import Answer, Wire, WireFailure
-from resolvers.subgraph import GRAPHQL_PATH
+from resolvers.sources.remote.writes import RemoteWrites
 from store.agreement import Limits
 from store.audit import AuditTrailFilter, LoggedEntry
 from store.models.domain import Administration
 
-log = logging.getLogger(__name__)
-
 T = TypeVar("T")
 Decode = Callable[[Any, Administration], T]
 
-# A root field the caller lacks the scope for is taken out of the operation: the owner's
-# answer is then "nothing", exactly what the in-process source returns for that grant.
-NOTHING_VISIBLE = "UNAUTHORIZED_FIELD"
-# Codes of our own error hierarchy (DESIGN.md §7): only these are named in a reason, so a
-# remote cannot put words of its own into our logs or errors.
-KNOWN_CODES = frozenset(
-    {
-        "UNAUTHENTICATED",
-        "FORBIDDEN",
-        "UNAUTHORIZED_FIELD",
-        "NOT_FOUND",
-        "BAD_USER_INPUT",
-        "SOURCE_UNAVAILABLE",
-        "LIMIT_EXCEEDED",
-        "INTERNAL",
-        "GRAPHQL_PARSE_FAILED",
-        "GRAPHQL_VALIDATION_FAILED",
-    }
-)
-MAX_CONNECTIONS = 20
 
-
-class _Nothing(Exception):
-    pass
-
-
-def _error_codes(errors: Any) -> set[str]:
-    if not isinstance(errors, list):
-        return {"?"}
-    codes = set()
-    for error in errors:
-        extensions = error.get("extensions") if isinstance(error, dict) else None
-        code = extensions.get("code") if isinstance(extensions, dict) else None
-        codes.add(code if code in KNOWN_CODES else "?")
-    return codes
-
-
-class RemoteSource(RemoteProcedures):
-    """Reads over the owner's subgraph; the agreement's procedures (RemoteProcedures) are
-    its mutations."""
+class RemoteSource(Procedures):
+    """Reads over the owner's subgraph; the agreement's procedures (RemoteWrites) are its
+    mutations."""
 
     def __init__(
         self,
@@ -98,73 +55,8 @@ class RemoteSource(RemoteProcedures):
         self.timeout_seconds = (
             limits.source_timeout_seconds if timeout_seconds is None else timeout_seconds
         )
-        self._wire = Wire(self.url, self.timeout_seconds, MAX_CONNECTIONS)
-
-    # -- the wire ---------------------------------------------------------------------------
-
-    def _unavailable(self, reason: str) -> SourceUnavailable:
-        log.warning("%s subgraph at %s: %s", self.administration.value, self.url, reason)
-        return SourceUnavailable(self.administration, reason)
-
-    async def _post(self, token: str, payload: bytes) -> Answer:
-        try:
-            return await self._wire.post(
-                GRAPHQL_PATH,
-                payload,
-                {
-                    "Authorization": f"Bearer {token}",
-                    "Content-Type": "application/json",
-                    "Accept": "application/json",
-                },
-            )
-        except WireFailure as failure:
-            raise self._unavailable(str(failure)) from None
-
-    def _data(self, response: Answer, field: str) -> Any:
-        if response.status >= 500:
-            raise self._unavailable(f"it answered HTTP {response.status}")
-        if response.status != 200:
-            raise self._unavailable(f"it refused the call (HTTP {response.status})")
-        try:
-            body = orjson.loads(response.body)
-        except orjson.JSONDecodeError:
-            raise self._unavailable("its answer is not JSON") from None
-        if not isinstance(body, dict):
-            raise self._unavailable("its answer is malformed")
-        errors = body.get("errors")
-        if errors:
-            codes = _error_codes(errors)
-            if codes == {NOTHING_VISIBLE}:
-                raise _Nothing
-            raise self._unavailable(f"it answered with errors ({', '.join(sorted(codes))})")
-        data = body.get("data")
-        if not isinstance(data, dict) or field not in data:
-            raise self._unavailable("its answer is malformed")
-        return data[field]
-
-    async def _call(
-        self, principal: Principal, query: str, variables: dict[str, Any], field: str
-    ) -> Any:
-        payload = orjson.dumps({"query": query, "variables": variables})
-        response = await self._post(token_for(principal), payload)
-        return self._data(response, field)
-
-    async def _read(
-        self,
-        principal: Principal,
-        query: str,
-        variables: dict[str, Any],
-        field: str,
-        decode: Callable[[Any], T],
-        nothing: T,
-    ) -> T:
-        try:
-            answer = await self._call(principal, query, variables, field)
-            return decode(answer)
-        except _Nothing:
-            return nothing
-        except (Malformed, KeyError, TypeError, ValueError):
-            raise self._unavailable("its answer is malformed") from None
+        self._channel = SubgraphChannel(administration, self.url, self.timeout_seconds)
+        self._writes = RemoteWrites(self._channel)
 
     # -- lists ------------------------------------------------------------------------------
 
@@ -190,7 +82,9 @@ class RemoteSource(RemoteProcedures):
                 total_count=decoding.whole(answer["totalCount"]),
             )
 
-        return await self._read(principal, query, variables, "page", read, Page((), False, 0))
+        return await self._channel.read(
+            principal, query, variables, "page", read, Page((), False, 0)
+        )
 
     async def list_cases(
         self, principal: Principal, case_filter: CaseFilter, page: PageRequest
@@ -270,7 +164,7 @@ class RemoteSource(RemoteProcedures):
                 found[local] = record
             return found
 
-        return await self._read(
+        return await self._channel.read(
             principal, query, {"representations": representations}, "found", read, {}
         )
 
@@ -307,7 +201,7 @@ class RemoteSource(RemoteProcedures):
     ) -> tuple[EntityRecord, ...]:
         if not probe.identifiers and not probe.name_keys:
             return ()
-        return await self._read(
+        return await self._channel.read(
             principal,
             operations.MATCH_CANDIDATES,
             {"probe": encoding.match_probe(probe)},
@@ -335,7 +229,9 @@ class RemoteSource(RemoteProcedures):
                 grouped.setdefault(party.case_id, []).append(party)
             return {case_id: tuple(links) for case_id, links in grouped.items()}
 
-        return await self._read(principal, operations.CASE_PARTIES, variables, "found", read, {})
+        return await self._channel.read(
+            principal, operations.CASE_PARTIES, variables, "found", read, {}
+        )
 
     async def evidence_for_cases(
         self, principal: Principal, cases: Sequence[CaseKey]
@@ -353,17 +249,26 @@ class RemoteSource(RemoteProcedures):
                 grouped.setdefault((item.case_owner, item.case_id), []).append(item)
             return {key: tuple(found) for key, found in grouped.items()}
 
-        return await self._read(principal, operations.CASE_EVIDENCE, variables, "found", read, {})
+        return await self._channel.read(
+            principal, operations.CASE_EVIDENCE, variables, "found", read, {}
+        )
+
+    async def overdue_originals(self, principal: Principal) -> tuple[EvidenceRecord, ...]:
+        return await self._channel.read(
+            principal,
+            operations.OVERDUE_ORIGINALS,
+            {},
+            "found",
+            lambda answer: decoding.items(
+                answer, lambda item: decoding.evidence(item, self.administration)
+            ),
+            (),
+        )
 
     # -- life cycle -------------------------------------------------------------------------
 
     async def ping(self) -> None:
-        try:
-            response = await self._wire.get("/readyz")
-        except WireFailure as failure:
-            raise self._unavailable(f"it does not answer: {failure}") from None
-        if response.status != 200:
-            raise self._unavailable(f"it is not ready (HTTP {response.status})")
+        await self._channel.ping()
 
     async def aclose(self) -> None:
-        await self._wire.aclose()
+        await self._channel.aclose()

@@ -3,7 +3,7 @@
 aiohttp rather than httpx here: every remote read is one POST on the gateway's hot path, and
 on loopback httpx spent 0.73-0.86 ms of client CPU per POST against aiohttp's 0.18 ms.
 Whatever goes wrong on the wire is a WireFailure with a fixed reason; the caller turns it
-into SourceUnavailable.
+into SourceDown.
 """
 
 import asyncio
@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 import aiohttp
 
+# Where a subgraph serves GraphQL, below its base URL: the subgraph serves there and the
+# remote transport posts there.
+GRAPHQL_PATH = "/graphql"
 # Fewer seconds than uvicorn keeps an idle connection open (5 s by default), so the pool
 # never reuses a connection the subgraph is closing at that very moment.
 KEEPALIVE_SECONDS = 4.0

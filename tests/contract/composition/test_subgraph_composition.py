@@ -148,9 +148,7 @@ def _root_operation(kind: str, name: str, field: GraphQLField) -> str:
     )
 
 
-def test_a_router_plans_no_root_field_across_both_subgraphs(
-    composer: Path, tmp_path: Path
-) -> None:
+def test_a_router_plans_no_root_field_across_both_subgraphs(composer: Path, tmp_path: Path) -> None:
     """Every root field a router can plan goes to one subgraph, its holder's; the shared
     names (each subgraph's own records or procedures) cannot be planned at all."""
     sdls = {

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 import orjson
 
-from resolvers.errors import BadUserInput
 from resolvers.sources.records import Position
 
 MAX_CURSOR_LENGTH = 200
@@ -22,8 +21,12 @@ def encode_cursor(position: Position) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def decode_cursor(cursor: str, field: str = "after") -> Position:
-    refused = BadUserInput("The cursor is not one this list gave out.", field=field)
+class BadCursor(ValueError):
+    """A cursor no list gave out; the schema reports it on the argument that carried it."""
+
+
+def decode_cursor(cursor: str) -> Position:
+    refused = BadCursor(cursor)
     if not cursor or len(cursor) > MAX_CURSOR_LENGTH:
         raise refused
     try:

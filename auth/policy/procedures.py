@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from auth.policy.rules import Rule
+from auth.principal import Principal
 from store.agreement import Agreement
-from store.models.domain import Administration, DecisionKind, RequestStatus, Use
+from store.models.domain import Administration, ConsentStatus, DecisionKind, RequestStatus, Use
 
 
 class ProcedureViolation(ValueError):
@@ -22,7 +24,9 @@ class ProcedureViolation(ValueError):
 
     def __init__(self, message: str, rule: str, field: str | None = None) -> None:
         super().__init__(message)
-        self.message, self.rule, self.field = message, rule, field
+        # A rule of the agreement (auth.policy.rules.Rule); a partner's answer may name one
+        # this side does not know, so it is kept as the text it came as.
+        self.message, self.rule, self.field = message, str(rule), field
 
 
 class Action(StrEnum):
@@ -75,13 +79,21 @@ ACTED_BY: dict[Action, Side] = {
 LAPSE_FROM = (S.SUBMITTED, S.POSTPONED)
 
 
+def check_owner(principal: Principal, owner: Administration) -> None:
+    """Only the owner releases, revokes, decides, records custody or links its records."""
+    if principal.administration is not owner:
+        raise ProcedureViolation(
+            "Only the owning administration can do this.", rule=Rule.SOURCE_CONTROLS
+        )
+
+
 def next_status(current: RequestStatus, action: Action) -> RequestStatus:
     """The status after `action`, or ProcedureViolation naming the illegal transition."""
     following = TRANSITIONS.get((current, action))
     if following is None:
         raise ProcedureViolation(
             f"A request that is {current.value} cannot take the action {action.value}.",
-            rule="REQUEST_STATE",
+            rule=Rule.REQUEST_STATE,
             field="status",
         )
     return following
@@ -93,7 +105,7 @@ def check_side(action: Action, actor: Administration, requester: Administration)
         who = "requesting" if ACTED_BY[action] is Side.REQUESTER else "requested"
         raise ProcedureViolation(
             f"Only the {who} administration can take the action {action.value}.",
-            rule="SOURCE_CONTROLS",
+            rule=Rule.SOURCE_CONTROLS,
         )
 
 
@@ -151,20 +163,20 @@ def check_request_form(form: RequestForm, requester: Administration) -> None:
         if empty:
             raise ProcedureViolation(
                 f"{field} is required by the agreement's form of requests.",
-                rule="REQUEST_FORM",
+                rule=Rule.REQUEST_FORM,
                 field=field,
             )
     if form.requested_administration is requester:
         raise ProcedureViolation(
             "A request goes to the other administration.",
-            rule="REQUEST_FORM",
+            rule=Rule.REQUEST_FORM,
             field="requestedAdministration",
         )
     for index, (name, _address) in enumerate(form.persons_concerned):
         if not name.strip():
             raise ProcedureViolation(
                 "Each person concerned needs a name.",
-                rule="REQUEST_FORM",
+                rule=Rule.REQUEST_FORM,
                 field=f"personsConcerned[{index}].name",
             )
 
@@ -179,7 +191,7 @@ def check_grounds(
             raise ProcedureViolation(
                 f"A decision to {decision.value} takes no ground; grounds are for refusing, "
                 "postponing or accepting with conditions.",
-                rule="GROUNDS_AND_REASONS",
+                rule=Rule.GROUNDS_AND_REASONS,
                 field="ground",
             )
         return
@@ -191,20 +203,20 @@ def check_grounds(
     if not ground:
         raise ProcedureViolation(
             f"A decision to {decision.value} needs a ground.",
-            rule="GROUNDS_AND_REASONS",
+            rule=Rule.GROUNDS_AND_REASONS,
             field="ground",
         )
     if ground not in {item.id for item in allowed}:
         names = ", ".join(item.id for item in allowed)
         raise ProcedureViolation(
             f"The ground for {decision.value} must be one of {names}.",
-            rule="GROUNDS_AND_REASONS",
+            rule=Rule.GROUNDS_AND_REASONS,
             field="ground",
         )
     if not reason or not reason.strip():
         raise ProcedureViolation(
             f"A decision to {decision.value} needs a reason.",
-            rule="GROUNDS_AND_REASONS",
+            rule=Rule.GROUNDS_AND_REASONS,
             field="reason",
         )
 
@@ -215,7 +227,7 @@ def check_permitted_uses(uses: tuple[str, ...], agreement: Agreement) -> None:
         if Use(use) in agreement.uses_needing_consent:
             raise ProcedureViolation(
                 f"{use} needs the owner's consent; it cannot be a permitted use of a release.",
-                rule="CONSENT_FOR_USE",
+                rule=Rule.CONSENT_FOR_USE,
                 field="permittedUses",
             )
 
@@ -223,5 +235,201 @@ def check_permitted_uses(uses: tuple[str, ...], agreement: Agreement) -> None:
 def check_consent_use(use: Use, agreement: Agreement) -> None:
     if use not in agreement.uses_needing_consent:
         raise ProcedureViolation(
-            f"{use.value} does not need consent.", rule="CONSENT_FOR_USE", field="use"
+            f"{use.value} does not need consent.", rule=Rule.CONSENT_FOR_USE, field="use"
         )
+
+
+# -- the checks of each procedure, on what the owner's store holds ---------------------------
+
+
+def _require(condition: bool, message: str, rule: Rule, field: str | None = None) -> None:
+    if not condition:
+        raise ProcedureViolation(message, rule=rule, field=field)
+
+
+def check_exists(found: bool, what: str) -> None:
+    """A record the caller names but the owner's store does not hold (or may not show)."""
+    _require(found, f"No such {what}.", Rule.NOT_FOUND, "id")
+
+
+def check_request_case(found: bool) -> None:
+    _require(
+        found, "caseId names no case of the requesting administration.", Rule.REQUEST_FORM, "caseId"
+    )
+
+
+def check_confirmable(oral: bool, confirmed_in_writing_at: datetime | None) -> None:
+    _require(
+        oral and confirmed_in_writing_at is None,
+        "Only an oral request not yet confirmed can be confirmed in writing.",
+        Rule.REQUEST_FORM,
+        "id",
+    )
+
+
+def check_partner_report(reporter: Administration, requested: Administration) -> None:
+    """The requester's store takes decisions on a request from its requested side only."""
+    _require(
+        reporter is requested,
+        "Only the requested administration reports decisions on this request.",
+        Rule.SOURCE_CONTROLS,
+    )
+
+
+def check_takes_decisions(current: RequestStatus) -> None:
+    _require(
+        current not in (RequestStatus.LAPSED, RequestStatus.CLOSED),
+        f"The request is {current.value}; it no longer takes decisions.",
+        Rule.REQUEST_STATE,
+        "status",
+    )
+
+
+def check_decision(
+    requested: Administration,
+    owner: Administration,
+    decision: DecisionKind,
+    ground: str | None,
+    reason: str | None,
+    conditions: tuple[str, ...],
+    agreement: Agreement,
+) -> None:
+    _require(
+        requested is owner,
+        "The request is not addressed to this administration.",
+        Rule.SOURCE_CONTROLS,
+    )
+    check_grounds(decision, ground, reason, agreement)
+    if decision is DecisionKind.ACCEPT_WITH_CONDITIONS:
+        _require(
+            bool(conditions) and all(c.strip() for c in conditions),
+            "Granting with conditions needs at least one condition.",
+            Rule.GROUNDS_AND_REASONS,
+            "conditions",
+        )
+
+
+def check_release_terms(
+    purpose: str,
+    expires_at: datetime,
+    permitted_uses: tuple[str, ...],
+    now: datetime,
+    agreement: Agreement,
+) -> None:
+    check_permitted_uses(permitted_uses, agreement)
+    _require(purpose.strip() != "", "A release states its purpose.", Rule.REQUEST_FORM, "purpose")
+    _require(
+        expires_at > now, "A release must expire in the future.", Rule.REQUEST_FORM, "expiresAt"
+    )
+
+
+def check_records_named(count: int) -> None:
+    _require(count > 0, "Name at least one record.", Rule.SOURCE_CONTROLS, "records")
+
+
+def check_own_record(found: bool, index: int) -> None:
+    """Only the owner releases a record: one its store does not hold is not its own."""
+    _require(
+        found,
+        "Only the owner releases a record, and only its own records.",
+        Rule.SOURCE_CONTROLS,
+        f"records[{index}]",
+    )
+
+
+def check_revocation(revoked_at: datetime | None, reason: str) -> None:
+    _require(revoked_at is None, "The release is already revoked.", Rule.REQUEST_STATE, "id")
+    _require(reason.strip() != "", "A revocation states its reason.", Rule.REQUEST_FORM, "reason")
+
+
+def check_consent_request(
+    asker: Administration,
+    owner: Administration,
+    use: Use,
+    purpose: str,
+    record_count: int,
+    agreement: Agreement,
+) -> None:
+    _require(
+        asker is not owner,
+        "Consent is asked of the partner that owns the records.",
+        Rule.CONSENT_FOR_USE,
+    )
+    check_consent_use(use, agreement)
+    _require(purpose.strip() != "", "State the purpose.", Rule.REQUEST_FORM, "purpose")
+    _require(record_count > 0, "Name at least one record.", Rule.CONSENT_FOR_USE, "records")
+
+
+def check_consent_covered(released: bool, index: int) -> None:
+    """Consent is asked only for records an active release hands to the asker."""
+    _require(
+        released,
+        "Consent can only be asked for records released to you.",
+        Rule.CONSENT_FOR_USE,
+        f"records[{index}]",
+    )
+
+
+def check_consent_decider(decider: Administration, owner: Administration) -> None:
+    _require(
+        decider is owner, "Only the owner of the records decides on consent.", Rule.SOURCE_CONTROLS
+    )
+
+
+def check_consent_decision(status: str, grant: bool, reason: str | None) -> None:
+    _require(
+        status == ConsentStatus.PENDING.value,
+        f"The consent request is already {status}.",
+        Rule.REQUEST_STATE,
+        "id",
+    )
+    if not grant:
+        _require(
+            bool(reason and reason.strip()),
+            "A refusal states its reason.",
+            Rule.GROUNDS_AND_REASONS,
+            "reason",
+        )
+
+
+def check_custody_event(
+    from_holder: str,
+    to_holder: str,
+    purpose: str,
+    at: datetime,
+    now: datetime,
+    last_at: datetime | None,
+) -> None:
+    for field, value in (
+        ("fromHolder", from_holder),
+        ("toHolder", to_holder),
+        ("purpose", purpose),
+    ):
+        _require(value.strip() != "", f"{field} is required.", Rule.REQUEST_FORM, field)
+    _require(at <= now, "A custody event cannot be in the future.", Rule.REQUEST_FORM, "at")
+    # A chain of custody is told in order: an event cannot precede the one before it.
+    _require(
+        last_at is None or at >= last_at,
+        "A custody event cannot be dated before the last one in the chain.",
+        Rule.REQUEST_FORM,
+        "at",
+    )
+
+
+def check_return(return_due: datetime | None, returned_at: datetime | None) -> None:
+    _require(return_due is not None, "Only an original is returned.", Rule.REQUEST_FORM, "returned")
+    _require(
+        returned_at is None, "This original was already returned.", Rule.REQUEST_STATE, "returned"
+    )
+
+
+def check_entity_match(own_entity: bool, reason: str) -> None:
+    _require(
+        own_entity,
+        "entityId must name an entity of your own administration.",
+        Rule.SOURCE_CONTROLS,
+        "entityId",
+    )
+    _require(
+        reason.strip() != "", "A confirmed match states its reason.", Rule.REQUEST_FORM, "reason"
+    )

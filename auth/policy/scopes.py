@@ -1,8 +1,44 @@
-"""The scope catalogue of agreement.toml as tokens carry it: space-separated, catalogue order."""
+"""The scope catalogue of agreement.toml, the one place a scope is named in code, and scopes
+as tokens carry them: space-separated, in catalogue order."""
 
 from collections.abc import Iterable, Mapping
 
-PERSONAL_DATA = "cmaa.pii:read"
+CASES_READ = "cmaa.cases:read"
+ENTITIES_READ = "cmaa.entities:read"
+PII_READ = "cmaa.pii:read"
+EVIDENCE_READ = "cmaa.evidence:read"
+EVIDENCE_CONTENT = "cmaa.evidence:content"
+REQUESTS_READ = "cmaa.requests:read"
+REQUESTS_WRITE = "cmaa.requests:write"
+REQUESTS_DECIDE = "cmaa.requests:decide"
+DISCLOSURES_WRITE = "cmaa.disclosures:write"
+CONSENTS_WRITE = "cmaa.consents:write"
+CUSTODY_WRITE = "cmaa.custody:write"
+AUDIT_READ = "cmaa.audit:read"
+
+# Every scope above, in agreement.toml's order (a test holds the two equal).
+CATALOGUE = (
+    CASES_READ,
+    ENTITIES_READ,
+    PII_READ,
+    EVIDENCE_READ,
+    EVIDENCE_CONTENT,
+    REQUESTS_READ,
+    REQUESTS_WRITE,
+    REQUESTS_DECIDE,
+    DISCLOSURES_WRITE,
+    CONSENTS_WRITE,
+    CUSTODY_WRITE,
+    AUDIT_READ,
+)
+# The scopes of the agreement's procedures: they change records or decide on requests.
+PROCEDURE_SCOPES = (
+    REQUESTS_WRITE,
+    REQUESTS_DECIDE,
+    DISCLOSURES_WRITE,
+    CONSENTS_WRITE,
+    CUSTODY_WRITE,
+)
 
 # Scopes that only let a caller look at records (including evidence content); the others
 # change records or decide on requests.

@@ -13,9 +13,7 @@ response (`skip`).
 
 import asyncio
 import json
-import socket
 import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
@@ -23,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 
 from auth.verification import BuiltinIssuer, verifier_from_agreement
 from gateway.app import GatewayParts, gateway_routes, hardening
 from gateway.demo import build_demo_app, demo_issuer, prepare_demo_identities
+from gateway.loopback import free_port, running_server
 from gateway.settings import DemoStores
 from resolvers.contracts.operations import DEFAULT_OPERATIONS_DIR, Operation, load_operations
 from resolvers.exchange.administrations import Administrations
@@ -101,36 +99,6 @@ def golden_path(golden_dir: Path, operation: str, caller: str) -> Path:
 
 def golden_text(body: Any) -> str:
     return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
-
-
-# -- serving on loopback ------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def serving(app: Any, port: int) -> Iterator[str]:
-    """uvicorn on 127.0.0.1:port in a background thread until the block ends."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"contract-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the server on port {port} did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(SERVER_START_SECONDS)
 
 
 # -- the world ----------------------------------------------------------------------------------
@@ -256,8 +224,8 @@ def serve_world(
         operations_dir,
     )
     with (
-        serving(demo, prepared.demo_port) as demo_url,
-        serving(gateway, gateway_port) as gateway_url,
+        running_server(demo, prepared.demo_port, SERVER_START_SECONDS) as demo_url,
+        running_server(gateway, gateway_port, SERVER_START_SECONDS) as gateway_url,
     ):
         yield ContractWorld(demo_url, gateway_url, prepared.credentials)
 

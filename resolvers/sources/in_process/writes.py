@@ -2,20 +2,30 @@
 
 Each call is one transaction: the store's write lock first, then the idempotency key (a
 retry with the same key returns the first result and changes nothing), the change, and its
-audit entry. A refusal (auth.procedures.ProcedureViolation) rolls everything back.
+audit entry. A refusal (auth.policy.procedures.ProcedureViolation) rolls everything back.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy import ReadGrant, record_grant
+from auth.policy.audit import procedure_entry, refusal_entry
+from auth.policy.designation import check_actor
+from auth.policy.procedures import Action, ProcedureViolation, check_owner
+from auth.policy.release import ReadGrant
+from auth.policy.rules import Rule
+from auth.policy.scopes import (
+    CONSENTS_WRITE,
+    CUSTODY_WRITE,
+    DISCLOSURES_WRITE,
+    REQUESTS_DECIDE,
+    REQUESTS_WRITE,
+)
 from auth.principal import Principal
-from auth.procedures import Action, ProcedureViolation
-from resolvers.sources.base import SourceUnavailable
+from resolvers.sources.base import SourceDown
 from resolvers.sources.drafts import (
     ConsentDraft,
     CustodyDraft,
@@ -24,7 +34,7 @@ from resolvers.sources.drafts import (
     ReleaseDraft,
     RequestDraft,
 )
-from resolvers.sources.in_process import consents, decisions, evidence, releases, workflow
+from resolvers.sources.in_process import changes, consents, decisions, releases
 from resolvers.sources.records import (
     ConsentRecord,
     DecisionRecord,
@@ -33,24 +43,15 @@ from resolvers.sources.records import (
     ReleaseRecord,
     RequestRecord,
 )
-from store.audit import AuditEntry, append_audit
+from store.agreement import Agreement
+from store.audit import append_audit
 from store.models import Decision, Release
 from store.models.domain import (
     Administration,
-    AuditDecision,
     DecisionKind,
-    RecordType,
     RequestStatus,
 )
 
-if TYPE_CHECKING:
-    from resolvers.sources.in_process.source import InProcessSource
-
-REQUESTS_WRITE = "cmaa.requests:write"
-REQUESTS_DECIDE = "cmaa.requests:decide"
-DISCLOSURES_WRITE = "cmaa.disclosures:write"
-CONSENTS_WRITE = "cmaa.consents:write"
-CUSTODY_WRITE = "cmaa.custody:write"
 MAX_KEY_LENGTH = 128
 
 DECIDED_STATUS = {
@@ -60,20 +61,15 @@ DECIDED_STATUS = {
     DecisionKind.ACCEPT_WITH_CONDITIONS: RequestStatus.CONDITIONAL,
 }
 
-Work = Callable[[AsyncSession, datetime], Awaitable[workflow.Ref]]
+Work = Callable[[AsyncSession, datetime], Awaitable[changes.Ref]]
 
 
 def _check_caller(principal: Principal, scope: str, key: str) -> None:
-    if scope not in principal.scopes:
-        raise ProcedureViolation(f"This needs the scope {scope}.", rule="SCOPE")
-    if not principal.designated:
-        raise ProcedureViolation(
-            "Only designated officials act under the agreement.", rule="DESIGNATED"
-        )
+    check_actor(principal, scope)
     if not key or not key.strip() or len(key) > MAX_KEY_LENGTH:
         raise ProcedureViolation(
             f"idempotencyKey must be 1 to {MAX_KEY_LENGTH} characters.",
-            rule="IDEMPOTENCY",
+            rule=Rule.IDEMPOTENCY,
             field="idempotencyKey",
         )
 
@@ -81,7 +77,7 @@ def _check_caller(principal: Principal, scope: str, key: str) -> None:
 def _key_for_another(what: str) -> ProcedureViolation:
     return ProcedureViolation(
         f"This idempotency key was used for another {what}.",
-        rule="IDEMPOTENCY",
+        rule=Rule.IDEMPOTENCY,
         field="idempotencyKey",
     )
 
@@ -95,107 +91,131 @@ def _for_request(
         raise _key_for_another("request")
 
 
-def _for_record(ref: workflow.Ref, record_id: int, what: str) -> None:
+def _for_record(ref: changes.Ref, record_id: int, what: str) -> None:
     """A replay answers for the record the key first changed; answering with another record,
     unchanged, would tell the caller a change was made that was not."""
     if ref[1] != record_id:
         raise _key_for_another(what)
 
 
-def _owner_only(principal: Principal, owner: Administration) -> None:
-    if principal.administration is not owner:
-        raise ProcedureViolation(
-            "Only the owning administration can do this.", rule="SOURCE_CONTROLS"
-        )
+class Reads(Protocol):
+    """The reads a procedure answers with, under the owner's policy (InProcessSource)."""
+
+    async def requests_by_id(
+        self, principal: Principal, ids: Sequence[int]
+    ) -> dict[int, RequestRecord]: ...
+
+    async def evidence_by_id(
+        self, principal: Principal, ids: Sequence[int]
+    ) -> dict[int, EvidenceRecord]: ...
 
 
-class InProcessProcedures:
+class InProcessWrites:
+    """The agreement's procedures on one administration's store; `reads` answers with what a
+    procedure created or changed, as the caller may see it."""
+
+    def __init__(
+        self,
+        administration: Administration,
+        agreement: Agreement,
+        sessions: Callable[[], AsyncSession],
+        clock: Callable[[], datetime],
+        reads: Reads,
+    ) -> None:
+        self.administration = administration
+        self.agreement = agreement
+        self._sessions = sessions
+        self._clock = clock
+        self._reads = reads
+
     async def _write(
-        self: "InProcessSource",
+        self,
         principal: Principal,
         scope: str,
         operation: str,
         key: str,
         work: Work,
-    ) -> workflow.Ref:
+    ) -> changes.Ref:
         _check_caller(principal, scope, key)
         now = self._clock()
-        scoped = workflow.scoped_key(principal, key)
+        scoped = changes.scoped_key(principal, key)
         try:
             async with self._sessions() as session, session.begin():
-                await workflow.serialise_writes(session)
+                await changes.serialise_writes(session)
                 try:
-                    await workflow.claim(session, scoped, operation)
-                except workflow.Replay as replay:
+                    await changes.claim(session, scoped, operation)
+                except changes.Replay as replay:
                     return (replay.record_type, replay.record_id)
                 ref = await work(session, now)
-                workflow.remember(session, scoped, operation, ref, now)
-                await append_audit(
-                    session,
-                    AuditEntry(
-                        at=now,
-                        actor_administration=principal.administration.value,
-                        subject=principal.subject,
-                        client_id=principal.client_id,
-                        scopes=tuple(sorted(principal.scopes)),
-                        operation=operation,
-                        decision=AuditDecision.PERMIT.value,
-                        rule="PROCEDURE",
-                        record_ids=(f"{ref[0]}:{ref[1]}",),
-                    ),
-                )
+                changes.remember(session, scoped, operation, ref, now)
+                await append_audit(session, procedure_entry(principal, operation, now, ref))
+        except ProcedureViolation as refused:
+            if principal.administration is not self.administration:
+                await self._audit_refusal(principal, operation, refused)
+            raise
         except (DBAPIError, OSError) as exc:
-            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
+            raise SourceDown(self.administration, type(exc).__name__) from exc
         return ref
 
-    async def _in_session(self: "InProcessSource", work: Any) -> Any:
+    async def _audit_refusal(
+        self, principal: Principal, operation: str, refused: ProcedureViolation
+    ) -> None:
+        """In its own transaction: the procedure's was rolled back."""
+        entry = refusal_entry(
+            principal, operation, self._clock(), refused.rule, refused.message, refused.field
+        )
+        try:
+            async with self._sessions() as session, session.begin():
+                await append_audit(session, entry)
+        except (DBAPIError, OSError) as exc:
+            raise SourceDown(self.administration, type(exc).__name__) from exc
+
+    async def _in_session(self, work: Any) -> Any:
         """A read after a procedure: the store lost now is the source down, as in _write."""
         try:
             async with self._sessions() as session:
                 return await work(session)
         except (DBAPIError, OSError) as exc:
-            raise SourceUnavailable(self.administration, type(exc).__name__) from exc
+            raise SourceDown(self.administration, type(exc).__name__) from exc
 
-    async def _read_back(self: "InProcessSource", principal: Principal, reader: Any) -> Any:
+    async def _read_back(self, principal: Principal, reader: Any) -> Any:
         """Read what the caller's procedure just wrote; having done it, it may see it."""
-        grant = ReadGrant(self.administration, principal, permitted=True, rule="PROCEDURE")
+        grant = ReadGrant(self.administration, principal, permitted=True, rule=Rule.PROCEDURE)
         return await self._in_session(lambda session: reader(session, grant, self._clock()))
 
     # -- requests ----------------------------------------------------------------------------
 
-    async def _request(
-        self: "InProcessSource", principal: Principal, request_id: int
-    ) -> RequestRecord:
-        found = await self.requests_by_id(principal, [request_id])
+    async def _request(self, principal: Principal, request_id: int) -> RequestRecord:
+        found = await self._reads.requests_by_id(principal, [request_id])
         if request_id not in found:
-            raise ProcedureViolation("No such assistance request.", rule="NOT_FOUND", field="id")
+            raise ProcedureViolation("No such assistance request.", rule=Rule.NOT_FOUND, field="id")
         return found[request_id]
 
     async def submit_request(
-        self: "InProcessSource", principal: Principal, draft: RequestDraft, key: str
+        self, principal: Principal, draft: RequestDraft, key: str
     ) -> RequestRecord:
-        _owner_only(principal, self.administration)
+        check_owner(principal, self.administration)
         ref = await self._write(
             principal,
             REQUESTS_WRITE,
             "submitAssistanceRequest",
             key,
-            lambda session, now: workflow.submit_request(
+            lambda session, now: changes.submit_request(
                 session, principal, self.administration, draft, now, self.agreement
             ),
         )
         return await self._request(principal, ref[1])
 
     async def requester_action(
-        self: "InProcessSource", principal: Principal, request_id: int, action: Action, key: str
+        self, principal: Principal, request_id: int, action: Action, key: str
     ) -> RequestRecord:
-        _owner_only(principal, self.administration)
+        check_owner(principal, self.administration)
         ref = await self._write(
             principal,
             REQUESTS_WRITE,
             f"request.{action.value}",
             key,
-            lambda session, now: workflow.requester_action(
+            lambda session, now: changes.requester_action(
                 session, principal, self.administration, request_id, action, now, self.agreement
             ),
         )
@@ -203,30 +223,30 @@ class InProcessProcedures:
         return await self._request(principal, request_id)
 
     async def receive_partner_action(
-        self: "InProcessSource", principal: Principal, request_id: int, action: PartnerAction
+        self, principal: Principal, request_id: int, action: PartnerAction
     ) -> RequestRecord:
         await self._write(
             principal,
             REQUESTS_DECIDE,
             "request.receive",
             f"receive:{request_id}:{action.label}",
-            lambda session, now: workflow.receive_partner_action(
+            lambda session, now: changes.receive_partner_action(
                 session, principal, self.administration, request_id, action, now, self.agreement
             ),
         )
         return await self._request(principal, request_id)
 
     async def decide_request(
-        self: "InProcessSource",
+        self,
         principal: Principal,
         request: RequestRecord,
         draft: DecisionDraft,
         key: str,
     ) -> tuple[DecisionRecord, PartnerAction]:
-        _owner_only(principal, self.administration)
+        check_owner(principal, self.administration)
 
-        async def decide(session: AsyncSession, now: datetime) -> workflow.Ref:
-            ref, _ = await workflow.decide_request(
+        async def decide(session: AsyncSession, now: datetime) -> changes.Ref:
+            ref, _ = await changes.decide_request(
                 session, principal, self.administration, request, draft, now, self.agreement
             )
             return ref
@@ -242,16 +262,16 @@ class InProcessProcedures:
         return found[0], PartnerAction("DECISION", ref[1], status.value)
 
     async def respond_to_request(
-        self: "InProcessSource",
+        self,
         principal: Principal,
         request: RequestRecord,
         draft: ReleaseDraft,
         key: str,
     ) -> tuple[ReleaseRecord, PartnerAction]:
-        _owner_only(principal, self.administration)
+        check_owner(principal, self.administration)
 
-        async def respond(session: AsyncSession, now: datetime) -> workflow.Ref:
-            ref, _ = await workflow.respond_to_request(
+        async def respond(session: AsyncSession, now: datetime) -> changes.Ref:
+            ref, _ = await changes.respond_to_request(
                 session, principal, self.administration, request, draft, now, self.agreement
             )
             return ref
@@ -267,71 +287,65 @@ class InProcessProcedures:
 
     # -- releases ----------------------------------------------------------------------------
 
-    async def _release(
-        self: "InProcessSource", principal: Principal, release_id: int
-    ) -> ReleaseRecord:
+    async def _release(self, principal: Principal, release_id: int) -> ReleaseRecord:
         found = await self._read_back(
             principal, lambda s, g, _now: releases.releases_by_id(s, g, [release_id])
         )
         return found[0]
 
-    async def disclose(
-        self: "InProcessSource", principal: Principal, draft: ReleaseDraft, key: str
-    ) -> ReleaseRecord:
-        _owner_only(principal, self.administration)
+    async def disclose(self, principal: Principal, draft: ReleaseDraft, key: str) -> ReleaseRecord:
+        check_owner(principal, self.administration)
         ref = await self._write(
             principal,
             DISCLOSURES_WRITE,
             "discloseSpontaneously",
             key,
-            lambda session, now: workflow.disclose(
+            lambda session, now: changes.disclose(
                 session, principal, self.administration, draft, now, self.agreement
             ),
         )
         return await self._release(principal, ref[1])
 
     async def revoke_release(
-        self: "InProcessSource", principal: Principal, release_id: int, reason: str, key: str
+        self, principal: Principal, release_id: int, reason: str, key: str
     ) -> ReleaseRecord:
-        _owner_only(principal, self.administration)
+        check_owner(principal, self.administration)
         ref = await self._write(
             principal,
             DISCLOSURES_WRITE,
             "revokeRelease",
             key,
-            lambda session, now: workflow.revoke_release(session, release_id, reason, now),
+            lambda session, now: changes.revoke_release(session, release_id, reason, now),
         )
         _for_record(ref, release_id, "release")
         return await self._release(principal, release_id)
 
     # -- consents ----------------------------------------------------------------------------
 
-    async def _consent(
-        self: "InProcessSource", principal: Principal, consent_id: int
-    ) -> ConsentRecord:
+    async def _consent(self, principal: Principal, consent_id: int) -> ConsentRecord:
         found = await self._read_back(
             principal, lambda s, g, _now: consents.consents_by_id(s, g, [consent_id])
         )
         if not found:
-            raise ProcedureViolation("No such consent request.", rule="NOT_FOUND", field="id")
+            raise ProcedureViolation("No such consent request.", rule=Rule.NOT_FOUND, field="id")
         return found[0]
 
     async def request_consent(
-        self: "InProcessSource", principal: Principal, draft: ConsentDraft, key: str
+        self, principal: Principal, draft: ConsentDraft, key: str
     ) -> ConsentRecord:
         ref = await self._write(
             principal,
             CONSENTS_WRITE,
             "requestConsent",
             key,
-            lambda session, now: workflow.request_consent(
+            lambda session, now: changes.request_consent(
                 session, principal, self.administration, draft, now, self.agreement
             ),
         )
         return await self._consent(principal, ref[1])
 
     async def decide_consent(
-        self: "InProcessSource",
+        self,
         principal: Principal,
         consent_id: int,
         grant: bool,
@@ -343,7 +357,7 @@ class InProcessProcedures:
             CONSENTS_WRITE,
             "decideConsent",
             key,
-            lambda session, now: workflow.decide_consent(
+            lambda session, now: changes.decide_consent(
                 session, principal, self.administration, consent_id, grant, reason, now
             ),
         )
@@ -353,25 +367,25 @@ class InProcessProcedures:
     # -- custody and links -------------------------------------------------------------------
 
     async def record_custody(
-        self: "InProcessSource",
+        self,
         principal: Principal,
         evidence_id: int,
         draft: CustodyDraft,
         key: str,
     ) -> EvidenceRecord:
-        _owner_only(principal, self.administration)
+        check_owner(principal, self.administration)
         ref = await self._write(
             principal,
             CUSTODY_WRITE,
             "recordCustodyEvent",
             key,
-            lambda session, now: workflow.record_custody(session, evidence_id, draft, now),
+            lambda session, now: changes.record_custody(session, evidence_id, draft, now),
         )
         _for_record(ref, evidence_id, "evidence item")
-        return (await self.evidence_by_id(principal, [evidence_id]))[evidence_id]
+        return (await self._reads.evidence_by_id(principal, [evidence_id]))[evidence_id]
 
     async def confirm_entity_match(
-        self: "InProcessSource",
+        self,
         principal: Principal,
         entity_id: int,
         partner: Administration,
@@ -379,13 +393,13 @@ class InProcessProcedures:
         reason: str,
         key: str,
     ) -> EntityLinkRecord:
-        _owner_only(principal, self.administration)
+        check_owner(principal, self.administration)
         ref = await self._write(
             principal,
             REQUESTS_WRITE,
             "confirmEntityMatch",
             key,
-            lambda session, now: workflow.confirm_entity_match(
+            lambda session, now: changes.confirm_entity_match(
                 session, principal, entity_id, partner, partner_entity_id, reason, now
             ),
         )
@@ -393,15 +407,3 @@ class InProcessProcedures:
             principal, lambda s, g, _now: decisions.links_by_id(s, g, [ref[1]])
         )
         return found[0]
-
-    async def overdue_originals(
-        self: "InProcessSource", principal: Principal
-    ) -> tuple[EvidenceRecord, ...]:
-        grant = record_grant(self.administration, principal, RecordType.EVIDENCE)
-        found = await self._read(
-            grant,
-            "overdueOriginals",
-            lambda session, now: evidence.overdue_originals(session, grant, now),
-            lambda result: result,
-        )
-        return tuple(found)

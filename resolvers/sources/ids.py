@@ -9,9 +9,15 @@ import binascii
 import re
 from dataclasses import dataclass
 
-from store.models.domain import Administration
+from store.models.domain import Administration, RecordType
 
 TYPE_NAMES = ("Case", "Entity", "Evidence", "AssistanceRequest", "Release", "Consent")
+# The type name in the id of each kind of record a release or consent names.
+TYPE_NAME_OF_RECORD = {
+    RecordType.CASE.value: "Case",
+    RecordType.ENTITY.value: "Entity",
+    RecordType.EVIDENCE.value: "Evidence",
+}
 _GLOBAL_ID = re.compile(r"^(?P<type>[A-Za-z]+):(?P<owner>US|UZ):(?P<id>[1-9][0-9]{0,17})$")
 
 

@@ -1,8 +1,9 @@
-"""The agreement's procedures on the owner's store: each one transaction with its audit entry.
+"""The rows each of the agreement's procedures writes to the owner's store.
 
-Every function here runs inside a transaction the source opened, after `serialise_writes`,
-and returns the (record type, id) it created or changed; the source then reads the record
-back under the caller's policy.
+Every function here runs inside the transaction InProcessWrites opened, after
+`serialise_writes`, asks auth.policy.procedures whether the change is allowed (the rules are
+decided there, never here), and returns the (record type, id) it created or changed; the
+source then reads the record back under the caller's policy.
 """
 
 from datetime import datetime
@@ -12,20 +13,36 @@ from sqlalchemy import func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy import covering_release, read_grant
-from auth.principal import Principal
-from auth.procedures import (
+from auth.policy.procedures import (
     Action,
     ProcedureViolation,
-    check_consent_use,
-    check_grounds,
-    check_permitted_uses,
+    check_confirmable,
+    check_consent_covered,
+    check_consent_decider,
+    check_consent_decision,
+    check_consent_request,
+    check_custody_event,
+    check_decision,
+    check_entity_match,
+    check_exists,
+    check_own_record,
+    check_partner_report,
+    check_records_named,
+    check_release_terms,
+    check_request_case,
     check_request_form,
+    check_return,
+    check_revocation,
     check_side,
+    check_takes_decisions,
     effective_status,
     next_status,
     reply_due,
 )
+from auth.policy.release import covering_release, read_grant
+from auth.policy.rules import Rule
+from auth.policy.scopes import CONSENTS_WRITE
+from auth.principal import Principal
 from resolvers.sources.drafts import (
     ConsentDraft,
     CustodyDraft,
@@ -100,7 +117,7 @@ async def claim(session: AsyncSession, key: str, operation: str) -> None:
     if found.operation != operation:
         raise ProcedureViolation(
             "This idempotency key was used for another operation.",
-            rule="IDEMPOTENCY",
+            rule=Rule.IDEMPOTENCY,
             field="idempotencyKey",
         )
     raise Replay(found.record_type, found.record_id)
@@ -112,11 +129,6 @@ def remember(session: AsyncSession, key: str, operation: str, ref: Ref, now: dat
             key=key, operation=operation, record_type=ref[0], record_id=ref[1], created_at=now
         )
     )
-
-
-def _require(condition: bool, message: str, rule: str, field: str | None = None) -> None:
-    if not condition:
-        raise ProcedureViolation(message, rule=rule, field=field)
 
 
 REFERENCE_PREFIX = {Administration.US: "CBP-MAA", Administration.UZ: "DBQ-MAA"}
@@ -149,12 +161,7 @@ async def submit_request(
 ) -> Ref:
     check_request_form(draft.form, owner)
     if draft.case_id is not None:
-        _require(
-            await session.get(Case, draft.case_id) is not None,
-            "caseId names no case of the requesting administration.",
-            "REQUEST_FORM",
-            "caseId",
-        )
+        check_request_case(await session.get(Case, draft.case_id) is not None)
     request = AssistanceRequest(
         reference=await _next_reference(session, owner, now),
         requesting_administration=owner.value,
@@ -184,8 +191,8 @@ async def submit_request(
 
 async def _own_request(session: AsyncSession, request_id: int) -> AssistanceRequest:
     request = await session.get(AssistanceRequest, request_id)
-    if request is None:
-        raise ProcedureViolation("No such assistance request.", rule="NOT_FOUND", field="id")
+    check_exists(request is not None, "assistance request")
+    assert request is not None
     return request
 
 
@@ -215,12 +222,7 @@ async def requester_action(
     current = _current(request, now, agreement)
     following = next_status(current, action)
     if action is Action.CONFIRM_IN_WRITING:
-        _require(
-            request.oral and request.confirmed_in_writing_at is None,
-            "Only an oral request not yet confirmed can be confirmed in writing.",
-            "REQUEST_FORM",
-            "id",
-        )
+        check_confirmable(request.oral, request.confirmed_in_writing_at)
         request.confirmed_in_writing_at = now
     if action is Action.CLOSE:
         request.closed_at = now
@@ -240,20 +242,11 @@ async def receive_partner_action(
 ) -> Ref:
     """Record in the requester's store what the requested administration decided or sent."""
     request = await _own_request(session, request_id)
-    _require(
-        principal.administration.value == request.requested_administration,
-        "Only the requested administration reports decisions on this request.",
-        "SOURCE_CONTROLS",
-    )
+    requested = Administration(request.requested_administration)
+    check_partner_report(principal.administration, requested)
     if request.last_partner_action == action.label:
         return ("REQUEST", request_id)
-    current = _current(request, now, agreement)
-    _require(
-        current not in (RequestStatus.LAPSED, RequestStatus.CLOSED),
-        f"The request is {current.value}; it no longer takes decisions.",
-        "REQUEST_STATE",
-        "status",
-    )
+    check_takes_decisions(_current(request, now, agreement))
     request.status = action.new_status
     request.last_partner_action = action.label
     session.add(request)
@@ -312,19 +305,15 @@ async def decide_request(
 ) -> tuple[Ref, PartnerAction]:
     action = DECISION_ACTION[draft.decision]
     check_side(action, principal.administration, request.requesting_administration)
-    _require(
-        request.requested_administration is owner,
-        "The request is not addressed to this administration.",
-        "SOURCE_CONTROLS",
+    check_decision(
+        request.requested_administration,
+        owner,
+        draft.decision,
+        draft.ground,
+        draft.reason,
+        draft.conditions,
+        agreement,
     )
-    check_grounds(draft.decision, draft.ground, draft.reason, agreement)
-    if draft.decision is DecisionKind.ACCEPT_WITH_CONDITIONS:
-        _require(
-            bool(draft.conditions) and all(c.strip() for c in draft.conditions),
-            "Granting with conditions needs at least one condition.",
-            "GROUNDS_AND_REASONS",
-            "conditions",
-        )
     following = next_status(await _status_here(session, request), action)
     decision = Decision(
         request_administration=request.owner.value,
@@ -346,14 +335,10 @@ async def decide_request(
 async def _check_own_records(
     session: AsyncSession, records: tuple[tuple[RecordType, int], ...]
 ) -> None:
-    _require(bool(records), "Name at least one record.", "SOURCE_CONTROLS", "records")
+    check_records_named(len(records))
     for index, (record_type, record_id) in enumerate(records):
-        found = await session.get(RECORD_TABLES[record_type], record_id)
-        _require(
-            found is not None,
-            "Only the owner releases a record, and only its own records.",
-            "SOURCE_CONTROLS",
-            f"records[{index}]",
+        check_own_record(
+            await session.get(RECORD_TABLES[record_type], record_id) is not None, index
         )
 
 
@@ -369,15 +354,8 @@ async def _write_release(
     request: RequestRecord | None = None,
     decision: Decision | None = None,
 ) -> int:
-    check_permitted_uses(draft.permitted_uses, agreement)
-    _require(
-        draft.purpose.strip() != "", "A release states its purpose.", "REQUEST_FORM", "purpose"
-    )
-    _require(
-        as_utc(draft.expires_at) > now,
-        "A release must expire in the future.",
-        "REQUEST_FORM",
-        "expiresAt",
+    check_release_terms(
+        draft.purpose, as_utc(draft.expires_at), draft.permitted_uses, now, agreement
     )
     await _check_own_records(session, draft.records)
     release = Release(
@@ -449,10 +427,9 @@ async def disclose(
 
 async def revoke_release(session: AsyncSession, release_id: int, reason: str, now: datetime) -> Ref:
     release = await session.get(Release, release_id)
-    _require(release is not None, "No such release of this administration.", "NOT_FOUND", "id")
+    check_exists(release is not None, "release of this administration")
     assert release is not None
-    _require(release.revoked_at is None, "The release is already revoked.", "REQUEST_STATE", "id")
-    _require(reason.strip() != "", "A revocation states its reason.", "REQUEST_FORM", "reason")
+    check_revocation(release.revoked_at, reason)
     release.revoked_at = now
     release.revocation_reason = reason.strip()
     session.add(release)
@@ -470,23 +447,13 @@ async def request_consent(
     now: datetime,
     agreement: Agreement,
 ) -> Ref:
-    _require(
-        principal.administration is not owner,
-        "Consent is asked of the partner that owns the records.",
-        "CONSENT_FOR_USE",
+    check_consent_request(
+        principal.administration, owner, draft.use, draft.purpose, len(draft.records), agreement
     )
-    check_consent_use(draft.use, agreement)
-    _require(draft.purpose.strip() != "", "State the purpose.", "REQUEST_FORM", "purpose")
-    _require(bool(draft.records), "Name at least one record.", "CONSENT_FOR_USE", "records")
-    grant = read_grant(owner, principal, "cmaa.consents:write")
+    grant = read_grant(owner, principal, CONSENTS_WRITE)
     for index, (record_type, record_id) in enumerate(draft.records):
         released = await session.exec(select(covering_release(record_type, record_id, grant, now)))
-        _require(
-            released.one() is not None,
-            "Consent can only be asked for records released to you.",
-            "CONSENT_FOR_USE",
-            f"records[{index}]",
-        )
+        check_consent_covered(released.one() is not None, index)
     consent = Consent(
         requesting_administration=principal.administration.value,
         use=draft.use.value,
@@ -516,27 +483,11 @@ async def decide_consent(
     reason: str | None,
     now: datetime,
 ) -> Ref:
-    _require(
-        principal.administration is owner,
-        "Only the owner of the records decides on consent.",
-        "SOURCE_CONTROLS",
-    )
+    check_consent_decider(principal.administration, owner)
     consent = await session.get(Consent, consent_id)
-    _require(consent is not None, "No such consent request.", "NOT_FOUND", "id")
+    check_exists(consent is not None, "consent request")
     assert consent is not None
-    _require(
-        consent.status == ConsentStatus.PENDING.value,
-        f"The consent request is already {consent.status}.",
-        "REQUEST_STATE",
-        "id",
-    )
-    if not grant:
-        _require(
-            bool(reason and reason.strip()),
-            "A refusal states its reason.",
-            "GROUNDS_AND_REASONS",
-            "reason",
-        )
+    check_consent_decision(consent.status, grant, reason)
     consent.status = (ConsentStatus.GRANTED if grant else ConsentStatus.REFUSED).value
     consent.decided_at = now
     consent.decided_by = principal.subject
@@ -552,19 +503,8 @@ async def record_custody(
     session: AsyncSession, evidence_id: int, draft: CustodyDraft, now: datetime
 ) -> Ref:
     evidence = await session.get(Evidence, evidence_id)
-    _require(
-        evidence is not None, "No such evidence item of this administration.", "NOT_FOUND", "id"
-    )
+    check_exists(evidence is not None, "evidence item of this administration")
     assert evidence is not None
-    for field, value in (
-        ("fromHolder", draft.from_holder),
-        ("toHolder", draft.to_holder),
-        ("purpose", draft.purpose),
-    ):
-        _require(value.strip() != "", f"{field} is required.", "REQUEST_FORM", field)
-    _require(
-        as_utc(draft.at) <= now, "A custody event cannot be in the future.", "REQUEST_FORM", "at"
-    )
     last = (
         await session.exec(
             select(CustodyEvent)
@@ -573,12 +513,13 @@ async def record_custody(
             .limit(1)
         )
     ).first()
-    # A chain of custody is told in order: an event cannot precede the one before it.
-    _require(
-        last is None or as_utc(draft.at) >= as_utc(last.at),
-        "A custody event cannot be dated before the last one in the chain.",
-        "REQUEST_FORM",
-        "at",
+    check_custody_event(
+        draft.from_holder,
+        draft.to_holder,
+        draft.purpose,
+        as_utc(draft.at),
+        now,
+        None if last is None else as_utc(last.at),
     )
     session.add(
         CustodyEvent(
@@ -593,18 +534,7 @@ async def record_custody(
         )
     )
     if draft.returned:
-        _require(
-            evidence.return_due is not None,
-            "Only an original is returned.",
-            "REQUEST_FORM",
-            "returned",
-        )
-        _require(
-            evidence.returned_at is None,
-            "This original was already returned.",
-            "REQUEST_STATE",
-            "returned",
-        )
+        check_return(evidence.return_due, evidence.returned_at)
         evidence.returned_at = draft.at
         session.add(evidence)
     return ("EVIDENCE", evidence_id)
@@ -619,13 +549,7 @@ async def confirm_entity_match(
     reason: str,
     now: datetime,
 ) -> Ref:
-    _require(
-        await session.get(Entity, entity_id) is not None,
-        "entityId must name an entity of your own administration.",
-        "SOURCE_CONTROLS",
-        "entityId",
-    )
-    _require(reason.strip() != "", "A confirmed match states its reason.", "REQUEST_FORM", "reason")
+    check_entity_match(await session.get(Entity, entity_id) is not None, reason)
     existing = (
         await session.exec(
             select(EntityLink).where(

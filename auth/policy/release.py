@@ -6,40 +6,27 @@ leaves the owner's database:
 - own records: readable with the matching read scope;
 - partner records: only for a designated official with the scope, and only those covered by
   an active release of the owner to the caller's administration (unrevoked, unexpired);
-- personal data: only where that release includes it and the caller holds `cmaa.pii:read`
-  (own personal data needs `cmaa.pii:read` too).
+- personal data: only where that release includes it (auth.policy.personal_data).
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, null, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, select, true
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from auth.policy.rules import Rule
+from auth.policy.scopes import CASES_READ, ENTITIES_READ, EVIDENCE_READ, PII_READ
 from auth.principal import Principal
 from store.models import Release, ReleaseItem
 from store.models.domain import Administration, RecordType
-
-CASES_READ = "cmaa.cases:read"
-ENTITIES_READ = "cmaa.entities:read"
-EVIDENCE_READ = "cmaa.evidence:read"
-EVIDENCE_CONTENT = "cmaa.evidence:content"
-PII_READ = "cmaa.pii:read"
-REQUESTS_READ = "cmaa.requests:read"
-AUDIT_READ = "cmaa.audit:read"
 
 READ_SCOPE = {
     RecordType.CASE: CASES_READ,
     RecordType.ENTITY: ENTITIES_READ,
     RecordType.EVIDENCE: EVIDENCE_READ,
 }
-
-# Rule identifiers, as listed in agreement.toml's [[rules]].
-RULE_OWN = "OWN_RECORDS"
-RULE_PARTNER = "PARTNER_RELEASED"
-RULE_SCOPE = "SCOPE"
-RULE_SOURCE_CONTROLS = "SOURCE_CONTROLS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +49,11 @@ class ReadGrant:
 
 def read_grant(owner: Administration, principal: Principal, scope: str) -> ReadGrant:
     if scope not in principal.scopes:
-        return ReadGrant(owner, principal, permitted=False, rule=RULE_SCOPE)
+        return ReadGrant(owner, principal, permitted=False, rule=Rule.SCOPE)
     if principal.administration is owner:
-        return ReadGrant(owner, principal, permitted=True, rule=RULE_OWN)
+        return ReadGrant(owner, principal, permitted=True, rule=Rule.OWN_RECORDS)
     # Information goes only to designated officials of the other side.
-    return ReadGrant(owner, principal, permitted=principal.designated, rule=RULE_PARTNER)
+    return ReadGrant(owner, principal, permitted=principal.designated, rule=Rule.PARTNER_RELEASED)
 
 
 def record_grant(owner: Administration, principal: Principal, record_type: RecordType) -> ReadGrant:
@@ -130,23 +117,3 @@ def released_to_caller(
             _active_release_condition(grant.principal.administration, now),
         )
     )
-
-
-def personal_data_allowed(grant: ReadGrant) -> ColumnElement[bool]:
-    """Whether personal data of a record is released, given the covering release joined as
-    `Release` (partner reads) or nothing (own reads)."""
-    if not (grant.permitted and grant.pii_scope):
-        return false()
-    if grant.own:
-        return true()
-    return Release.includes_personal_data == true()
-
-
-def personal_data(
-    column: ColumnElement | ColumnClause,
-    is_personal: ColumnElement[bool],
-    grant: ReadGrant,
-) -> ColumnElement:
-    """The column, or NULL where it is a natural person's data the caller may not read."""
-    allowed = personal_data_allowed(grant)
-    return case((and_(is_personal, ~allowed), null()), else_=column)

@@ -7,19 +7,19 @@ exchange's code for it, the agreement's rule and the field at fault, and is rais
 as that ProcedureViolation. Its message is passed on only in that form: a refusal code of our
 own, a rule and a field in the shapes our procedures give them, and the code the rule maps to.
 Anything else (no answer in time, an HTTP error, an answer that is not JSON, an error of any
-other kind or shape, a record that does not fit) is SourceUnavailable, as for a read.
+other kind or shape, a record that does not fit) is SourceDown, as for a read.
 """
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import orjson
 
+from auth.forwarding import token_for
+from auth.policy.procedures import Action, ProcedureViolation
+from auth.policy.rules import Refusal, refusal_of
 from auth.principal import Principal
-from auth.procedures import Action, ProcedureViolation
-from resolvers.exchange.mutations import as_exchange_error
-from resolvers.ids import global_id
 from resolvers.sources.drafts import (
     ConsentDraft,
     CustodyDraft,
@@ -28,6 +28,7 @@ from resolvers.sources.drafts import (
     ReleaseDraft,
     RequestDraft,
 )
+from resolvers.sources.ids import global_id
 from resolvers.sources.records import (
     ConsentRecord,
     DecisionRecord,
@@ -37,25 +38,20 @@ from resolvers.sources.records import (
     RequestRecord,
 )
 from resolvers.sources.remote import decoding, encoding, operations
-from resolvers.sources.remote.credentials import token_for
+from resolvers.sources.remote.channel import NOTHING_VISIBLE, SubgraphChannel
 from resolvers.sources.remote.decoding import Malformed
 from resolvers.sources.remote.wire import Answer
 from store.models.domain import Administration
-
-if TYPE_CHECKING:
-    from resolvers.sources.remote.source import RemoteSource
 
 T = TypeVar("T")
 
 # Where each procedure's operation puts its answer.
 ANSWER = "done"
-# The codes a refusal of a procedure has (resolvers.exchange.mutations.as_exchange_error).
-REFUSAL_CODES = frozenset({"BAD_USER_INPUT", "FORBIDDEN", "NOT_FOUND"})
+# The codes a refusal of a procedure has (auth.policy.rules.Refusal).
+REFUSAL_CODES = frozenset(Refusal)
 RULE = re.compile(r"^[A-Z][A-Z_]{0,39}$")
 FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9_.\[\]]{0,99}$")
 MAX_MESSAGE_LENGTH = 500
-# To a read this answer means "nothing visible" (RemoteSource); a procedure answers or refuses.
-NOTHING_VISIBLE = "UNAUTHORIZED_FIELD"
 
 
 def _errors(response: Answer) -> list[Any] | None:
@@ -92,14 +88,20 @@ def refusal(errors: list[Any]) -> ProcedureViolation | None:
     if field is not None and (not isinstance(field, str) or not FIELD.match(field)):
         return None
     violation = ProcedureViolation(message, rule=rule, field=field)
-    if as_exchange_error(violation).code != extensions["code"]:
+    if refusal_of(violation.rule) != extensions["code"]:
         return None
     return violation
 
 
-class RemoteProcedures:
+class RemoteWrites:
+    """The agreement's procedures as mutations of the owner's subgraph."""
+
+    def __init__(self, channel: SubgraphChannel) -> None:
+        self.administration = channel.administration
+        self._channel = channel
+
     async def _procedure(
-        self: "RemoteSource",
+        self,
         principal: Principal,
         query: str,
         variables: dict[str, Any],
@@ -107,36 +109,36 @@ class RemoteProcedures:
         field: str = ANSWER,
     ) -> T:
         payload = orjson.dumps({"query": query, "variables": variables})
-        response = await self._post(token_for(principal), payload)
+        response = await self._channel.post(token_for(principal), payload)
         errors = _errors(response)
         if errors is not None:
             violation = refusal(errors)
             if violation is not None:
                 raise violation
             if all(_code(error) == NOTHING_VISIBLE for error in errors):
-                raise self._unavailable(f"it answered with errors ({NOTHING_VISIBLE})")
-        answer = self._data(response, field)
+                raise self._channel.unavailable(f"it answered with errors ({NOTHING_VISIBLE})")
+        answer = self._channel.data(response, field)
         try:
             return decode(answer)
         except (Malformed, KeyError, TypeError, ValueError):
-            raise self._unavailable("its answer is malformed") from None
+            raise self._channel.unavailable("its answer is malformed") from None
 
-    def _request_id(self: "RemoteSource", request_id: int) -> str:
+    def _request_id(self, request_id: int) -> str:
         return global_id("AssistanceRequest", self.administration, request_id)
 
-    def _decode_request(self: "RemoteSource", answer: Any) -> RequestRecord:
+    def _decode_request(self, answer: Any) -> RequestRecord:
         return decoding.request(answer, self.administration)
 
-    def _decode_release(self: "RemoteSource", answer: Any) -> ReleaseRecord:
+    def _decode_release(self, answer: Any) -> ReleaseRecord:
         return decoding.release(answer, self.administration)
 
-    def _decode_consent(self: "RemoteSource", answer: Any) -> ConsentRecord:
+    def _decode_consent(self, answer: Any) -> ConsentRecord:
         return decoding.consent_request(answer, self.administration)
 
     # -- requests ----------------------------------------------------------------------------
 
     async def submit_request(
-        self: "RemoteSource", principal: Principal, draft: RequestDraft, key: str
+        self, principal: Principal, draft: RequestDraft, key: str
     ) -> RequestRecord:
         return await self._procedure(
             principal,
@@ -146,7 +148,7 @@ class RemoteProcedures:
         )
 
     async def requester_action(
-        self: "RemoteSource", principal: Principal, request_id: int, action: Action, key: str
+        self, principal: Principal, request_id: int, action: Action, key: str
     ) -> RequestRecord:
         return await self._procedure(
             principal,
@@ -156,7 +158,7 @@ class RemoteProcedures:
         )
 
     async def receive_partner_action(
-        self: "RemoteSource", principal: Principal, request_id: int, action: PartnerAction
+        self, principal: Principal, request_id: int, action: PartnerAction
     ) -> RequestRecord:
         return await self._procedure(
             principal,
@@ -166,7 +168,7 @@ class RemoteProcedures:
         )
 
     async def decide_request(
-        self: "RemoteSource",
+        self,
         principal: Principal,
         request: RequestRecord,
         draft: DecisionDraft,
@@ -191,7 +193,7 @@ class RemoteProcedures:
         )
 
     async def respond_to_request(
-        self: "RemoteSource",
+        self,
         principal: Principal,
         request: RequestRecord,
         draft: ReleaseDraft,
@@ -217,9 +219,7 @@ class RemoteProcedures:
 
     # -- releases ----------------------------------------------------------------------------
 
-    async def disclose(
-        self: "RemoteSource", principal: Principal, draft: ReleaseDraft, key: str
-    ) -> ReleaseRecord:
+    async def disclose(self, principal: Principal, draft: ReleaseDraft, key: str) -> ReleaseRecord:
         return await self._procedure(
             principal,
             operations.DISCLOSE,
@@ -228,7 +228,7 @@ class RemoteProcedures:
         )
 
     async def revoke_release(
-        self: "RemoteSource", principal: Principal, release_id: int, reason: str, key: str
+        self, principal: Principal, release_id: int, reason: str, key: str
     ) -> ReleaseRecord:
         return await self._procedure(
             principal,
@@ -244,7 +244,7 @@ class RemoteProcedures:
     # -- consents ----------------------------------------------------------------------------
 
     async def request_consent(
-        self: "RemoteSource", principal: Principal, draft: ConsentDraft, key: str
+        self, principal: Principal, draft: ConsentDraft, key: str
     ) -> ConsentRecord:
         return await self._procedure(
             principal,
@@ -254,7 +254,7 @@ class RemoteProcedures:
         )
 
     async def decide_consent(
-        self: "RemoteSource",
+        self,
         principal: Principal,
         consent_id: int,
         grant: bool,
@@ -276,7 +276,7 @@ class RemoteProcedures:
     # -- custody and links -------------------------------------------------------------------
 
     async def record_custody(
-        self: "RemoteSource",
+        self,
         principal: Principal,
         evidence_id: int,
         draft: CustodyDraft,
@@ -294,7 +294,7 @@ class RemoteProcedures:
         )
 
     async def confirm_entity_match(
-        self: "RemoteSource",
+        self,
         principal: Principal,
         entity_id: int,
         partner: Administration,
@@ -312,18 +312,4 @@ class RemoteProcedures:
                 "key": key,
             },
             lambda answer: decoding.entity_link(answer, self.administration),
-        )
-
-    async def overdue_originals(
-        self: "RemoteSource", principal: Principal
-    ) -> tuple[EvidenceRecord, ...]:
-        return await self._read(
-            principal,
-            operations.OVERDUE_ORIGINALS,
-            {},
-            "found",
-            lambda answer: decoding.items(
-                answer, lambda item: decoding.evidence(item, self.administration)
-            ),
-            (),
         )
