@@ -1,12 +1,14 @@
 """The demo (gateway, GraphiQL and both authorization servers) on real uvicorn, over small
-seeded SQLite stores, for tests that drive a real browser."""
+seeded SQLite stores, for tests that drive a real browser; and that browser, Debian's headless
+Chromium driven by Playwright (tests/browser/conftest.py skips a test without it)."""
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from gateway.demo import build_demo_app, credentials_path, prepare_demo_identities
 from gateway.loopback import free_port, running_server
@@ -18,6 +20,33 @@ from tests.support.settings import suite_agreement
 
 CASES = 30
 SEED = 7
+CHROMIUM_FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
+# A bound on waiting for the page, not a claim about its speed: no load makes it this slow.
+TIMEOUT_MS = 60_000
+LOOPBACK = "127.0.0.1"
+# URLs that never leave the page.
+LOCAL_SCHEMES = {"data", "blob", "about"}
+
+
+def foreign(url: str) -> bool:
+    """A request that would leave the machine: anything not for the loopback server."""
+    parts = urlsplit(url)
+    return parts.scheme not in LOCAL_SCHEMES and parts.hostname != LOOPBACK
+
+
+@contextmanager
+def launched_chromium(executable: Path) -> Iterator[Any]:
+    """Debian's headless Chromium at `executable`, driven by Playwright, until the block ends."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(executable), args=CHROMIUM_FLAGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @dataclass

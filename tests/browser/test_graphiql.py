@@ -15,38 +15,24 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tests.browser.support import BrowserDemo
+from tests.browser.support import (
+    LOOPBACK,
+    TIMEOUT_MS,
+    BrowserDemo,
+    foreign,
+    launched_chromium,
+)
 
-CHROMIUM_FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
-# A bound on waiting for the page, not a claim about its speed: no load makes it this slow.
-TIMEOUT_MS = 60_000
 PKCE_KEY = "cmaa.pkce"
-LOOPBACK = "127.0.0.1"
-# URLs that never leave the page.
-LOCAL_SCHEMES = {"data", "blob", "about"}
 
 
 @contextmanager
 def _browser_context(executable: Path) -> Iterator[Any]:
-    """A fresh context of Debian's headless Chromium, driven by Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(executable), args=CHROMIUM_FLAGS, headless=True
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1440, "height": 900})
-            context.set_default_timeout(TIMEOUT_MS)
-            yield context
-        finally:
-            browser.close()
-
-
-def _foreign(url: str) -> bool:
-    """A request that would leave the machine: anything not for the loopback server."""
-    parts = urlsplit(url)
-    return parts.scheme not in LOCAL_SCHEMES and parts.hostname != LOOPBACK
+    """A fresh context of Debian's headless Chromium."""
+    with launched_chromium(executable) as browser:
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        yield context
 
 
 def _storage(page: Any, name: str) -> dict[str, str]:
@@ -97,7 +83,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
         refused.append(route.request.url)
         route.abort("blockedbyclient")
 
-    context.route(_foreign, refuse)
+    context.route(foreign, refuse)
 
     page = context.new_page()
     page.on("pageerror", lambda error: page_errors.append(str(error)))
@@ -223,6 +209,6 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
 
     assert requests, "no request was recorded"
     assert not refused, f"requests to hosts other than {LOOPBACK}: {refused}"
-    assert not [url for url in requests if _foreign(url)], requests
+    assert not [url for url in requests if foreign(url)], requests
     assert not csp_violations, csp_violations
     assert not page_errors, page_errors
