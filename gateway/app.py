@@ -90,13 +90,21 @@ def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None)
 
 def hardening(parts: GatewayParts, public_url: str) -> list[Middleware]:
     """The middleware of DESIGN.md §7, outermost first, for every route of the app."""
+    return service_hardening(parts.agreement.limits.body_bytes, public_url, parts.cors_origins)
+
+
+def service_hardening(
+    body_bytes: int, public_url: str, cors_origins: tuple[str, ...]
+) -> list[Middleware]:
+    """The same hardening for any service of ours (gateway, issuer): its own origin and the
+    allow-listed ones may call it from a browser; every other origin is refused."""
     parsed = urlsplit(public_url)
     origins = frozenset(
-        origin.rstrip("/") for origin in (f"{parsed.scheme}://{parsed.netloc}", *parts.cors_origins)
+        origin.rstrip("/") for origin in (f"{parsed.scheme}://{parsed.netloc}", *cors_origins)
     )
     return [
         Middleware(SecurityHeaders),
-        Middleware(BodyLimit, limit=parts.agreement.limits.body_bytes),
+        Middleware(BodyLimit, limit=body_bytes),
         Middleware(OriginGuard, allowed=origins),
         Middleware(
             CORSMiddleware,

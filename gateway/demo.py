@@ -72,10 +72,11 @@ def demo_issuers(public_url: str) -> dict[Administration, str]:
     }
 
 
-def _allow_loopback_http(public_url: str) -> None:
+def allow_loopback_http(public_url: str) -> None:
     parts = urlsplit(public_url)
     if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
-        # Authlib refuses plain-HTTP OAuth URIs unless told; only ever for the loopback demo.
+        # Authlib refuses plain-HTTP OAuth URIs unless told; only ever on loopback (the demo,
+        # or an issuer tried out on one machine).
         os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 
@@ -87,7 +88,7 @@ def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) ->
     `app.state.administrations` the gateway's in-process sources.
     """
     public_url = public_url.rstrip("/")
-    _allow_loopback_http(public_url)
+    allow_loopback_http(public_url)
     engines = {
         administration: create_engine(stores.url(administration))
         for administration in Administration

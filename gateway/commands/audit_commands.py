@@ -35,6 +35,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.keys import SIGNING_ALGORITHM, private_key, public_jwk, signing_key
 from gateway.commands import CommandError
+from gateway.commands.arguments import existing_database_url
 from gateway.settings import DEFAULT_DATA_DIR, DemoStores
 from store.audit import (
     ChainCheck,
@@ -553,6 +554,7 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--database-url",
+        type=existing_database_url,
         help="the administration's store by URL instead (sqlite+aiosqlite:///FILE or "
         "postgresql+asyncpg://...)",
     )
@@ -598,7 +600,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         type=Path,
         help="directory holding the partner's demo store (default: --data-dir)",
     )
-    cosign.add_argument("--from-database-url", help="the partner's store by URL instead")
+    cosign.add_argument(
+        "--from-database-url",
+        type=existing_database_url,
+        help="the partner's store by URL instead",
+    )
     cosign.set_defaults(handler=cosign_command)
 
     verify = actions.add_parser(
@@ -616,5 +622,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="whose log (default: both in --data-dir; the store's own with --database-url)",
     )
     _store_options(verify)
-    verify.add_argument("--partner-database-url", help="the partner's store, with --database-url")
+    verify.add_argument(
+        "--partner-database-url",
+        type=existing_database_url,
+        help="the partner's store, with --database-url",
+    )
     verify.set_defaults(handler=verify_command)

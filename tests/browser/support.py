@@ -49,6 +49,24 @@ def launched_chromium(executable: Path) -> Iterator[Any]:
             browser.close()
 
 
+@contextmanager
+def browser_context(executable: Path) -> Iterator[Any]:
+    """A fresh context of that browser, with the page timeout."""
+    with launched_chromium(executable) as browser:
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        yield context
+
+
+def wait_for(page: Any, locator: Any, what: str) -> None:
+    """Wait for `locator`; on a time-out, say what the page shows instead."""
+    try:
+        locator.wait_for()
+    except Exception as error:
+        shown = page.locator("body").inner_text()[:600]
+        raise AssertionError(f"{what} did not appear; {page.url} shows:\n{shown}") from error
+
+
 @dataclass
 class BrowserDemo:
     base_url: str

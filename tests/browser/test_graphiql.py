@@ -7,32 +7,15 @@ them the test is skipped, see tests/browser/conftest.py). Playwright drives that
 never downloads one of its own.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from tests.browser.support import (
-    LOOPBACK,
-    TIMEOUT_MS,
-    BrowserDemo,
-    foreign,
-    launched_chromium,
-)
+from tests.browser.support import LOOPBACK, BrowserDemo, browser_context, foreign, wait_for
 
 PKCE_KEY = "cmaa.pkce"
-
-
-@contextmanager
-def _browser_context(executable: Path) -> Iterator[Any]:
-    """A fresh context of Debian's headless Chromium."""
-    with launched_chromium(executable) as browser:
-        context = browser.new_context(viewport={"width": 1440, "height": 900})
-        context.set_default_timeout(TIMEOUT_MS)
-        yield context
 
 
 def _storage(page: Any, name: str) -> dict[str, str]:
@@ -53,19 +36,10 @@ def _storage(page: Any, name: str) -> dict[str, str]:
     )
 
 
-def _wait_for(page: Any, locator: Any, what: str) -> None:
-    """Wait for `locator`; on a time-out, say what the page shows instead."""
-    try:
-        locator.wait_for()
-    except Exception as error:
-        shown = page.locator("body").inner_text()[:600]
-        raise AssertionError(f"{what} did not appear; {page.url} shows:\n{shown}") from error
-
-
 def test_login_and_query_through_graphiql(
     chromium_executable: Path, browser_demo: BrowserDemo, tmp_path: Path
 ) -> None:
-    with _browser_context(chromium_executable) as context:
+    with browser_context(chromium_executable) as context:
         _login_and_query(context, browser_demo, tmp_path)
 
 
@@ -108,20 +82,20 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
 
     try:
         page.goto(graphiql_url)
-        _wait_for(page, page.locator(".graphiql-execute-button"), "GraphiQL")
+        wait_for(page, page.locator(".graphiql-execute-button"), "GraphiQL")
         assert page.locator("#cmaa-who").inner_text() == "Not logged in"
 
         # Log in to the UZ administration: its sign-in page, then its consent page if asked.
         page.select_option("#cmaa-administration", "uz")
         page.click("#cmaa-login")
-        _wait_for(page, page.locator("#username"), "The UZ sign-in form")
+        wait_for(page, page.locator("#username"), "The UZ sign-in form")
         assert urlsplit(page.url).path == "/oauth/uz/authorize", page.url
         assert PKCE_KEY in _storage(page, "sessionStorage"), "no PKCE verifier kept for login"
         page.fill("#username", user["username"])
         page.fill("#password", user["password"])
         page.get_by_role("button", name="Sign in").click()
         approve = page.locator('button[name="decision"][value="approve"]')
-        _wait_for(
+        wait_for(
             page,
             approve.or_(page.locator("#cmaa-bar")),
             "After signing in, the consent page or GraphiQL",
@@ -130,7 +104,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
             approve.click()
 
         # Back in GraphiQL, logged in; the code is gone from the address bar.
-        _wait_for(
+        wait_for(
             page,
             page.locator("#cmaa-who").filter(has_text="Logged in to UZ"),
             "Back in GraphiQL, 'Logged in to UZ'",
@@ -145,7 +119,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
         # GraphiQL read the schema with the token: the docs explorer shows the root types.
         page.get_by_role("button", name="Show Documentation Explorer").click()
         explorer = page.locator(".graphiql-doc-explorer")
-        _wait_for(
+        wait_for(
             page,
             explorer.locator(".graphiql-doc-explorer-root-type", has_text="query"),
             "The schema in the documentation explorer",
@@ -158,7 +132,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
         response_pane = page.locator(".graphiql-response")
         response_pane.locator(".CodeMirror").wait_for()
         page.locator(".graphiql-execute-button").click()
-        _wait_for(page, response_pane.filter(has_text="totalCount"), "The query's result")
+        wait_for(page, response_pane.filter(has_text="totalCount"), "The query's result")
         results = [
             body
             for body in bodies("/graphql")
@@ -171,7 +145,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
         edges = data["cases"]["edges"]
         assert edges, results[-1]
         first_reference = edges[0]["node"]["reference"]
-        _wait_for(page, response_pane.filter(has_text=first_reference), first_reference)
+        wait_for(page, response_pane.filter(has_text=first_reference), first_reference)
         shown = response_pane.inner_text()
         assert f'"totalCount": {data["cases"]["totalCount"]}' in shown, shown
         assert '"errors"' not in shown, shown
@@ -191,7 +165,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
         with page.expect_response(lambda r: urlsplit(r.url).path == "/oauth/uz/revoke") as done:
             page.click("#cmaa-logout")
         assert done.value.status == 200, done.value.text()
-        _wait_for(page, page.locator("#cmaa-who", has_text="Not logged in"), "'Not logged in'")
+        wait_for(page, page.locator("#cmaa-who", has_text="Not logged in"), "'Not logged in'")
         assert page.locator("#cmaa-login").is_visible()
         refused_token = httpx.post(
             graphiql_url,
@@ -202,7 +176,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
         assert refused_token.status_code == 401, refused_token.text
         page.locator(".graphiql-query-editor .CodeMirror").wait_for()
         page.locator(".graphiql-execute-button").click()
-        _wait_for(page, response_pane.filter(has_text="Log in first"), "'Log in first'")
+        wait_for(page, response_pane.filter(has_text="Log in first"), "'Log in first'")
     except BaseException:
         page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
         raise
