@@ -17,6 +17,7 @@ from store.database import open_store
 from store.migrate import prepare_store
 from store.seed import seed_store
 from tests.support.settings import suite_agreement
+from tests.support.tools import chromium
 
 CASES = 30
 SEED = 7
@@ -50,9 +51,10 @@ def launched_chromium(executable: Path) -> Iterator[Any]:
 
 
 @contextmanager
-def browser_context(executable: Path) -> Iterator[Any]:
-    """A fresh context of that browser, with the page timeout."""
-    with launched_chromium(executable) as browser:
+def browser_context(executable: Path | None = None) -> Iterator[Any]:
+    """A fresh context of that browser, with the page timeout. Without an `executable` (the
+    `chromium_executable` fixture of tests/browser), the test is skipped when there is none."""
+    with launched_chromium(executable or chromium()) as browser:
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         context.set_default_timeout(TIMEOUT_MS)
         yield context
