@@ -34,6 +34,7 @@ from gateway.dashboard import DashboardLogin, dashboard_routes
 from gateway.graphiql import GraphiQLLogin, graphiql_assets, graphiql_page, login_assets
 from gateway.settings import DemoStores
 from resolvers.exchange.administrations import Administrations
+from resolvers.introspection import client_name
 from resolvers.sources.in_process import InProcessSource
 from store.agreement import Agreement
 from store.database import create_engine, open_store
@@ -127,11 +128,17 @@ def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) ->
         {a: InProcessSource(a, engine) for a, engine in engines.items()},
         timeout_seconds=agreement.limits.source_timeout_seconds,
     )
-    parts = GatewayParts(agreement=agreement, administrations=administrations, verifier=verifier)
     login = GraphiQLLogin(
         issuers=issuers,
         client_ids={a: f"{a.value.lower()}-graphiql" for a in Administration},
         scopes=tuple(agreement.scopes),
+    )
+    # GraphiQL's login clients explore the schema; every other client builds on schema/.
+    parts = GatewayParts(
+        agreement=agreement,
+        administrations=administrations,
+        verifier=verifier,
+        introspection_clients=frozenset(client_name(a, c) for a, c in login.client_ids.items()),
     )
     dashboard_login = DashboardLogin(
         issuers=issuers,

@@ -16,6 +16,9 @@ The configuration file (TOML):
     safelist = false            # true: run only the operations of operations_dir
     operations_dir = "operations"                # default: the checkout's operations/
     graphiql = true             # GET /graphql from a browser: GraphiQL, login at the issuers
+    # ADMINISTRATION:client_id trusted with introspection; default: GraphiQL's clients where
+    # GraphiQL is on, else none
+    introspection_clients = ["US:us-graphiql", "UZ:uz-graphiql"]
 
     [graphiql.clients]   # GraphiQL's public client at each administration's issuer
     US = "us-graphiql"
@@ -55,6 +58,7 @@ from gateway.graphiql import GraphiQLLogin, graphiql_assets, graphiql_page, logi
 from gateway.trust import trusted_issuers
 from resolvers.contracts.operations import DEFAULT_OPERATIONS_DIR, OperationsError, Safelist
 from resolvers.exchange.administrations import Administrations
+from resolvers.introspection import UnknownClientName, client_names
 from resolvers.sources.remote import RemoteSource
 from store.agreement import Agreement, ConfigurationError, KeyedReader
 from store.models.domain import Administration
@@ -90,6 +94,7 @@ class GatewayConfig:
     graphiql_clients: dict[Administration, str] = field(
         default_factory=lambda: {a: default_graphiql_client(a) for a in Administration}
     )
+    introspection_clients: frozenset[str] = frozenset()
     # Where each administration's people log in to the dashboard; None: no dashboard.
     dashboard: DashboardLogin | None = None
 
@@ -123,6 +128,21 @@ def _cursor_secret(reader: KeyedReader, section: dict[str, Any], workers: int) -
     if len(secret) < MIN_SECRET_BYTES:
         raise reader.fail("gateway.cursor_secret_file", f"must hold ≥ {MIN_SECRET_BYTES} bytes")
     return secret
+
+
+def _introspection_clients(
+    reader: KeyedReader, section: dict[str, Any], graphiql_clients: dict[Administration, str]
+) -> frozenset[str]:
+    """Those named; where none are, GraphiQL's login clients (its schema explorer needs the
+    schema), as in the demo."""
+    default = [f"{a.value}:{client}" for a, client in graphiql_clients.items()]
+    configured = section.get("introspection_clients", default)
+    if not isinstance(configured, list):
+        raise reader.fail("gateway.introspection_clients", "must be a list of clients")
+    try:
+        return client_names(configured)
+    except UnknownClientName as exc:
+        raise reader.fail("gateway.introspection_clients", str(exc)) from None
 
 
 def _parties_only(reader: KeyedReader, section: dict[str, Any], name: str) -> None:
@@ -214,6 +234,8 @@ def load_gateway_config(path: Path) -> GatewayConfig:
         )
     _parties_only(reader, raw_sources, "sources")
     safelist = _switch(reader, section, "safelist", False)
+    graphiql = _switch(reader, section, "graphiql", True)
+    graphiql_clients = _graphiql_clients(reader, data)
     raw_issuers = reader.table(data.get("issuers", {}), "issuers")
     issuers = {
         _http_url(reader, issuer, f"issuers.{issuer}"): _http_url(reader, jwks, f"issuers.{issuer}")
@@ -231,8 +253,11 @@ def load_gateway_config(path: Path) -> GatewayConfig:
         source=path,
         safelist=safelist,
         operations_dir=_operations_dir(reader, section, safelist),
-        graphiql=_switch(reader, section, "graphiql", True),
-        graphiql_clients=_graphiql_clients(reader, data),
+        graphiql=graphiql,
+        graphiql_clients=graphiql_clients,
+        introspection_clients=_introspection_clients(
+            reader, section, graphiql_clients if graphiql else {}
+        ),
         dashboard=_dashboard(reader, data),
     )
 
@@ -256,6 +281,7 @@ def build_gateway_app(
         cors_origins=config.cors_origins,
         safelist=config.safelist,
         operations_dir=config.operations_dir,
+        introspection_clients=config.introspection_clients,
     )
 
     @asynccontextmanager
@@ -265,12 +291,11 @@ def build_gateway_app(
         finally:
             await administrations.aclose()
 
-    page = graphiql_page(login_for(config, agreement), f"{config.public_url}/graphql")
-    routes = (
-        [*gateway_routes(parts, page), graphiql_assets()]
-        if config.graphiql
-        else gateway_routes(parts)
-    )
+    if config.graphiql:
+        page = graphiql_page(login_for(config, agreement), f"{config.public_url}/graphql")
+        routes = [*gateway_routes(parts, page), graphiql_assets()]
+    else:
+        routes = gateway_routes(parts)
     if config.graphiql or config.dashboard is not None:
         routes.append(login_assets())
     if config.dashboard is not None:

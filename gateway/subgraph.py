@@ -23,6 +23,7 @@ from auth.verification import Verifier
 from gateway.http.graphql_endpoint import GraphQLEndpoint
 from gateway.http.hardening import BodyLimit, SecurityHeaders
 from gateway.http.rate_limit import RateLimiter
+from resolvers.introspection import SUBGRAPH_SCHEMA_FIELDS, introspection_for
 from resolvers.limits import operation_limits
 from resolvers.sources.base import SourceDown
 from resolvers.sources.in_process import InProcessSource, system_clock
@@ -44,16 +45,24 @@ def create_subgraph_app(
     agreement: Agreement,
     *,
     clock: Clock = system_clock,
+    introspection_clients: frozenset[str] = frozenset(),
 ) -> Starlette:
     """The subgraph of `administration` over the store behind `engine`.
 
     The app owns the engine from here on: it checks at start-up that the store is this
     administration's and disposes of the engine at shutdown. `app.state.engine` and
-    `app.state.source` are set for the app's lifetime.
+    `app.state.source` are set for the app's lifetime. Only `introspection_clients`
+    (ADMINISTRATION:client_id) may introspect it, `_service { sdl }` included.
     """
     limits = agreement.limits
     source = InProcessSource(administration, engine, clock, agreement)
-    schema = subgraph_schema(administration, extensions=(operation_limits(limits),))
+    schema = subgraph_schema(
+        administration,
+        extensions=(
+            operation_limits(limits),
+            introspection_for(introspection_clients, SUBGRAPH_SCHEMA_FIELDS),
+        ),
+    )
 
     def context(principal: Principal) -> SubgraphContext:
         return SubgraphContext(principal=principal, source=source, limits=limits)
@@ -61,7 +70,7 @@ def create_subgraph_app(
     # The gateway makes at most one call per source per level of an operation, so a caller
     # within the gateway's rate never meets this one; it stops a client calling directly.
     limiter = RateLimiter(limits.rate_per_minute * limits.max_depth)
-    endpoint = GraphQLEndpoint(schema, verifier, context, limiter, limits.max_tokens)
+    endpoint = GraphQLEndpoint(schema, verifier, context, limiter, limits)
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})

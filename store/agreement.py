@@ -82,6 +82,8 @@ class TokenPolicy:
 @dataclass(frozen=True)
 class Limits:
     body_bytes: int
+    # The operation text's own size, far below the body's: parsing holds the event loop.
+    max_operation_bytes: int
     max_depth: int
     max_aliases: int
     max_fields: int
@@ -295,6 +297,7 @@ def _limits(reader: KeyedReader, raw: Any) -> Limits:
     raw = reader.table(raw, "limits")
     limits = Limits(
         body_bytes=reader.whole(raw, "limits", "body_bytes"),
+        max_operation_bytes=reader.whole(raw, "limits", "max_operation_bytes"),
         max_depth=reader.whole(raw, "limits", "max_depth"),
         max_aliases=reader.whole(raw, "limits", "max_aliases"),
         max_fields=reader.whole(raw, "limits", "max_fields"),
@@ -306,6 +309,8 @@ def _limits(reader: KeyedReader, raw: Any) -> Limits:
         source_timeout_seconds=reader.number(raw, "limits", "source_timeout_seconds"),
         rate_per_minute=reader.whole(raw, "limits", "rate_per_minute"),
     )
+    if limits.max_operation_bytes > limits.body_bytes:
+        raise reader.fail("limits.max_operation_bytes", "must not exceed limits.body_bytes")
     if limits.default_page_size > limits.max_page_size:
         raise reader.fail("limits.default_page_size", "must not exceed limits.max_page_size")
     return limits

@@ -11,6 +11,7 @@ from gateway.commands.arguments import database_url, port
 from gateway.settings import load_configured_agreement
 from gateway.subgraph import create_subgraph_app, serve_subgraph
 from gateway.trust import UntrustedIssuer, trusted_issuers
+from resolvers.introspection import UnknownClientName, client_names
 from store.agreement import AgreementError
 from store.database import UnsupportedDatabaseURL, create_engine
 from store.migrate import StoreMismatch, prepare_store
@@ -38,6 +39,10 @@ def given_issuers(values: list[str]) -> dict[str, str]:
 def subgraph_command(arguments: argparse.Namespace) -> int:
     administration = Administration(arguments.administration)
     try:
+        introspection = client_names(arguments.introspection_client)
+    except UnknownClientName as exc:
+        raise CommandError(f"--introspection-client {exc}") from None
+    try:
         agreement = load_configured_agreement()
         # As every command that opens a store: bring it to the newest schema, and make sure
         # it is this administration's.
@@ -61,7 +66,9 @@ def subgraph_command(arguments: argparse.Namespace) -> int:
         known_scopes=agreement.scopes,
     )
     serve_subgraph(
-        create_subgraph_app(administration, engine, verifier, agreement),
+        create_subgraph_app(
+            administration, engine, verifier, agreement, introspection_clients=introspection
+        ),
         arguments.host,
         arguments.port,
     )
@@ -89,5 +96,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="where a trusted issuer publishes its keys; required for a party whose issuer is "
         "'builtin' in agreement.toml (its URL ends in /oauth/us or /oauth/uz), optional "
         "otherwise (agreement.toml's jwks_uri is used). Repeatable.",
+    )
+    subgraph.add_argument(
+        "--introspection-client",
+        action="append",
+        default=[],
+        metavar="ADMINISTRATION:CLIENT_ID",
+        help="a client that may introspect the subgraph (__schema, __type, _service), e.g. "
+        "US:us-graphiql; nobody otherwise. Repeatable.",
     )
     subgraph.set_defaults(handler=subgraph_command)
