@@ -6,6 +6,7 @@ Router) in front of it is never trusted to have done so. The HTTP behaviour (401
 any GraphQL, 405/406/415, the body limit, coded and masked errors) is the gateway's own.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,8 +19,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from auth.checkpoints import AuditSigner
 from auth.principal import Principal
 from auth.verification import Verifier
+from gateway.audit_exchange import Checkpointer, RemotePartner, Sleep, audit_routes
 from gateway.http.graphql_endpoint import GraphQLEndpoint
 from gateway.http.hardening import BodyLimit, SecurityHeaders
 from gateway.http.rate_limit import RateLimiter
@@ -46,13 +49,18 @@ def create_subgraph_app(
     *,
     clock: Clock = system_clock,
     introspection_clients: frozenset[str] = frozenset(),
+    partner: RemotePartner | None = None,
+    checkpoint_sleep: Sleep = asyncio.sleep,
 ) -> Starlette:
     """The subgraph of `administration` over the store behind `engine`.
 
     The app owns the engine from here on: it checks at start-up that the store is this
-    administration's and disposes of the engine at shutdown. `app.state.engine` and
-    `app.state.source` are set for the app's lifetime. Only `introspection_clients`
-    (ADMINISTRATION:client_id) may introspect it, `_service { sdl }` included.
+    administration's and disposes of the engine at shutdown. `app.state.engine`,
+    `app.state.source` and `app.state.checkpointer` are set for the app's lifetime. Only
+    `introspection_clients` (ADMINISTRATION:client_id) may introspect it, `_service { sdl }`
+    included. The checkpointer signs the store's audit log on the agreement's cadence and,
+    given the `partner`, exchanges checkpoints with it for countersignature; `/audit/*`
+    publishes what the partner needs for that.
     """
     limits = agreement.limits
     source = InProcessSource(administration, engine, clock, agreement)
@@ -71,6 +79,10 @@ def create_subgraph_app(
     # within the gateway's rate never meets this one; it stops a client calling directly.
     limiter = RateLimiter(limits.rate_per_minute * limits.max_depth)
     endpoint = GraphQLEndpoint(schema, verifier, context, limiter, limits)
+    signer = AuditSigner(administration, engine, clock)
+    checkpointer = Checkpointer(
+        signer, agreement.audit_checkpoints, partner, sleep=checkpoint_sleep
+    )
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -92,7 +104,11 @@ def create_subgraph_app(
                     f"the database is {found}'s store, not {administration.value}'s; "
                     "run `cmaa migrate` for it first"
                 )
-            yield
+            checkpointer.start()
+            try:
+                yield
+            finally:
+                await checkpointer.stop()
         finally:
             await engine.dispose()
 
@@ -101,6 +117,7 @@ def create_subgraph_app(
             Route(GRAPHQL_PATH, endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *audit_routes(signer, partner),
         ],
         middleware=[
             Middleware(SecurityHeaders),
@@ -111,6 +128,7 @@ def create_subgraph_app(
     app.state.engine = engine
     app.state.source = source
     app.state.schema = schema
+    app.state.checkpointer = checkpointer
     return app
 
 

@@ -97,6 +97,17 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class AuditCheckpoints:
+    """How often each administration signs its audit log and has the partner countersign it:
+    when `every_entries` entries were appended since the last checkpoint, or `every_seconds`
+    passed and at least one was. Up to then, a rewrite of the newest entries is evident from
+    the chain only to someone who kept its head."""
+
+    every_entries: int = 1000
+    every_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class Agreement:
     title: str
     reference: str
@@ -113,6 +124,7 @@ class Agreement:
     tokens: TokenPolicy
     limits: Limits
     source: Path
+    audit_checkpoints: AuditCheckpoints = AuditCheckpoints()
 
     @property
     def uses_needing_consent(self) -> tuple[Use, ...]:
@@ -316,6 +328,14 @@ def _limits(reader: KeyedReader, raw: Any) -> Limits:
     return limits
 
 
+def _audit_checkpoints(reader: KeyedReader, raw: Any) -> AuditCheckpoints:
+    raw = reader.table(raw, "audit")
+    return AuditCheckpoints(
+        every_entries=reader.whole(raw, "audit", "checkpoint_every_entries"),
+        every_seconds=reader.number(raw, "audit", "checkpoint_every_seconds"),
+    )
+
+
 def load_agreement(file: Path | str = DEFAULT_AGREEMENT_FILE) -> Agreement:
     file = Path(file)
     reader = KeyedReader(file)
@@ -345,4 +365,7 @@ def load_agreement(file: Path | str = DEFAULT_AGREEMENT_FILE) -> Agreement:
         tokens=_tokens(reader, reader.get(data, "", "tokens")),
         limits=_limits(reader, reader.get(data, "", "limits")),
         source=file,
+        audit_checkpoints=(
+            _audit_checkpoints(reader, data["audit"]) if "audit" in data else AuditCheckpoints()
+        ),
     )

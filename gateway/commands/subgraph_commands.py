@@ -4,8 +4,10 @@ import argparse
 import asyncio
 from urllib.parse import urlsplit
 
+from auth.keys import AsymmetricKey
 from auth.revocations import StoreRevocations
-from auth.verification import TokenVerifier
+from auth.verification import IssuerTrust, TokenVerifier
+from gateway.audit_exchange import RemotePartner
 from gateway.commands import CommandError
 from gateway.commands.arguments import database_url, port
 from gateway.settings import load_configured_agreement
@@ -34,6 +36,24 @@ def given_issuers(values: list[str]) -> dict[str, str]:
             raise CommandError(f"--issuer-jwks {value!r}: write ISSUER=JWKS_URL")
         given[_url(issuer, "the issuer")] = _url(jwks, "the JWKS URL")
     return given
+
+
+def partner_of(
+    administration: Administration, url: str, trusts: list[IssuerTrust], timeout: float
+) -> RemotePartner:
+    """The partner's subgraph, whose checkpoints are checked with the keys its issuers
+    publish (the JWKS this subgraph already trusts for the partner's tokens)."""
+    partner = next(a for a in Administration if a is not administration)
+    issuers = [trust for trust in trusts if trust.administration is partner]
+
+    async def key(kid: str) -> AsymmetricKey | None:
+        for trust in issuers:
+            found = await trust.keys.key(kid)
+            if found is not None:
+                return found
+        return None
+
+    return RemotePartner(partner, _url(url, "--partner-url"), key, timeout_seconds=timeout)
 
 
 def subgraph_command(arguments: argparse.Namespace) -> int:
@@ -65,9 +85,18 @@ def subgraph_command(arguments: argparse.Namespace) -> int:
         leeway_seconds=agreement.tokens.leeway_seconds,
         known_scopes=agreement.scopes,
     )
+    partner = None
+    if arguments.partner_url:
+        timeout = agreement.limits.source_timeout_seconds
+        partner = partner_of(administration, arguments.partner_url, trusts, timeout)
     serve_subgraph(
         create_subgraph_app(
-            administration, engine, verifier, agreement, introspection_clients=introspection
+            administration,
+            engine,
+            verifier,
+            agreement,
+            introspection_clients=introspection,
+            partner=partner,
         ),
         arguments.host,
         arguments.port,
@@ -104,5 +133,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="ADMINISTRATION:CLIENT_ID",
         help="a client that may introspect the subgraph (__schema, __type, _service), e.g. "
         "US:us-graphiql; nobody otherwise. Repeatable.",
+    )
+    subgraph.add_argument(
+        "--partner-url",
+        help="the partner administration's subgraph (its base URL): its audit checkpoints are "
+        "fetched from there and countersigned, and its countersignatures of this "
+        "administration's checkpoints collected, on the cadence of agreement.toml's [audit]",
     )
     subgraph.set_defaults(handler=subgraph_command)
