@@ -325,8 +325,10 @@ def verifier_from_agreement(
     builtin: Mapping[Administration, BuiltinIssuer],
     *,
     refresh_interval: float = DEFAULT_REFRESH_INTERVAL,
+    clock: Callable[[], float] = time.time,
 ) -> TokenVerifier:
-    """A verifier trusting exactly the issuers the agreement lists for each party."""
+    """A verifier trusting exactly the issuers the agreement lists for each party; `clock`
+    (seconds since the epoch) decides expiry."""
     trusts = []
     for administration, party in agreement.parties.items():
         for listed in party.issuers:
@@ -372,4 +374,5 @@ def verifier_from_agreement(
         audience=agreement.tokens.audience,
         leeway_seconds=agreement.tokens.leeway_seconds,
         known_scopes=agreement.scopes,
+        clock=clock,
     )

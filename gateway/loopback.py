@@ -20,8 +20,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(app: Any, port: int | None = None, timeout: float = 20.0) -> Iterator[str]:
-    """Serve app on loopback until the block ends; yields the base URL."""
+def running_server(app: Any, port: int | None = None, timeout: float = 60.0) -> Iterator[str]:
+    """Serve app on loopback until the block ends; yields the base URL. `timeout` bounds the
+    waits for start and stop, generously: a loaded machine must not end them early."""
     port = port or free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False

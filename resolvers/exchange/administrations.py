@@ -2,6 +2,7 @@
 around every call, so one slow or failing administration never takes the other down."""
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -13,6 +14,7 @@ from resolvers.sources.base import AdministrationSource, SourceDown
 from store.models.domain import Administration
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -77,10 +79,13 @@ class Administrations:
         breaker_threshold: int = 3,
         breaker_cooldown: float = 10.0,
         observer: SourceCalls | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sources = sources
         self.timeout_seconds = timeout_seconds
         self.observer: SourceCalls = observer or Unobserved()
+        # The breakers' clock, in seconds: tests drive one of their own through the cooldown.
+        self.clock = clock
         self.breakers = {
             administration: CircuitBreaker(breaker_threshold, breaker_cooldown)
             for administration in sources
@@ -97,7 +102,7 @@ class Administrations:
         """Run one call on one source, or raise SourceDown within the timeout."""
         breaker = self.breakers[administration]
         with self.observer.calling(administration) as outcome:
-            if not breaker.allow(time.monotonic()):
+            if not breaker.allow(self.clock()):
                 outcome("circuit_open")
                 raise SourceDown(administration, "circuit open")
             admission = Admission()
@@ -117,6 +122,9 @@ class Administrations:
                     raise SourceDown(administration, "overloaded", overloaded=True) from None
                 outcome("timeout")
                 self._failed(administration, breaker)
+                log.warning(
+                    "%s source: no answer within %g s", administration.value, self.timeout_seconds
+                )
                 raise SourceDown(administration, "timed out") from None
             finally:
                 ADMISSION.reset(token)
@@ -126,7 +134,7 @@ class Administrations:
             return result
 
     def _failed(self, administration: Administration, breaker: CircuitBreaker) -> None:
-        breaker.failed(time.monotonic())
+        breaker.failed(self.clock())
         self.observer.breaker(administration, breaker.is_open)
 
     async def aclose(self) -> None:

@@ -11,8 +11,8 @@ from tests.adversarial.world import (
     AdversarialWorld,
     prepare_world,
     running_world,
-    suite_agreement,
 )
+from tests.support.settings import suite_agreement
 
 
 @pytest.fixture(scope="session")

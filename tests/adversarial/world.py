@@ -9,7 +9,7 @@ verify them against the issuers' JWKS over HTTP.
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +22,14 @@ from gateway.loopback import free_port, running_server
 from gateway.settings import DemoStores
 from gateway.subgraph import create_subgraph_app
 from gateway.trust import trusted_issuers
-from store.agreement import Agreement, load_agreement
+from store.agreement import Agreement
 from store.database import create_engine, open_store
 from store.migrate import prepare_store
 from store.models.domain import Administration
 from store.seed import seed_store
-from tests.gateway.support import Timed
 
 CASES = 30
 SEED = 7
-# Attacks send far more requests than the agreement lets one client a minute; the rate
-# limit has tests of its own (tests/gateway/test_http_hardening.py).
-SUITE_RATE_PER_MINUTE = 1_000_000
 
 
 @dataclass
@@ -44,7 +40,6 @@ class AdversarialWorld:
     agreement: Agreement
     app: Starlette
     # How long the app took over each request, measured inside the server.
-    timed: Timed
     subgraphs: dict[Administration, str] = field(default_factory=dict)
     _tokens: dict[tuple[str, str | None], str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -73,11 +68,6 @@ class AdversarialWorld:
                 assert response.status_code == 200, response.text
                 self._tokens[(client_id, scope)] = response.json()["access_token"]
             return self._tokens[(client_id, scope)]
-
-
-def suite_agreement() -> Agreement:
-    loaded = load_agreement()
-    return replace(loaded, limits=replace(loaded.limits, rate_per_minute=SUITE_RATE_PER_MINUTE))
 
 
 async def seeded_stores(directory: Path, agreement: Agreement, cases: int = CASES) -> DemoStores:
@@ -111,10 +101,9 @@ def running_world(
 ) -> Iterator[AdversarialWorld]:
     """The demo app on `port` (its issuers are named after it) and both subgraphs."""
     app = build_demo_app(stores, f"http://127.0.0.1:{port}", agreement)
-    timed = Timed(app)
     with ExitStack() as stack:
-        base_url = stack.enter_context(running_server(timed, port=port))
-        world = AdversarialWorld(base_url, stores, credentials, agreement, app, timed)
+        base_url = stack.enter_context(running_server(app, port=port))
+        world = AdversarialWorld(base_url, stores, credentials, agreement, app)
         for administration in Administration:
             subgraph = create_subgraph_app(
                 administration,

@@ -27,7 +27,7 @@ from auth.registry import add_client
 from gateway.cli import main
 from gateway.demo import build_demo_app, demo_issuers
 from gateway.loopback import free_port, running_server
-from store.agreement import Agreement, load_agreement
+from store.agreement import Agreement
 from store.audit import AuditEntry, append_audit, entry_content, entry_hash
 from store.database import create_engine, session_factory
 from store.migrate import prepare_store
@@ -36,6 +36,7 @@ from store.models.domain import Administration
 from store.seed import seed_store
 from tests.conftest import DATABASE_KINDS
 from tests.support.databases import fresh_database
+from tests.support.settings import suite_agreement
 
 US, UZ = Administration.US, Administration.UZ
 CASES = 12
@@ -337,9 +338,7 @@ async def register_clients(
 
 @pytest.fixture(scope="module")
 def agreement() -> Agreement:
-    loaded = load_agreement()
-    # The suite sends many requests a minute; the rate limit has tests of its own.
-    return replace(loaded, limits=replace(loaded.limits, rate_per_minute=1_000_000))
+    return suite_agreement()
 
 
 @pytest.fixture(scope="module")

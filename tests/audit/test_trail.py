@@ -302,7 +302,7 @@ async def remote_us_gateway(world: World) -> AsyncIterator[str]:
                 US: RemoteSource(US, subgraph_url, world.agreement.limits),
                 UZ: InProcessSource(UZ, uz_engine),
             },
-            timeout_seconds=10.0,
+            timeout_seconds=world.agreement.limits.source_timeout_seconds,
         )
         parts = GatewayParts(
             agreement=world.agreement,

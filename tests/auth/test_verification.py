@@ -25,6 +25,7 @@ from tests.auth.support import (
     sign,
     unsigned,
 )
+from tests.support.clock import TestClock
 
 pytestmark = pytest.mark.asyncio
 
@@ -125,19 +126,56 @@ async def test_a_wrong_audience_is_refused(demo: Demo, http: httpx.AsyncClient) 
         assert_invalid_token(await whoami(demo, http, token), "not issued for this service")
 
 
+@pytest.fixture(scope="module")
+def clock() -> TestClock:
+    """Seconds since the epoch, moved by the test alone."""
+    return TestClock(start=float(int(time.time())))
+
+
+@pytest.fixture(scope="module")
+async def clocked_probe(demo: Demo, clock: TestClock) -> AsyncIterator[str]:
+    """A resource server trusting the demo issuers whose verifier tells time by `clock`: the
+    expiry checks do not depend on how long the test takes."""
+    verifier = verifier_from_agreement(
+        demo.agreement,
+        {
+            Administration(name): BuiltinIssuer(issuer=url)
+            for name, url in demo.credentials["issuers"].items()
+        },
+        clock=clock,
+    )
+
+    async def endpoint(request: Request) -> Response:
+        return JSONResponse({"administration": request.state.principal.administration.value})
+
+    app = Starlette(routes=[Route("/whoami", protected(verifier)(endpoint))])
+    with running_server(app) as base_url:
+        yield base_url
+
+
 async def test_an_expired_token_is_refused_after_the_leeway(
-    demo: Demo, http: httpx.AsyncClient
+    demo: Demo, http: httpx.AsyncClient, clocked_probe: str, clock: TestClock
 ) -> None:
     key, kid = await demo.signing_key("UZ")
     leeway = demo.agreement.tokens.leeway_seconds
-    now = int(time.time())
+    now = int(clock())
     header = {"alg": "RS256", "typ": "at+jwt", "kid": kid}
+
+    async def status(token: str) -> httpx.Response:
+        return await http.get(f"{clocked_probe}/whoami", headers=bearer(token))
+
     expired = sign(header, good_claims(demo, "UZ", iat=now - 1000, exp=now - leeway - 5), key)
-    assert_invalid_token(await whoami(demo, http, expired), "expired")
+    assert_invalid_token(await status(expired), "expired")
     within = sign(header, good_claims(demo, "UZ", iat=now - 1000, exp=now - leeway + 10), key)
-    assert (await whoami(demo, http, within)).status_code == 200
-    not_yet = sign(header, good_claims(demo, "UZ", nbf=now + leeway + 60), key)
-    assert_invalid_token(await whoami(demo, http, not_yet))
+    assert (await status(within)).status_code == 200
+    not_yet = sign(
+        header, good_claims(demo, "UZ", iat=now, nbf=now + leeway + 60, exp=now + 3600), key
+    )
+    assert_invalid_token(await status(not_yet))
+    # The same tokens once the clock has moved: past the leeway, and no longer too early.
+    clock.advance(leeway + 61)
+    assert_invalid_token(await status(within), "expired")
+    assert (await status(not_yet)).status_code == 200
 
 
 async def test_an_untrusted_or_borrowed_issuer_is_refused(

@@ -12,53 +12,27 @@ has a label, and a screenshot of each view is kept in the test's temporary direc
 """
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
 from resolvers.contracts.operations import load_operations
-from tests.browser.support import BrowserDemo
+from tests.browser.support import (
+    LOOPBACK,
+    TIMEOUT_MS,
+    BrowserDemo,
+    foreign,
+    launched_chromium,
+)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
-INSTALL_HINT = "run `bash .ci/install-browser` (as root) to install Chromium and Playwright"
-TIMEOUT_MS = 15_000
-LOOPBACK = "127.0.0.1"
-LOCAL_SCHEMES = {"data", "blob", "about"}
 PUBLISHED = {operation.body for operation in load_operations()}
 # Every form control the page shows, without a label a screen reader could read out.
 UNLABELLED = """() => Array.from(document.querySelectorAll("input, select, textarea, button"))
     .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute("aria-label")
         && !(e.tagName === "BUTTON" && e.textContent.trim()))
     .map((e) => e.outerHTML.slice(0, 120))"""
-
-
-def _foreign(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme not in LOCAL_SCHEMES and parts.hostname != LOOPBACK
-
-
-@contextmanager
-def _browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(f"the playwright package is not installed: {INSTALL_HINT}")
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is not installed: {INSTALL_HINT}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class Person:
@@ -74,7 +48,7 @@ class Person:
         self.page_errors: list[str] = []
         self.operations: list[str] = []
         self.context.on("request", self._record)
-        self.context.route(_foreign, self._refuse)
+        self.context.route(foreign, self._refuse)
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda error: self.page_errors.append(str(error)))
 
@@ -145,7 +119,7 @@ class Person:
     def check(self) -> None:
         assert self.requests, f"{self.username}: no request was recorded"
         assert not self.refused, f"requests to hosts other than {LOOPBACK}: {self.refused}"
-        assert not [url for url in self.requests if _foreign(url)], self.requests
+        assert not [url for url in self.requests if foreign(url)], self.requests
         assert not self.page_errors, self.page_errors
         assert self.operations, f"{self.username}: no operation was sent"
         unpublished = [query[:80] for query in self.operations if query not in PUBLISHED]
@@ -165,9 +139,9 @@ def _unreleased_us_case(us: Person, uz: Person) -> str:
 
 
 def test_the_request_procedure_through_the_dashboard(
-    browser_demo: BrowserDemo, tmp_path: Path
+    chromium_executable: Path, browser_demo: BrowserDemo, tmp_path: Path
 ) -> None:
-    with _browser() as browser:
+    with launched_chromium(chromium_executable) as browser:
         us = Person(browser, browser_demo, "us.analyst", tmp_path)
         uz = Person(browser, browser_demo, "uz.analyst", tmp_path)
         _walk(us, uz)

@@ -2,8 +2,9 @@
 in to the UZ administration through its authorization server, runs the default query, reads
 the result and logs out, without a single request to a host other than the loopback server.
 
-Needs /usr/bin/chromium and the playwright package: `.ci/install-browser` installs both.
-Playwright drives that browser; it never downloads one of its own.
+Needs Chromium and the playwright package (`bash .ci/install-browser` installs both; without
+them the test is skipped, see tests/browser/conftest.py). Playwright drives that browser; it
+never downloads one of its own.
 """
 
 from pathlib import Path
@@ -12,18 +13,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tests.browser.support import BrowserDemo, browser_context, wait_for
+from tests.browser.support import LOOPBACK, BrowserDemo, browser_context, foreign, wait_for
 
 PKCE_KEY = "cmaa.pkce"
-LOOPBACK = "127.0.0.1"
-# URLs that never leave the page.
-LOCAL_SCHEMES = {"data", "blob", "about"}
-
-
-def _foreign(url: str) -> bool:
-    """A request that would leave the machine: anything not for the loopback server."""
-    parts = urlsplit(url)
-    return parts.scheme not in LOCAL_SCHEMES and parts.hostname != LOOPBACK
 
 
 def _storage(page: Any, name: str) -> dict[str, str]:
@@ -44,8 +36,10 @@ def _storage(page: Any, name: str) -> dict[str, str]:
     )
 
 
-def test_login_and_query_through_graphiql(browser_demo: BrowserDemo, tmp_path: Path) -> None:
-    with browser_context() as context:
+def test_login_and_query_through_graphiql(
+    chromium_executable: Path, browser_demo: BrowserDemo, tmp_path: Path
+) -> None:
+    with browser_context(chromium_executable) as context:
         _login_and_query(context, browser_demo, tmp_path)
 
 
@@ -54,8 +48,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
     refused: list[str] = []
     csp_violations: list[str] = []
     page_errors: list[str] = []
-    tokens: list[str] = []
-    results: list[dict[str, Any]] = []
+    posted: list[Any] = []
 
     context.on("request", lambda request: requests.append(request.url))
 
@@ -64,7 +57,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
         refused.append(route.request.url)
         route.abort("blockedbyclient")
 
-    context.route(_foreign, refuse)
+    context.route(foreign, refuse)
 
     page = context.new_page()
     page.on("pageerror", lambda error: page_errors.append(str(error)))
@@ -74,15 +67,13 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
             csp_violations.append(message.text)
 
     def on_response(response: Any) -> None:
-        if response.request.method != "POST" or response.status != 200:
-            return
-        path = urlsplit(response.url).path
-        if path == "/oauth/uz/token":
-            tokens.append(response.json()["access_token"])
-        elif path == "/graphql":
-            body = response.json()
-            if isinstance(body.get("data"), dict) and "cases" in body["data"]:
-                results.append(body)
+        # Kept, and read only after the page has shown its effect: reading a body inside the
+        # handler lets the test run on before the read is done.
+        if response.request.method == "POST" and response.status == 200:
+            posted.append(response)
+
+    def bodies(path: str) -> list[dict[str, Any]]:
+        return [r.json() for r in posted if urlsplit(r.url).path == path]
 
     page.on("console", on_console)
     page.on("response", on_response)
@@ -121,6 +112,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
         assert page.url == graphiql_url, page.url
         assert page.locator("#cmaa-logout").is_visible()
         assert not page.locator("#cmaa-login").is_visible()
+        tokens = [body["access_token"] for body in bodies("/oauth/uz/token")]
         assert len(tokens) == 1, f"expected one token exchange, saw {len(tokens)}"
         token = tokens[0]
 
@@ -141,6 +133,11 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
         response_pane.locator(".CodeMirror").wait_for()
         page.locator(".graphiql-execute-button").click()
         wait_for(page, response_pane.filter(has_text="totalCount"), "The query's result")
+        results = [
+            body
+            for body in bodies("/graphql")
+            if isinstance(body.get("data"), dict) and "cases" in body["data"]
+        ]
         assert results, "GraphiQL showed a result, but no GraphQL response with data was seen"
         data = results[-1]["data"]
         assert data["viewer"]["administration"] == "UZ"
@@ -174,7 +171,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
             graphiql_url,
             json={"query": "{ viewer { administration } }"},
             headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
+            timeout=60,
         )
         assert refused_token.status_code == 401, refused_token.text
         page.locator(".graphiql-query-editor .CodeMirror").wait_for()
@@ -186,6 +183,6 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
 
     assert requests, "no request was recorded"
     assert not refused, f"requests to hosts other than {LOOPBACK}: {refused}"
-    assert not [url for url in requests if _foreign(url)], requests
+    assert not [url for url in requests if foreign(url)], requests
     assert not csp_violations, csp_violations
     assert not page_errors, page_errors

@@ -23,7 +23,7 @@ from gateway.golden import (
     serve_world,
 )
 from resolvers.contracts.operations import Operation, load_operations
-from store.agreement import load_agreement
+from tests.support.settings import suite_agreement
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN_DIR = ROOT / "tests" / "contract" / "golden"
@@ -67,7 +67,7 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
     operations = load_operations(OPERATIONS_DIR)
     prepared = await prepare_world(
         tmp_path_factory.mktemp("contract-world"),
-        load_agreement(),
+        suite_agreement(),
         cases=plan.cases,
         seed=plan.seed,
     )

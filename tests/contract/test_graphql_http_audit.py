@@ -3,14 +3,14 @@ with no MUST failure, run by node against a real server of the demo's parts with
 and the SHOULD / MAY results are the ones README.md's Conformance section records. Some checks
 introspect (`__type`), so the audit's client is one the gateway trusts with introspection.
 
-Node and npm are required: a machine without them fails this test rather than skipping it.
+Needs Node.js and the npm packages of graphql_http/ (`bash .ci/install-node-packages`): skipped
+without them, failed where CMAA_REQUIRE_TOOLS=1 (CI).
 """
 
 import http.client
 import json
 import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,26 +21,16 @@ import pytest
 
 from tests.contract.conftest import ROOT, World
 from tests.gateway.support import trusting_gateway
+from tests.support.tools import node_with_packages
 
 HERE = Path(__file__).resolve().parent / "graphql_http"
 CALLER = "uz-dashboard"
 TABLE_ROW = re.compile(r"^\|\s*`?([0-9A-Z]{4})`?\s*\|\s*(MUST|SHOULD|MAY)\s*\|.*\|\s*(\w+)\s*\|$")
 
 
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        pytest.fail(f"`{name}` is not installed; the conformance audit needs Node.js and npm")
-    return found
-
-
 @pytest.fixture(scope="module")
-def auditor() -> Path:
-    if not (HERE / "node_modules" / "graphql-http").is_dir():
-        npm = _tool("npm")
-        command = "ci" if (HERE / "package-lock.json").is_file() else "install"
-        subprocess.run([npm, command, "--no-audit", "--no-fund"], cwd=HERE, check=True, timeout=300)
-    return HERE / "audit.mjs"
+def node() -> str:
+    return node_with_packages(HERE, ("graphql", "graphql-http"))
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +43,9 @@ def audited_url(world: World) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def results(auditor: Path, world: World, audited_url: str) -> list[dict[str, Any]]:
+def results(node: str, world: World, audited_url: str) -> list[dict[str, Any]]:
     finished = subprocess.run(
-        [_tool("node"), str(auditor), f"{audited_url}/graphql"],
+        [node, str(HERE / "audit.mjs"), f"{audited_url}/graphql"],
         cwd=HERE,
         env={**os.environ, "CMAA_AUDIT_TOKEN": world.token(CALLER)},
         capture_output=True,

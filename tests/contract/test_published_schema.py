@@ -188,6 +188,4 @@ def test_every_shared_root_field_is_hidden_from_routers_and_has_the_holders_twin
         twin = fields[(type_name, _holder_name(administration, name))]
         assert not {"inaccessible", "shareable"} & _directives(twin)
         assert _shape(twin) == _shape(field)
-    assert set(fields) == set(shared) | {
-        (t, _holder_name(administration, n)) for t, n in shared
-    }
+    assert set(fields) == set(shared) | {(t, _holder_name(administration, n)) for t, n in shared}

@@ -24,13 +24,13 @@ import pytest
 
 from gateway.distributed import build_gateway_app, load_gateway_config, verifier_for
 from resolvers.contracts.operations import DEFAULT_OPERATIONS_DIR
-from store.agreement import load_agreement
 from tests.auth.support import claims_of, only_form
 from tests.browser.support import browser_context, wait_for
 from tests.faults.support import Process, cmaa, stop, wait_until_up
 from tests.support.databases import STORE_KINDS, throwaway_database
 from tests.support.processes import run_cmaa
 from tests.support.servers import free_port, running_server
+from tests.support.settings import suite_agreement, suite_agreement_file
 
 ADMINISTRATIONS = ("US", "UZ")
 DASHBOARD_SCOPES = ("cmaa.cases:read", "cmaa.entities:read")
@@ -60,11 +60,13 @@ class Deployment:
 
 @contextmanager
 def running(logs: Path) -> Iterator[Callable[..., Process]]:
-    """Start `cmaa` services, each logging to its own file; stop every one at the end."""
+    """Start `cmaa` services, each logging to its own file, with the suite's limits; stop every
+    one at the end."""
     started: list[Process] = []
+    agreement = {"CMAA_AGREEMENT": str(suite_agreement_file(logs))}
 
     def start(name: str, *arguments: str) -> Process:
-        started.append(cmaa(logs / f"{name}.log", *arguments))
+        started.append(cmaa(logs / f"{name}.log", *arguments, env=agreement))
         return started[-1]
 
     try:
@@ -295,7 +297,7 @@ def test_a_gateway_toml_in_safelist_mode_without_graphiql(
         encoding="utf-8",
     )
     settings = load_gateway_config(config)
-    agreement = load_agreement()
+    agreement = suite_agreement()
     app = build_gateway_app(settings, agreement, verifier_for(settings, agreement))
     token = deployment.token("UZ")
     listed = (DEFAULT_OPERATIONS_DIR / "Viewer.graphql").read_text(encoding="utf-8")

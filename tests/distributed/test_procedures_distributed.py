@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from tests.distributed.test_gateway_command import _token, world
+from tests.support.settings import SUITE_SOURCE_TIMEOUT_SECONDS
 
 __all__ = ["world"]
 
@@ -58,7 +59,7 @@ class Gateway:
             f"{self.world['gateway']}/graphql",
             json={"query": query, "variables": variables or {}},
             headers={"Authorization": f"Bearer {self.tokens[client_id]}"},
-            timeout=20.0,
+            timeout=SUITE_SOURCE_TIMEOUT_SECONDS + 30,
         )
         assert answer.status_code == 200, answer.text
         body = answer.json()

@@ -37,8 +37,12 @@ SECONDS = float(os.environ.get("CMAA_LOAD_SECONDS", "10"))
 CONNECTIONS = 50
 CASES = 30
 PRINCIPALS = ("us-dashboard", "uz-dashboard", "uz-analyst", "uz-undesignated")
+# Every connection sends at least this many requests, however slow the machine: what the test
+# checks never depends on how many fit into SECONDS.
+AT_LEAST = 2
 # Requests still running when the time is up may finish within this; the rest are dropped.
-GRACE_SECONDS = 5.0
+# A bound on a stuck run, not a claim about speed: no load makes a request this slow.
+GRACE_SECONDS = 120.0
 # Growth of the server's resident memory over the run that counts as stable.
 RSS_GROWTH_LIMIT = 64 * 1024 * 1024
 PERSONAL = ("name", "nameCyrillic", "dateOfBirth", "address")
@@ -263,7 +267,7 @@ def test_sustained_load_leaks_nothing_fails_nothing_and_holds_its_memory(served:
     time.sleep(1.0)
     before = rss_bytes(served.process.pid)
     tally = Tally()
-    asyncio.run(load(served, tokens, callers, allowed, ids, SECONDS, tally))
+    asyncio.run(load(served, tokens, callers, allowed, ids, SECONDS, tally, at_least=AT_LEAST))
     time.sleep(1.0)  # what was dropped at the deadline finishes in the server
     after = rss_bytes(served.process.pid)
 
@@ -277,7 +281,7 @@ def test_sustained_load_leaks_nothing_fails_nothing_and_holds_its_memory(served:
         f"RSS {before / 2**20:.0f} → {after / 2**20:.0f} MiB"
     )
     assert not run.violations and not [s for s in run.statuses if s >= 500], run
-    assert requests >= CONNECTIONS * 2 and tally.records > requests
+    assert requests >= CONNECTIONS * AT_LEAST and tally.records > requests
     assert not [status for status in tally.statuses if status >= 500], tally.statuses
     assert set(tally.statuses) == {200}, tally.statuses
     assert not tally.violations, tally.violations[:20]

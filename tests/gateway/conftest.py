@@ -8,7 +8,7 @@ audit chain, which no test looks at).
 
 import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +21,15 @@ from gateway.demo import build_demo_app, prepare_demo_identities
 from gateway.loopback import free_port, running_server
 from gateway.settings import DemoStores
 from resolvers.exchange.administrations import Administrations
-from store.agreement import Agreement, load_agreement
+from store.agreement import Agreement
 from store.database import open_store, session_factory
 from store.migrate import prepare_store
 from store.models.domain import Administration
 from store.seed import seed_store
+from tests.support.settings import suite_agreement
 
 CASES = 150
 SEED = 7
-# The suite pages one record at a time through hundreds of records; at the agreement's rate
-# it would spend most of its time waiting. The rate limit has a test (and app) of its own.
-SUITE_RATE_PER_MINUTE = 1_000_000
 
 # Clients the demo does not provision, registered in the UZ store as `cmaa clients add` does:
 # client id → scopes (all designated officials).
@@ -101,10 +99,7 @@ async def _register_extra_clients(stores: DemoStores, agreement: Agreement) -> l
 
 @pytest.fixture(scope="session")
 async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
-    loaded = load_agreement()
-    agreement = replace(
-        loaded, limits=replace(loaded.limits, rate_per_minute=SUITE_RATE_PER_MINUTE)
-    )
+    agreement = suite_agreement()
     stores = DemoStores(Path(tmp_path_factory.mktemp("gateway-world")))
     for administration, url in stores.urls().items():
         await prepare_store(url, administration)

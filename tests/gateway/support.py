@@ -1,15 +1,14 @@
 """Helpers of the gateway suite: GraphQL over real HTTP, global ids, the expected record sets
 in plain SQL over the stores, instrumented sources, and gateways built from the project's own
-parts over instrumented sources (for the fault, rate and timing tests)."""
+parts over instrumented sources (for the fault and rate tests)."""
 
 import asyncio
 import base64
 import inspect
 import sqlite3
-import statistics
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +16,6 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from auth.verification import BuiltinIssuer, verifier_from_agreement
 from gateway.app import GatewayParts, gateway_routes, hardening
@@ -173,20 +171,52 @@ def unreleased_ids(stores: DemoStores, owner: str, recipient: str, record_type: 
 # -- instrumentation of sources ----------------------------------------------------------------
 
 
+class Rendezvous:
+    """Holds a call of one administration until a call of the other is under way too: calls
+    made at once meet, calls made one after the other never do (the first waits for the
+    second, which is not made until the first returns, so the gateway's timeout cuts it off).
+    Shows concurrency without measuring time."""
+
+    def __init__(self) -> None:
+        self.arrivals: Counter[Administration] = Counter()
+        self._under_way: Counter[Administration] = Counter()
+        self._changed = asyncio.Condition()
+
+    @asynccontextmanager
+    async def meeting(self, administration: Administration) -> AsyncIterator[None]:
+        other = next(a for a in Administration if a is not administration)
+        async with self._changed:
+            seen = self.arrivals[other]
+            self.arrivals[administration] += 1
+            self._under_way[administration] += 1
+            self._changed.notify_all()
+            await self._changed.wait_for(
+                lambda: self._under_way[other] > 0 or self.arrivals[other] > seen
+            )
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._under_way[administration] -= 1
+                self._changed.notify_all()
+
+
 class InstrumentedSource:
     """A real source behind a thin wrapper: counts each method call and delegates.
 
-    For fault tests it can also wait before each call (`delay`), or answer the way an
-    unreachable administration does (`failing`: SourceDown, after the delay). The
-    real source still answers every call it is given.
+    For fault tests it can also answer the way an unreachable administration does
+    (`failing`: SourceDown), never answer (`hanging`), or hold each call until the
+    other administration's call arrives too (`rendezvous`). Otherwise the real source answers
+    every call it is given.
     """
 
     def __init__(self, source: AdministrationSource) -> None:
         self.inner = source
         self.administration: Administration = source.administration
         self.calls: Counter[str] = Counter()
-        self.delay = 0.0
         self.failing = False
+        self.hanging = False
+        self.rendezvous: Rendezvous | None = None
 
     def __getattr__(self, name: str) -> Any:
         target = getattr(self.inner, name)
@@ -195,11 +225,14 @@ class InstrumentedSource:
 
         async def instrumented(*args: Any, **kwargs: Any) -> Any:
             self.calls[name] += 1
-            if self.delay:
-                await asyncio.sleep(self.delay)
+            if self.hanging:
+                await asyncio.Event().wait()  # never set: only the caller's timeout ends it
             if self.failing:
                 raise SourceDown(self.administration, "stopped by the test")
-            return await target(*args, **kwargs)
+            if self.rendezvous is None:
+                return await target(*args, **kwargs)
+            async with self.rendezvous.meeting(self.administration):
+                return await target(*args, **kwargs)
 
         return instrumented
 
@@ -217,34 +250,6 @@ def instrumented(administrations: Administrations) -> Iterator[dict[str, Instrum
         administrations.sources.update(originals)
 
 
-# -- timing on the server side -------------------------------------------------------------
-
-
-class Timed:
-    """ASGI wrapper recording how long the app took over each request, until its response's
-    last byte was handed to the server (recorded before the client can have it)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.durations: list[float] = []
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-
-        async def timed_send(message: Message) -> None:
-            if message["type"] == "http.response.body" and not message.get("more_body", False):
-                self.durations.append(time.perf_counter() - started)
-            await send(message)
-
-        await self.app(scope, receive, timed_send)
-
-    def median_of_last(self, count: int) -> float:
-        return statistics.median(self.durations[-count:])
-
-
 # -- a gateway of the project's own parts over instrumented in-process sources -------------
 
 
@@ -253,7 +258,6 @@ class BuiltGateway:
     app: Starlette
     administrations: Administrations
     sources: dict[str, InstrumentedSource]
-    timed: Timed
     parts: GatewayParts
 
 
@@ -265,6 +269,7 @@ def build_gateway(
     timeout_seconds: float | None = None,
     breaker_threshold: int = 3,
     breaker_cooldown: float = 10.0,
+    clock: Callable[[], float] = time.monotonic,
     cors_origins: tuple[str, ...] = (),
     introspection_clients: frozenset[str] = frozenset(),
 ) -> BuiltGateway:
@@ -280,6 +285,7 @@ def build_gateway(
         ),
         breaker_threshold=breaker_threshold,
         breaker_cooldown=breaker_cooldown,
+        clock=clock,
     )
     verifier = verifier_from_agreement(
         agreement,
@@ -306,12 +312,10 @@ def build_gateway(
         middleware=hardening(parts, issuer_base_url),
         lifespan=lifespan,
     )
-    timed = Timed(app)
     return BuiltGateway(
         app=app,
         administrations=administrations,
         sources={a.value: source for a, source in sources.items()},
-        timed=timed,
         parts=parts,
     )
 

@@ -4,20 +4,24 @@ circuit breaker that opens and recovers.
 
 The in-process transport cannot be stopped, so each gateway here is built from the project's
 own parts (GatewayParts, gateway_routes, hardening) over in-process sources behind
-instrumented wrappers that delay calls, or answer as an unreachable administration does.
+instrumented wrappers that answer as an unreachable administration does, never answer, or
+hold each call until the other administration is asked too. Nothing here depends on the
+machine's speed: the breaker runs on a clock the test moves, the timeout test's source never
+answers, and every other gateway's timeout is one that load cannot reach.
 """
 
-import time
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from gateway.loopback import running_server
+from store.models.domain import Administration
 from tests.gateway.conftest import World
 from tests.gateway.support import (
     BuiltGateway,
+    Rendezvous,
     build_gateway,
     decode_id,
     only_error,
@@ -25,11 +29,13 @@ from tests.gateway.support import (
     post_graphql,
     released_rows,
 )
+from tests.support.clock import TestClock
+from tests.support.servers import running_server
+from tests.support.settings import SUITE_SOURCE_TIMEOUT_SECONDS
 
-TIMEOUT = 1.0
-# Long enough that the request after a failed probe arrives within it on a loaded machine.
-COOLDOWN = 1.5
-DELAY = 0.3
+# The timeout test's: the source that matters never answers; the other answers long before.
+SHORT_TIMEOUT = 5.0
+COOLDOWN = 10.0
 CASES = "{ cases(first: 100) { totalCount edges { node { id owner } } } }"
 DEEP = """
 {
@@ -42,16 +48,22 @@ DEEP = """
 
 
 @pytest.fixture
-def gateway(world: World) -> Iterator[tuple[BuiltGateway, str]]:
+def clock() -> TestClock:
+    return TestClock()
+
+
+@pytest.fixture
+def gateway(world: World, clock: TestClock) -> Iterator[tuple[BuiltGateway, str]]:
     built = build_gateway(
         world.stores,
         world.base_url,
         world.agreement,
-        timeout_seconds=TIMEOUT,
+        timeout_seconds=SUITE_SOURCE_TIMEOUT_SECONDS,
         breaker_threshold=3,
         breaker_cooldown=COOLDOWN,
+        clock=clock,
     )
-    with running_server(built.timed) as url:
+    with running_server(built.app) as url:
         yield built, url
 
 
@@ -102,52 +114,72 @@ def test_a_failing_administration_gives_the_other_with_one_error(
 
 
 def test_a_hanging_administration_is_cut_off_at_the_timeout(
-    http: httpx.Client, world: World, gateway: tuple[BuiltGateway, str]
+    http: httpx.Client, world: World
 ) -> None:
-    built, url = gateway
-    built.sources["UZ"].delay = 60.0
-    started = time.perf_counter()
-    _, body = query(http, world, url, "us-dashboard")
-    elapsed = time.perf_counter() - started
-    assert TIMEOUT <= elapsed < TIMEOUT + 1.5
+    built = build_gateway(
+        world.stores, world.base_url, world.agreement, timeout_seconds=SHORT_TIMEOUT
+    )
+    built.sources["UZ"].hanging = True
+    with running_server(built.app) as url:
+        _, body = query(http, world, url, "us-dashboard")
     assert_one_unavailable(body, "UZ")
     assert owners(body) == {"US"}
+    assert built.sources["UZ"].calls["list_cases"] == 1
 
 
-# -- (b) both slow: asked concurrently -------------------------------------------------------
+# -- (b) both asked at once -------------------------------------------------------------------
 
 
-def server_median(
-    http: httpx.Client, world: World, built: BuiltGateway, url: str, text: str, runs: int = 3
-) -> float:
-    for _ in range(runs):
-        _, body = query(http, world, url, "uz-dashboard", text)
-        assert "errors" not in body, body
-    assert all(source.calls["list_cases"] > runs for source in built.sources.values())
-    return built.timed.median_of_last(runs)
+def meeting(built: BuiltGateway) -> Rendezvous:
+    """From now on each source's call waits for the other source's: a gateway asking them one
+    after the other would time out on the first."""
+    rendezvous = Rendezvous()
+    for source in built.sources.values():
+        source.rendezvous = rendezvous
+    return rendezvous
+
+
+async def test_the_rendezvous_holds_only_calls_made_one_after_the_other() -> None:
+    async def call(rendezvous: Rendezvous, administration: Administration) -> Administration:
+        async with rendezvous.meeting(administration):
+            return administration
+
+    at_once = Rendezvous()
+    us, uz = Administration.US, Administration.UZ
+    assert await asyncio.gather(call(at_once, us), call(at_once, uz)) == [us, uz]
+    one_after_the_other = Rendezvous()
+    # Held for good, whatever the bound: the second call is never made.
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.5):
+            await call(one_after_the_other, us)
+            await call(one_after_the_other, uz)
+    assert one_after_the_other.arrivals == {us: 1}
 
 
 def test_both_administrations_are_asked_at_once(
     http: httpx.Client, world: World, gateway: tuple[BuiltGateway, str]
 ) -> None:
     built, url = gateway
-    query(http, world, url, "uz-dashboard")  # warm: keys fetched, connections open
-    for source in built.sources.values():
-        source.delay = DELAY
-    median = server_median(http, world, built, url, "{ cases(first: 5) { edges { node { id } } } }")
-    assert DELAY <= median < 0.55, f"{median:.3f} s: the sources were asked one after the other"
+    rendezvous = meeting(built)
+    _, body = query(
+        http, world, url, "uz-dashboard", "{ cases(first: 5) { edges { node { id } } } }"
+    )
+    assert "errors" not in body, body
+    assert rendezvous.arrivals == {Administration.US: 1, Administration.UZ: 1}
 
 
-def test_each_level_waits_for_the_slower_source_only(
+def test_each_level_asks_both_administrations_at_once(
     http: httpx.Client, world: World, gateway: tuple[BuiltGateway, str]
 ) -> None:
-    """Three levels (cases; parties and evidence; entities): 3 × 0.3 s, not 6 × 0.3 s."""
+    """Three levels (cases; parties and evidence; entities), each asking both at once."""
     built, url = gateway
-    query(http, world, url, "uz-dashboard")
-    for source in built.sources.values():
-        source.delay = DELAY
-    median = server_median(http, world, built, url, DEEP)
-    assert 3 * DELAY <= median < 5 * DELAY, f"{median:.3f} s"
+    rendezvous = meeting(built)
+    _, body = query(http, world, url, "uz-dashboard", DEEP)
+    assert "errors" not in body, body
+    nodes = [edge["node"] for edge in body["data"]["cases"]["edges"]]
+    assert any(node["parties"] for node in nodes) and any(node["evidence"] for node in nodes)
+    # Level two asks UZ twice (parties, evidence) and US once (evidence).
+    assert rendezvous.arrivals == {Administration.US: 3, Administration.UZ: 4}
 
 
 MIXED_ENTITIES_WITH_MATCHES = """
@@ -159,55 +191,46 @@ MIXED_ENTITIES_WITH_MATCHES = """
 """
 
 
-def test_matches_wait_for_the_slower_source_only(
+def test_matches_ask_both_administrations_at_once(
     http: httpx.Client, world: World, gateway: tuple[BuiltGateway, str]
 ) -> None:
-    """Two levels (entities; their matches in the other administration): 2 × delay."""
+    """Two levels (entities; their matches in the other administration), each asking both
+    at once."""
     built, url = gateway
+    rendezvous = meeting(built)
     _, body = query(http, world, url, "uz-dashboard", MIXED_ENTITIES_WITH_MATCHES)
+    assert "errors" not in body, body
     assert {edge["node"]["owner"] for edge in body["data"]["entities"]["edges"]} == {"US", "UZ"}
-    delay = 0.6
-    for source in built.sources.values():
-        source.delay = delay
-    for _ in range(3):
-        _, body = query(http, world, url, "uz-dashboard", MIXED_ENTITIES_WITH_MATCHES)
-        assert "errors" not in body, body
-    median = built.timed.median_of_last(3)
-    # Asked one after the other, the sleeps alone add up to 3 × delay; the margin is half a
-    # delay, so a loaded machine does not make the difference disappear.
-    assert median < 2.5 * delay, f"{median:.3f} s"
+    assert rendezvous.arrivals == {Administration.US: 2, Administration.UZ: 2}
 
 
 # -- (c) the circuit breaker -------------------------------------------------------------------
 
 
 def test_the_breaker_opens_after_repeated_failures_and_recovers(
-    http: httpx.Client, world: World, gateway: tuple[BuiltGateway, str]
+    http: httpx.Client, world: World, gateway: tuple[BuiltGateway, str], clock: TestClock
 ) -> None:
     built, url = gateway
     uz = built.sources["UZ"]
-    # Each failure takes this long: an answer faster than it did not ask the source.
-    failing_after = 0.3
     small = "{ cases(first: 5) { totalCount edges { node { id } } } }"
-    uz.failing, uz.delay = True, failing_after
+    uz.failing = True
     for attempt in range(1, 4):
         _, body = query(http, world, url, "us-dashboard", small)
         assert_one_unavailable(body, "UZ")
         assert uz.calls["list_cases"] == attempt
-        assert built.timed.durations[-1] >= failing_after
     assert built.administrations.breakers[uz.administration].is_open
 
-    # Open: answered at once, without asking the source.
+    # Open: answered without asking the source, however long the cooldown has nearly run.
     for _ in range(2):
+        clock.advance(COOLDOWN / 2 - 0.1)
         _, body = query(http, world, url, "us-dashboard", small)
         assert_one_unavailable(body, "UZ")
         assert owners(body) == {"US"}
-        assert built.timed.durations[-1] < failing_after
     assert uz.calls["list_cases"] == 3
 
     # The administration is back; after the cooldown one call probes it and closes the breaker.
-    uz.failing, uz.delay = False, 0.0
-    time.sleep(COOLDOWN + 0.1)
+    uz.failing = False
+    clock.advance(0.2)
     _, body = query(http, world, url, "us-dashboard")
     assert "errors" not in body, body
     assert owners(body) == {"US", "UZ"}
@@ -218,17 +241,21 @@ def test_the_breaker_opens_after_repeated_failures_and_recovers(
 
 
 def test_a_failed_probe_keeps_the_breaker_open(
-    http: httpx.Client, world: World, gateway: tuple[BuiltGateway, str]
+    http: httpx.Client, world: World, gateway: tuple[BuiltGateway, str], clock: TestClock
 ) -> None:
     built, url = gateway
     uz = built.sources["UZ"]
     uz.failing = True
     for _ in range(3):
         query(http, world, url, "us-dashboard")
-    time.sleep(COOLDOWN + 0.1)
+    clock.advance(COOLDOWN)
     _, body = query(http, world, url, "us-dashboard")  # the probe, failing again
     assert_one_unavailable(body, "UZ")
     assert uz.calls["list_cases"] == 4
+    clock.advance(COOLDOWN - 0.1)
     _, body = query(http, world, url, "us-dashboard")
     assert_one_unavailable(body, "UZ")
     assert uz.calls["list_cases"] == 4, "open again: no call until the next cooldown"
+    clock.advance(0.1)
+    query(http, world, url, "us-dashboard")  # the next cooldown is over: the next probe
+    assert uz.calls["list_cases"] == 5

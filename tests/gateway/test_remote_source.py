@@ -53,10 +53,10 @@ def remote_gateway(world: World) -> Iterator[tuple[str, Subgraph]]:
         {
             Administration.US: InProcessSource(Administration.US, us_engine),
             Administration.UZ: RemoteSource(
-                Administration.UZ, subgraph.url, world.agreement.limits, timeout_seconds=1.0
+                Administration.UZ, subgraph.url, world.agreement.limits
             ),
         },
-        timeout_seconds=2.0,
+        timeout_seconds=world.agreement.limits.source_timeout_seconds,
     )
     verifier = verifier_from_agreement(
         world.agreement,

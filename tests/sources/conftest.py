@@ -23,7 +23,7 @@ from gateway.trust import trusted_issuers
 from resolvers.sources.base import AdministrationSource
 from resolvers.sources.in_process import InProcessSource
 from resolvers.sources.remote import RemoteSource
-from store.agreement import Agreement, load_agreement
+from store.agreement import Agreement
 from store.database import create_engine
 from store.migrate import prepare_store
 from store.models.domain import Administration
@@ -32,6 +32,7 @@ from tests.auth.support import Demo, running_demo
 from tests.conftest import DATABASE_KINDS
 from tests.sources.support import Caller
 from tests.support.databases import fresh_database
+from tests.support.settings import suite_agreement
 
 CASES = 120
 SEED = 4
@@ -64,7 +65,7 @@ def database_kind(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def agreement() -> Agreement:
-    return load_agreement()
+    return suite_agreement()
 
 
 @pytest.fixture(scope="session")

@@ -53,11 +53,16 @@ from tests.auth.support import Demo
 from tests.sources.conftest import NOW, fixed_clock, subgraph_app, token_verifier
 from tests.sources.support import Caller, fetch_all, read
 from tests.support.databases import fresh_database, postgres_base_url
+from tests.support.servers import hung_server
+from tests.support.settings import SUITE_SOURCE_TIMEOUT_SECONDS
 
 US, UZ = Administration.US, Administration.UZ
 CASES = 16
 SEED = 5
-TIMEOUT = 0.5
+# The timeout of a source that never answers (a hung server), where no load can make it early;
+# every other source gets one that no load can reach.
+NO_ANSWER_TIMEOUT = 0.5
+NO_ANSWER = "no answer in time"
 SECRET = "internal detail of the remote"
 UNDESIGNATED_WRITER = "uz-undesignated-procedures"
 WRITE_SCOPES = (
@@ -1007,11 +1012,6 @@ def json_answer(body: object, status: int = 200) -> Answer:
     return answer
 
 
-async def hanging(_request: Request) -> Response:
-    await asyncio.sleep(TIMEOUT * 2)
-    return Response(b"{}", media_type="application/json")
-
-
 async def not_json(_request: Request) -> Response:
     return Response(f"<html>{SECRET}</html>".encode(), media_type="text/html")
 
@@ -1021,7 +1021,6 @@ def error(code: str, **extensions: Any) -> dict[str, Any]:
 
 
 FAULTS: dict[str, Answer] = {
-    "no answer in time": hanging,
     "server error": json_answer({"errors": [{"message": SECRET}]}, status=502),
     "not JSON": not_json,
     "refused the token": json_answer({"error": "invalid_token"}, status=401),
@@ -1060,17 +1059,18 @@ def failing() -> Iterator[dict[str, str]]:
         Route(f"/{index}{GRAPHQL_PATH}", FAULTS[name], methods=["POST"])
         for index, name in enumerate(names)
     ]
-    with running_server(Starlette(routes=routes)) as url:
-        yield {name: f"{url}/{index}" for index, name in enumerate(names)}
+    with running_server(Starlette(routes=routes)) as url, hung_server() as hung:
+        yield {NO_ANSWER: hung.url} | {name: f"{url}/{index}" for index, name in enumerate(names)}
 
 
-@pytest.mark.parametrize("fault", sorted(FAULTS))
+@pytest.mark.parametrize("fault", sorted([*FAULTS, NO_ANSWER]))
 async def test_a_failing_subgraph_is_unavailable_to_a_procedure(
     agreement: Agreement, people: Callers, failing: dict[str, str], fault: str
 ) -> None:
     caller = people[(US, "workflow")]
     draft = release_draft((RecordType.CASE, 1))
-    source = RemoteSource(US, failing[fault], agreement.limits, timeout_seconds=TIMEOUT)
+    timeout = NO_ANSWER_TIMEOUT if fault == NO_ANSWER else SUITE_SOURCE_TIMEOUT_SECONDS
+    source = RemoteSource(US, failing[fault], agreement.limits, timeout_seconds=timeout)
     try:
         with pytest.raises(SourceDown) as raised:
             await read(caller, lambda p: source.disclose(p, draft, "disclose"))
@@ -1078,6 +1078,8 @@ async def test_a_failing_subgraph_is_unavailable_to_a_procedure(
         await source.aclose()
     assert raised.value.administration is US
     assert SECRET not in str(raised.value)
+    # Each fault is its own reason: only the source that never answers runs out of time.
+    assert ("no answer within" in str(raised.value)) == (fault == NO_ANSWER), raised.value
 
 
 def test_only_a_refusal_in_our_own_shape_is_passed_on() -> None:
@@ -1105,7 +1107,9 @@ async def test_a_stopped_subgraph_is_unavailable_to_a_procedure(
     async with seeded.copies(1) as (urls,):
         app = subgraph_app(UZ, urls[UZ], agreement, issuer_jwks)
         with running_server(app) as url:
-            source = RemoteSource(UZ, url, agreement.limits, timeout_seconds=TIMEOUT)
+            source = RemoteSource(
+                UZ, url, agreement.limits, timeout_seconds=SUITE_SOURCE_TIMEOUT_SECONDS
+            )
             found = await read(caller, lambda p: source.submit_request(p, request_draft(), "a"))
             assert found.status == "SUBMITTED"
         try:

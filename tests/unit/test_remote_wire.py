@@ -12,19 +12,16 @@ from starlette.routing import Route
 
 from gateway.loopback import free_port, running_server
 from resolvers.sources.remote.wire import Wire, WireFailure
+from tests.support.servers import hung_server
 
-SLOW_SECONDS = 2.0
+# Long enough that no load makes a loopback answer late; the timeout test's server never answers.
+TIMEOUT = 60.0
 
 
 async def echo(request: Request) -> Response:
     body = await request.body()
     seen = f"{request.method} {request.headers.get('authorization')} ".encode()
     return Response(seen + body, status_code=200, media_type="application/octet-stream")
-
-
-async def slow(_: Request) -> Response:
-    await asyncio.sleep(SLOW_SECONDS)
-    return Response(b"late")
 
 
 async def secret_redirect(_: Request) -> Response:
@@ -34,7 +31,6 @@ async def secret_redirect(_: Request) -> Response:
 APP = Starlette(
     routes=[
         Route("/echo", echo, methods=["GET", "POST"]),
-        Route("/slow", slow, methods=["POST"]),
         Route("/redirect", secret_redirect, methods=["POST"]),
     ]
 )
@@ -47,7 +43,7 @@ def base_url() -> Iterator[str]:
 
 
 def test_posts_and_gets_come_back_whole_from_successive_event_loops(base_url: str) -> None:
-    wire = Wire(base_url, timeout_seconds=5.0, max_connections=4)
+    wire = Wire(base_url, timeout_seconds=TIMEOUT, max_connections=4)
     payload = b'{"query": "{ x }"}' * 1000
 
     async def post() -> bytes:
@@ -68,7 +64,7 @@ def test_posts_and_gets_come_back_whole_from_successive_event_loops(base_url: st
 
 
 def test_a_redirect_is_answered_not_followed(base_url: str) -> None:
-    wire = Wire(base_url, timeout_seconds=5.0, max_connections=4)
+    wire = Wire(base_url, timeout_seconds=TIMEOUT, max_connections=4)
 
     async def post() -> int:
         try:
@@ -79,22 +75,8 @@ def test_a_redirect_is_answered_not_followed(base_url: str) -> None:
     assert asyncio.run(post()) == 307
 
 
-def test_no_answer_in_time_is_a_fixed_reason(base_url: str) -> None:
-    wire = Wire(base_url, timeout_seconds=0.3, max_connections=4)
-
-    async def post() -> None:
-        try:
-            await wire.post("/slow", b"{}", {})
-        finally:
-            await wire.aclose()
-
-    with pytest.raises(WireFailure) as failure:
-        asyncio.run(post())
-    assert str(failure.value) == "no answer within 0.3 s"
-
-
-def test_nobody_listening_is_a_fixed_reason() -> None:
-    wire = Wire(f"http://127.0.0.1:{free_port()}", timeout_seconds=2.0, max_connections=4)
+def failure_of(wire: Wire) -> WireFailure:
+    """What one POST through the wire fails with."""
 
     async def post() -> None:
         try:
@@ -104,5 +86,18 @@ def test_nobody_listening_is_a_fixed_reason() -> None:
 
     with pytest.raises(WireFailure) as failure:
         asyncio.run(post())
-    assert str(failure.value).startswith("cannot reach it (")
-    assert "127.0.0.1" not in str(failure.value)
+    return failure.value
+
+
+def test_no_answer_in_time_is_a_fixed_reason() -> None:
+    with hung_server() as never_answering:
+        failure = failure_of(Wire(never_answering.url, timeout_seconds=0.3, max_connections=4))
+    assert str(failure) == "no answer within 0.3 s"
+
+
+def test_nobody_listening_is_a_fixed_reason() -> None:
+    failure = failure_of(
+        Wire(f"http://127.0.0.1:{free_port()}", timeout_seconds=TIMEOUT, max_connections=4)
+    )
+    assert str(failure).startswith("cannot reach it (")
+    assert "127.0.0.1" not in str(failure)

@@ -14,7 +14,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +25,15 @@ from sqlalchemy.engine import make_url
 
 from auth.registry import ClientRegistration, add_client
 from gateway.demo import build_demo_app, prepare_demo_identities
-from gateway.loopback import running_server
-from store.agreement import Agreement, load_agreement
+from store.agreement import Agreement
 from store.database import create_engine, session_factory
 from store.migrate import prepare_store
 from store.models.domain import Administration
 from store.seed import seed_store
 from tests.conftest import DATABASE_KINDS
 from tests.support.databases import fresh_database, postgres_base_url
+from tests.support.servers import running_server
+from tests.support.settings import suite_agreement
 from tests.workflow.support import (
     UNDESIGNATED_WORKFLOW,
     WORKFLOW_SCOPES,
@@ -43,9 +44,6 @@ from tests.workflow.support import (
 
 CASES = 40
 SEED = 11
-# The suite sends far more requests a minute than the agreement lets one client; the rate
-# limit has tests of its own.
-SUITE_RATE_PER_MINUTE = 1_000_000
 # The public URL of every world: its issuers are named after it (and the identities are
 # provisioned for it), while each world's server listens on a free loopback port. Worlds of
 # one kind share signing keys (copied from the template) and issuer names, so a token one of
@@ -61,8 +59,7 @@ def database_kind(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def agreement() -> Agreement:
-    loaded = load_agreement()
-    return replace(loaded, limits=replace(loaded.limits, rate_per_minute=SUITE_RATE_PER_MINUTE))
+    return suite_agreement()
 
 
 @dataclass(frozen=True)

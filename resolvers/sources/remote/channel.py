@@ -135,8 +135,8 @@ class SubgraphChannel:
     async def ping(self) -> None:
         try:
             response = await self._wire.get("/readyz")
-        except WireFailure:
-            raise self.unavailable("it does not answer") from None
+        except WireFailure as failure:
+            raise self.unavailable(f"it does not answer: {failure}") from None
         if response.status != 200:
             raise self.unavailable(f"it is not ready (HTTP {response.status})")
 

@@ -1,13 +1,13 @@
 """Both administrations' subgraphs compose into one supergraph under Apollo's own composition.
 
 The SDLs are printed from the schemas the subgraph apps serve (what `_service { sdl }`
-returns) and composed by `@apollo/composition` in node (compose.mjs). Node is required: a
-machine without it fails this test rather than skipping the contract.
+returns) and composed by `@apollo/composition` in node (compose.mjs). Needs Node.js and this
+folder's npm packages (`bash .ci/install-node-packages`): skipped without them, failed where
+CMAA_REQUIRE_TOOLS=1 (CI).
 """
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -20,29 +20,23 @@ from gateway.subgraph import create_subgraph_app
 from store.agreement import load_agreement
 from store.database import create_engine
 from store.models.domain import Administration
+from tests.support.tools import node_with_packages
 
 HERE = Path(__file__).resolve().parent
 # Hints that two subgraphs define one thing differently: none may appear.
 CONFLICT_HINT_PREFIXES = ("INCONSISTENT_", "DEFINED_IN_SOME_")
 
 
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        pytest.fail(f"`{name}` is not installed; the composition contract needs Node.js and npm")
-    return found
+PACKAGES = ("@apollo/composition", "@apollo/query-planner", "graphql")
+
+
+def _node() -> str:
+    return node_with_packages(HERE, PACKAGES)
 
 
 @pytest.fixture(scope="module")
 def composer() -> Path:
-    installed = HERE / "node_modules" / "@apollo"
-    if not all((installed / name).is_dir() for name in ("composition", "query-planner")):
-        subprocess.run(
-            [_tool("npm"), "install", "--no-audit", "--no-fund"],
-            cwd=HERE,
-            check=True,
-            timeout=300,
-        )
+    _node()
     return HERE / "compose.mjs"
 
 
@@ -57,7 +51,7 @@ def served_sdl(administration: Administration, directory: Path) -> str:
 def run_node(script: Path, *arguments: str) -> dict:
     """The JSON a script of this folder prints."""
     finished = subprocess.run(
-        [_tool("node"), str(script), *arguments],
+        [_node(), str(script), *arguments],
         cwd=HERE,
         capture_output=True,
         text=True,
@@ -154,9 +148,7 @@ def _root_operation(kind: str, name: str, field: GraphQLField) -> str:
     )
 
 
-def test_a_router_plans_no_root_field_across_both_subgraphs(
-    composer: Path, tmp_path: Path
-) -> None:
+def test_a_router_plans_no_root_field_across_both_subgraphs(composer: Path, tmp_path: Path) -> None:
     """Every root field a router can plan goes to one subgraph, its holder's; the shared
     names (each subgraph's own records or procedures) cannot be planned at all."""
     sdls = {
