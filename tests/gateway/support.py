@@ -28,6 +28,7 @@ from resolvers.sources.in_process import InProcessSource
 from store.agreement import Agreement
 from store.database import create_engine
 from store.models.domain import Administration
+from tests.support.request_ids import without_request_ids
 from tests.support.servers import running_server
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -66,9 +67,11 @@ def codes(body: dict[str, Any]) -> list[str]:
 
 
 def only_error(body: dict[str, Any]) -> dict[str, Any]:
+    """The one error of an answer, without the request id a GraphQL error carries (the tests of
+    request ids check it against the response's X-Request-ID)."""
     errors = body.get("errors") or []
     assert len(errors) == 1, body
-    return dict(errors[0])
+    return dict(without_request_ids(body)["errors"][0])
 
 
 # -- global ids --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 
 from tests.gateway.conftest import World
 from tests.gateway.support import decode_id, encode_id, instrumented, post_graphql
+from tests.support.request_ids import without_request_ids
 
 PERSONS = """
 {
@@ -42,7 +43,7 @@ def unauthorized(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 def assert_one_refusal(body: dict[str, Any], field: str, scope: str) -> dict[str, Any]:
     assert len(body["errors"]) == 1, body["errors"]
-    error = body["errors"][0]
+    error = without_request_ids(body)["errors"][0]
     assert error["extensions"] == {
         "code": "UNAUTHORIZED_FIELD",
         "field": field,

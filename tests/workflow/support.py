@@ -35,7 +35,10 @@ UNDESIGNATED_WORKFLOW = "uz-undesignated-workflow"
 # Reads of partner records append to the owner's audit chain by design, and a refused
 # mutation may have read the partner's request before it was refused: the audit tables are
 # the one thing a refusal may change.
-AUDIT_TABLES = frozenset({"audit_events", "audit_head"})
+# The audit log and what its checkpointer writes beside it on its own cadence.
+AUDIT_TABLES = frozenset(
+    {"audit_events", "audit_head", "audit_checkpoints", "audit_cosignatures", "audit_tree_leaves"}
+)
 
 
 @dataclass(frozen=True)
