@@ -17,12 +17,12 @@ from resolvers.errors import BadUserInput, SourceUnavailableError
 from resolvers.exchange.connections import PageInfo
 from resolvers.exchange.context import ExchangeContext
 from resolvers.exchange.cursors import CursorScope, filter_digest
-from resolvers.exchange.enums import Administration
 from resolvers.exchange.union import Connection, Edge, empty_connection
 from resolvers.exchange.union import PageInfo as PageInfoValue
 from resolvers.sources.base import SourceDown
 from resolvers.sources.ids import decode_global_id, global_id
 from resolvers.sources.records import PageRequest, Position
+from resolvers.vocabulary.enums import Administration, AuditDecision
 from store.audit import AuditTrailFilter as AuditTrailFilterValue
 from store.audit import LoggedEntry
 from store.models import domain
@@ -39,10 +39,6 @@ LOGGED_TYPE = {
     "Consent": "CONSENT",
 }
 LOGGED_RECORD = re.compile(r"^[A-Z_]{1,40}:[1-9][0-9]{0,17}$")
-
-AuditDecision = strawberry.enum(
-    domain.AuditDecision, description="Whether the access or change was permitted or refused."
-)
 
 
 @strawberry.type(description="One entry of an administration's hash-chained audit log.")

@@ -5,7 +5,10 @@ from datetime import datetime
 import strawberry
 
 from resolvers.errors import BadUserInput
-from resolvers.exchange.enums import (
+from resolvers.sources.filters import CaseFilter as CaseFilterValue
+from resolvers.sources.filters import EntityFilter as EntityFilterValue
+from resolvers.sources.filters import RequestFilter as RequestFilterValue
+from resolvers.vocabulary.enums import (
     Administration,
     CaseStatus,
     Direction,
@@ -13,9 +16,6 @@ from resolvers.exchange.enums import (
     OffenceType,
     RequestStatus,
 )
-from resolvers.sources.filters import CaseFilter as CaseFilterValue
-from resolvers.sources.filters import EntityFilter as EntityFilterValue
-from resolvers.sources.filters import RequestFilter as RequestFilterValue
 from store.identifiers import Identifier, IdentifierType, InvalidIdentifier, normalise_identifier
 from store.models._base import as_utc
 

@@ -12,7 +12,19 @@ from strawberry.types import Info
 
 from auth.policy.scopes import ENTITIES_READ, EVIDENCE_READ
 from resolvers.authorization import scoped_field
-from resolvers.exchange.enums import (
+from resolvers.sources.ids import global_id
+from resolvers.sources.records import (
+    CaseRecord,
+    EntityRecord,
+    EvidenceRecord,
+    PartyRecord,
+    ReleaseRecord,
+    RequestRecord,
+)
+from resolvers.sources.records import (
+    Handling as HandlingRecord,
+)
+from resolvers.vocabulary.enums import (
     TLP,
     Administration,
     AssistanceType,
@@ -26,18 +38,6 @@ from resolvers.exchange.enums import (
     RequestStatus,
     Urgency,
     Use,
-)
-from resolvers.sources.ids import global_id
-from resolvers.sources.records import (
-    CaseRecord,
-    EntityRecord,
-    EvidenceRecord,
-    PartyRecord,
-    ReleaseRecord,
-    RequestRecord,
-)
-from resolvers.sources.records import (
-    Handling as HandlingRecord,
 )
 
 

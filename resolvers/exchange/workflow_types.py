@@ -4,12 +4,15 @@ from datetime import datetime
 
 import strawberry
 
-from resolvers.exchange.enums import Administration, AssistanceType, Urgency, Use
 from resolvers.exchange.types import AssistanceRequest, Release
-from store.models import domain
-
-DecisionKind = strawberry.enum(domain.DecisionKind)
-ConsentStatus = strawberry.enum(domain.ConsentStatus)
+from resolvers.vocabulary.enums import (
+    Administration,
+    AssistanceType,
+    ConsentStatus,
+    DecisionKind,
+    Urgency,
+    Use,
+)
 
 
 @strawberry.input

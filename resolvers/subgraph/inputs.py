@@ -9,7 +9,7 @@ import strawberry
 from resolvers.errors import BadUserInput
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.filters import Direction as FilterDirection
-from resolvers.subgraph.enums import (
+from resolvers.vocabulary.enums import (
     Administration,
     AuditDecision,
     CaseStatus,

@@ -25,7 +25,6 @@ requester's own copy of the request.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from enum import StrEnum
 
 import strawberry
 from strawberry import federation
@@ -61,13 +60,6 @@ from resolvers.sources.records import (
     RequestRecord,
 )
 from resolvers.subgraph.context import SubgraphContext
-from resolvers.subgraph.enums import (
-    Administration,
-    AssistanceType,
-    RequestStatus,
-    Urgency,
-    Use,
-)
 from resolvers.subgraph.query import root_field
 from resolvers.subgraph.scalars import Long
 from resolvers.subgraph.types import (
@@ -76,6 +68,17 @@ from resolvers.subgraph.types import (
     Release,
     ReleaseItem,
     value_type,
+)
+from resolvers.vocabulary.enums import (
+    Administration,
+    AssistanceType,
+    ConsentStatus,
+    DecisionKind,
+    PartnerActionKind,
+    RequestAction,
+    RequestStatus,
+    Urgency,
+    Use,
 )
 from store.models import domain
 
@@ -89,25 +92,6 @@ STATUSES_OF_ACTION = {
 }
 # What a rebuilt request carries where its snapshot says nothing: the procedures never read it.
 UNKNOWN_MOMENT = datetime.min.replace(tzinfo=UTC)
-
-
-def _copy(original: type[StrEnum], name: str, description: str) -> type[StrEnum]:
-    # A copy, not the class itself: the exchange schema wraps the domain classes (enums.py).
-    copied = StrEnum(name, {member.name: member.value for member in original})
-    return strawberry.enum(copied, description=description)
-
-
-DecisionKind = _copy(
-    domain.DecisionKind, "DecisionKind", "The requested administration's decision."
-)
-ConsentStatus = _copy(domain.ConsentStatus, "ConsentStatus", "Where a consent request stands.")
-RequestAction = _copy(Action, "RequestAction", "A step in an assistance request's life.")
-
-
-@strawberry.enum(description="What the requested administration did about a request.")
-class PartnerActionKind(StrEnum):
-    DECISION = "DECISION"
-    RELEASE = "RELEASE"
 
 
 # -- inputs ---------------------------------------------------------------------------------------

@@ -36,7 +36,8 @@ from resolvers.sources.records import (
 from resolvers.sources.records import (
     Handling as HandlingRecord,
 )
-from resolvers.subgraph.enums import (
+from resolvers.subgraph.scalars import Long
+from resolvers.vocabulary.enums import (
     TLP,
     Administration,
     AssistanceType,
@@ -54,7 +55,6 @@ from resolvers.subgraph.enums import (
     Urgency,
     Use,
 )
-from resolvers.subgraph.scalars import Long
 from store.audit import LoggedEntry
 from store.models.domain import Administration as DomainAdministration
 
