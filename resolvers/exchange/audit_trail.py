@@ -6,8 +6,7 @@ administration's records, when, under which release, and what was refused by whi
 The partner's log is the partner's to read.
 """
 
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 import orjson
 import strawberry
@@ -23,12 +22,13 @@ from resolvers.sources.base import SourceDown
 from resolvers.sources.ids import decode_global_id, global_id
 from resolvers.sources.records import PageRequest, Position
 from resolvers.vocabulary.enums import Administration, AuditDecision
+from resolvers.vocabulary.inputs import LOGGED_RECORD, AuditTrailFilterFields, text
+from resolvers.vocabulary.inputs import audit_filter as shared_audit_filter
 from store.audit import AuditTrailFilter as AuditTrailFilterValue
 from store.audit import LoggedEntry
 from store.models import domain
 
 LIST_NAME = "auditTrail"
-MAX_TEXT = 120
 # How the log names each kind of record that has a global id.
 LOGGED_TYPE = {
     "Case": "CASE",
@@ -38,7 +38,6 @@ LOGGED_TYPE = {
     "Release": "RELEASE",
     "Consent": "CONSENT",
 }
-LOGGED_RECORD = re.compile(r"^[A-Z_]{1,40}:[1-9][0-9]{0,17}$")
 
 
 @strawberry.type(description="One entry of an administration's hash-chained audit log.")
@@ -91,36 +90,16 @@ class AuditEventConnection:
 
 
 @strawberry.input(description="Entries to look for; every condition given must hold.")
-class AuditTrailFilter:
-    actor_administration: Administration | None = None
-    operation: str | None = None
-    decision: AuditDecision | None = None
+class AuditTrailFilter(AuditTrailFilterFields):
     record_id: strawberry.ID | None = strawberry.field(
         default=None,
         description="A record of the caller's administration: its global id, or its name in "
         "the log (type:local id).",
     )
-    at_from: datetime | None = strawberry.field(default=None, description="From this instant.")
-    at_to: datetime | None = strawberry.field(default=None, description="Before this instant.")
 
 
 def _context(info: Info) -> ExchangeContext:
     return info.context
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    # An instant without an offset is read as UTC, like every instant the stores keep.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _text(value: str | None, field: str) -> str | None:
-    if value is None:
-        return None
-    if len(value) > MAX_TEXT:
-        raise BadUserInput(f"At most {MAX_TEXT} characters.", field=field)
-    return value
 
 
 class _NotInLog(Exception):
@@ -148,19 +127,7 @@ def audit_filter(
 ) -> AuditTrailFilterValue:
     if value is None:
         return AuditTrailFilterValue()
-    at_from, at_to = _utc(value.at_from), _utc(value.at_to)
-    if at_from and at_to and at_from > at_to:
-        raise BadUserInput("atFrom is after atTo.", field="filter.atFrom")
-    return AuditTrailFilterValue(
-        actor_administration=None
-        if value.actor_administration is None
-        else domain.Administration(value.actor_administration.value).value,
-        operation=_text(value.operation, "filter.operation"),
-        decision=None if value.decision is None else value.decision.value,
-        record_id=_logged_record(value.record_id, own),
-        at_from=at_from,
-        at_to=at_to,
-    )
+    return shared_audit_filter(value, _logged_record(text(value.record_id, "filter.recordId"), own))
 
 
 def _page_size(context: ExchangeContext, first: int | None) -> int:

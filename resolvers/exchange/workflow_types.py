@@ -1,84 +1,38 @@
-"""Types of the agreement's procedures: inputs of the mutations and what they return."""
+"""Types of the agreement's procedures: inputs of the mutations and what they return.
+
+The inputs are resolvers.vocabulary.inputs'; the exchange adds the request a decision or a
+response is about, which the subgraph takes as a snapshot of its own.
+"""
 
 from datetime import datetime
 
 import strawberry
 
 from resolvers.exchange.types import AssistanceRequest, Release
+from resolvers.vocabulary import inputs as shared
 from resolvers.vocabulary.enums import (
     Administration,
-    AssistanceType,
     ConsentStatus,
     DecisionKind,
-    Urgency,
     Use,
+)
+from resolvers.vocabulary.inputs import (
+    AssistanceRequestInput,
+    ConsentInput,
+    CustodyEventInput,
+    ReleaseInput,
 )
 
 
 @strawberry.input
-class PersonConcernedInput:
-    name: str
-    address: str | None = None
-
-
-@strawberry.input(description="Every field the agreement requires of a request for assistance.")
-class AssistanceRequestInput:
-    requested_administration: Administration
-    matter: str
-    assistance_type: AssistanceType
-    reasons: str
-    case_description: str
-    legal_provisions: list[str]
-    persons_concerned: list[PersonConcernedInput] = strawberry.field(default_factory=list)
-    case_id: strawberry.ID | None = None
-    urgency: Urgency = Urgency.ROUTINE
-    oral: bool = False
-
-
-@strawberry.input
-class DecisionInput:
+class DecisionInput(shared.DecisionInput):
     request_id: strawberry.ID
-    decision: DecisionKind
-    ground: str | None = None
-    reason: str | None = None
-    conditions: list[str] = strawberry.field(default_factory=list)
-
-
-@strawberry.input(description="Records to release, and the conditions they go under.")
-class ReleaseInput:
-    records: list[strawberry.ID]
-    purpose: str
-    permitted_uses: list[Use]
-    includes_personal_data: bool = False
-    expires_at: datetime
 
 
 @strawberry.input
 class ResponseInput:
     request_id: strawberry.ID
     release: ReleaseInput
-
-
-@strawberry.input
-class ConsentInput:
-    records: list[strawberry.ID]
-    use: Use
-    purpose: str
-    recipient_agency: str | None = None
-    recipient_country: str | None = None
-
-
-@strawberry.input
-class CustodyEventInput:
-    from_holder: str
-    to_holder: str
-    at: datetime
-    purpose: str
-    seal: str | None = None
-    condition: str = ""
-    returned: bool = strawberry.field(
-        default=False, description="True when this event returns an original to its owner."
-    )
 
 
 @strawberry.type(description="The requested administration's decision on a request.")
@@ -127,3 +81,6 @@ class EntityLink:
     reason: str
     confirmed_by: str
     confirmed_at: datetime
+
+
+__all__ = ["AssistanceRequestInput", "ConsentInput", "CustodyEventInput", "ReleaseInput"]

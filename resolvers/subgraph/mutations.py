@@ -44,8 +44,6 @@ from resolvers.errors import BadUserInput, SourceUnavailableError, refusal_error
 from resolvers.sources.base import SourceDown
 from resolvers.sources.drafts import (
     ConsentDraft,
-    CustodyDraft,
-    DecisionDraft,
     PartnerAction,
     ReleaseDraft,
     RequestDraft,
@@ -69,6 +67,7 @@ from resolvers.subgraph.types import (
     ReleaseItem,
     value_type,
 )
+from resolvers.vocabulary import inputs as shared
 from resolvers.vocabulary.enums import (
     Administration,
     AssistanceType,
@@ -77,8 +76,13 @@ from resolvers.vocabulary.enums import (
     PartnerActionKind,
     RequestAction,
     RequestStatus,
-    Urgency,
     Use,
+)
+from resolvers.vocabulary.inputs import (
+    ConsentInput,
+    CustodyEventInput,
+    DecisionInput,
+    ReleaseInput,
 )
 from store.models import domain
 
@@ -97,26 +101,12 @@ UNKNOWN_MOMENT = datetime.min.replace(tzinfo=UTC)
 # -- inputs ---------------------------------------------------------------------------------------
 
 
-@strawberry.input
-class PersonConcernedInput:
-    name: str
-    address: str | None = None
-
-
 @strawberry.input(description="Every field the agreement requires of a request for assistance.")
-class AssistanceRequestInput:
+class AssistanceRequestInput(shared.AssistanceRequestInput):
+    # Nullable here: the procedure, not GraphQL, refuses a request without them, with the
+    # rule REQUEST_FORM the in-process transport names (the exchange's caller sees that).
     requested_administration: Administration | None
-    matter: str
     assistance_type: AssistanceType | None
-    reasons: str
-    case_description: str
-    legal_provisions: list[str]
-    persons_concerned: list[PersonConcernedInput] = strawberry.field(default_factory=list)
-    case_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The requester's own case."
-    )
-    urgency: Urgency = strawberry.field(default=Urgency.ROUTINE)  # type: ignore[attr-defined]
-    oral: bool = False
 
 
 @strawberry.input(
@@ -129,45 +119,6 @@ class RequestSnapshotInput:
     requesting_administration: Administration
     requested_administration: Administration
     status: RequestStatus
-
-
-@strawberry.input
-class DecisionInput:
-    decision: DecisionKind
-    ground: str | None = None
-    reason: str | None = None
-    conditions: list[str] = strawberry.field(default_factory=list)
-
-
-@strawberry.input(description="This administration's records to release, and the conditions.")
-class ReleaseInput:
-    records: list[strawberry.ID]
-    purpose: str
-    permitted_uses: list[Use]
-    includes_personal_data: bool = False
-    expires_at: datetime
-
-
-@strawberry.input(description="This administration's records, and the use asked for them.")
-class ConsentInput:
-    records: list[strawberry.ID]
-    use: Use
-    purpose: str
-    recipient_agency: str | None = None
-    recipient_country: str | None = None
-
-
-@strawberry.input
-class CustodyEventInput:
-    from_holder: str
-    to_holder: str
-    at: datetime
-    purpose: str
-    seal: str | None = None
-    condition: str = ""
-    returned: bool = strawberry.field(
-        default=False, description="True when this event returns an original to its owner."
-    )
 
 
 @strawberry.input(description="The requested administration's decision or release on a request.")
@@ -388,45 +339,12 @@ def rebuilt_request(value: RequestSnapshotInput) -> RequestRecord:
     )
 
 
-def decision_draft(value: DecisionInput) -> DecisionDraft:
-    return DecisionDraft(
-        decision=domain.DecisionKind(value.decision.value),
-        ground=value.ground,
-        reason=value.reason,
-        conditions=tuple(value.conditions),
-    )
-
-
 def release_draft(info: Info, value: ReleaseInput, field: str) -> ReleaseDraft:
-    return ReleaseDraft(
-        records=_records(info, value.records, f"{field}.records"),
-        purpose=value.purpose,
-        permitted_uses=tuple(use.value for use in value.permitted_uses),
-        includes_personal_data=value.includes_personal_data,
-        expires_at=value.expires_at,
-    )
+    return value.draft(_records(info, value.records, f"{field}.records"))
 
 
 def consent_draft(info: Info, value: ConsentInput) -> ConsentDraft:
-    return ConsentDraft(
-        records=_records(info, value.records, "input.records"),
-        use=domain.Use(value.use.value),
-        recipient_agency=value.recipient_agency,
-        recipient_country=value.recipient_country,
-        purpose=value.purpose,
-    )
-
-
-def custody_draft(value: CustodyEventInput) -> CustodyDraft:
-    return CustodyDraft(
-        from_holder=value.from_holder,
-        to_holder=value.to_holder,
-        at=value.at,
-        purpose=value.purpose,
-        seal=value.seal,
-        condition=value.condition,
-        returned=value.returned,
-    )
+    return value.draft(_records(info, value.records, "input.records"))
 
 
 def partner_action(value: PartnerActionInput) -> PartnerAction:
@@ -499,7 +417,7 @@ class Mutation:
         idempotency_key: str,
     ) -> DecisionOutcome:
         principal = _context(info).principal
-        snapshot, draft = rebuilt_request(request), decision_draft(input)
+        snapshot, draft = rebuilt_request(request), input.draft()
         with procedure():
             decision, action = await _procedures(info).decide_request(
                 principal, snapshot, draft, idempotency_key
@@ -587,7 +505,7 @@ class Mutation:
         idempotency_key: str,
     ) -> Evidence:
         principal = _context(info).principal
-        draft = custody_draft(input)
+        draft = input.draft()
         with procedure():
             local = _local(info, evidence_id, "Evidence", "evidenceId")
             found = await _procedures(info).record_custody(principal, local, draft, idempotency_key)
