@@ -6,8 +6,6 @@ administration's records, when, under which release, and what was refused by whi
 The partner's log is the partner's to read.
 """
 
-from datetime import datetime
-
 import orjson
 import strawberry
 from strawberry.types import Info
@@ -19,11 +17,11 @@ from resolvers.exchange.cursors import CursorScope, filter_digest
 from resolvers.exchange.union import Connection, Edge, empty_connection
 from resolvers.exchange.union import PageInfo as PageInfoValue
 from resolvers.sources.base import SourceDown
-from resolvers.sources.ids import decode_global_id, global_id
+from resolvers.sources.ids import decode_global_id
 from resolvers.sources.records import PageRequest, Position
-from resolvers.vocabulary.enums import Administration, AuditDecision
 from resolvers.vocabulary.inputs import LOGGED_RECORD, AuditTrailFilterFields, text
 from resolvers.vocabulary.inputs import audit_filter as shared_audit_filter
+from resolvers.vocabulary.types import AuditEventFields, description_of
 from store.audit import AuditTrailFilter as AuditTrailFilterValue
 from store.audit import LoggedEntry
 from store.models import domain
@@ -40,33 +38,9 @@ LOGGED_TYPE = {
 }
 
 
-@strawberry.type(description="One entry of an administration's hash-chained audit log.")
-class AuditEvent:
+@strawberry.type(description=description_of(AuditEventFields))
+class AuditEvent(AuditEventFields):
     seq: int = strawberry.field(description="The entry's position in the log, from 1.")
-    at: datetime
-    actor_administration: Administration = strawberry.field(
-        description="The administration of whoever acted (whose issuer signed the token)."
-    )
-    subject: str = strawberry.field(description="The person or system that acted.")
-    client_id: str
-    scopes: list[str]
-    operation: str = strawberry.field(description="The read or procedure, by its field name.")
-    record_ids: list[str] = strawberry.field(
-        description="This administration's records concerned, as the log names them "
-        "(type:local id, e.g. CASE:12)."
-    )
-    decision: AuditDecision
-    rule: str = strawberry.field(description="The agreement's rule that permitted or refused it.")
-    prev_hash: str
-    entry_hash: str = strawberry.field(
-        description="SHA-256 over the entry, its position and the previous entry's hash."
-    )
-
-    @strawberry.field(description="The releases the records were read under.")
-    def release_ids(self) -> list[strawberry.ID]:
-        record: LoggedEntry = self  # type: ignore[assignment]
-        owner = record.owner
-        return [strawberry.ID(global_id("Release", owner, item)) for item in record.release_ids]
 
     @strawberry.field(description="What else was recorded (e.g. why a procedure was refused).")
     def detail(self) -> str | None:

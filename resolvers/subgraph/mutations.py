@@ -68,15 +68,13 @@ from resolvers.subgraph.types import (
     value_type,
 )
 from resolvers.vocabulary import inputs as shared
+from resolvers.vocabulary import types as shared_types
 from resolvers.vocabulary.enums import (
     Administration,
     AssistanceType,
-    ConsentStatus,
-    DecisionKind,
     PartnerActionKind,
     RequestAction,
     RequestStatus,
-    Use,
 )
 from resolvers.vocabulary.inputs import (
     ConsentInput,
@@ -84,6 +82,7 @@ from resolvers.vocabulary.inputs import (
     DecisionInput,
     ReleaseInput,
 )
+from resolvers.vocabulary.types import description_of
 from store.models import domain
 
 RECORD_TYPE_OF_NAME = {name: record_type for record_type, name in TYPE_NAME_OF_RECORD.items()}
@@ -131,17 +130,11 @@ class PartnerActionInput:
 # -- what the procedures return -------------------------------------------------------------------
 
 
-@value_type("The requested administration's decision on a request.")
-class Decision:
+@value_type(description_of(shared_types.DecisionFields))
+class Decision(shared_types.DecisionFields):
     id: Long = strawberry.field(
         name="localId", description="Its number in its owner's store (a decision has no global id)."
     )
-    owner: Administration
-    decision: DecisionKind
-    ground: str | None
-    reason: str | None
-    conditions: list[str]
-    decided_at: datetime
 
 
 @federation.type(
@@ -180,39 +173,20 @@ def _items(owner: domain.Administration, items: tuple[ReleaseItemRef, ...]) -> l
     ]
 
 
-@value_type(
-    "The recipient's request to use released records in a way that needs the owner's "
-    "consent, and the owner's decision."
-)
-class ConsentRequest:
-    node_id: strawberry.ID = strawberry.field(name="id")
-    owner: Administration
-    requesting_administration: Administration
-    use: Use
-    recipient_agency: str | None
-    recipient_country: str | None
-    purpose: str
-    status: ConsentStatus
-    requested_at: datetime
-    decided_at: datetime | None
-    reason: str | None
-
+@value_type(description_of(shared_types.ConsentRequestFields), name="ConsentRequest")
+class ConsentRequest(shared_types.ConsentRequestFields):
     @strawberry.field
     def items(self) -> list[ReleaseItem]:
         consent: ConsentRecord = self  # type: ignore[assignment]
         return _items(consent.owner, consent.items)
 
 
-@value_type("A confirmed match between an own entity and a partner's.")
-class EntityLink:
+@value_type(description_of(shared_types.EntityLinkFields))
+class EntityLink(shared_types.EntityLinkFields):
     id: Long = strawberry.field(
         name="localId", description="Its number in its owner's store (a link has no global id)."
     )
     owner: Administration
-    partner_administration: Administration
-    reason: str
-    confirmed_by: str
-    confirmed_at: datetime
 
     @strawberry.field(description="The global id of the owner's entity.")
     def entity_id(self) -> strawberry.ID:
