@@ -1,0 +1,95 @@
+"""Both schemas speak one vocabulary: a type the exchange schema and a subgraph both declare
+has the same fields, field types and descriptions in each, apart from the differences listed
+here, each of which is a decision (a subgraph's Long where the exchange keeps Int, a field
+only a subgraph can resolve, the two schemas' names for a consent).
+
+A new difference fails this test until it is either removed (declare the field once, in
+resolvers/vocabulary/) or listed below with its reason.
+"""
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+)
+
+from resolvers.exchange.schema import build_exchange_schema
+from resolvers.subgraph.schema import subgraph_schema
+from store.models.domain import Administration
+
+# The roots differ by design: the exchange reads both administrations, a subgraph its own.
+ROOTS = frozenset({"Query", "Mutation"})
+DECIDED = {
+    # Consent: a consent request in the exchange, a granted consent in the subgraph (v1 names).
+    ("Consent", "description"),
+    ("Handling.consents", "type"),
+    # The exchange follows a party to its entity; the subgraph gives the link, per holder.
+    ("CaseParty", "description"),
+    ("Case.parties", "description"),
+    # The exchange prints the identifier's type as text (v1); the subgraph its enum.
+    ("Identifier.type", "type"),
+    # Larger than GraphQL's Int in the subgraph (Long); the exchange's Int is v1's.
+    ("Evidence.sizeBytes", "type"),
+    ("AuditEvent.seq", "type"),
+    ("AuditEvent.seq", "description"),
+    # The exchange reads its own administration's log; a subgraph is that log.
+    ("AuditEvent", "description"),
+    ("AuditEvent.detail", "type"),
+    ("AuditEvent.detail", "description"),
+    # The exchange takes a global id or the log's name; the subgraph the log's name only.
+    ("AuditTrailFilter.recordId", "type"),
+    ("AuditTrailFilter.recordId", "description"),
+    # A subgraph's procedure refuses a request without them with the rule REQUEST_FORM.
+    ("AssistanceRequestInput.requestedAdministration", "type"),
+    ("AssistanceRequestInput.assistanceType", "type"),
+    # A subgraph's connections say what their count counts.
+    *(
+        (f"{name}Connection.totalCount", "description")
+        for name in ("Case", "Entity", "AssistanceRequest", "Release", "AuditEvent")
+    ),
+}
+
+
+def _differences(exchange: GraphQLSchema, subgraph: GraphQLSchema) -> set[tuple[str, str]]:
+    found = set()
+    for name, ours in exchange.type_map.items():
+        theirs: GraphQLNamedType | None = subgraph.type_map.get(name)
+        if name.startswith("__") or name in ROOTS or theirs is None:
+            continue
+        assert type(ours) is type(theirs), f"{name} is a different kind of type"
+        if ours.description != theirs.description:
+            found.add((name, "description"))
+        if isinstance(ours, GraphQLObjectType | GraphQLInputObjectType):
+            assert isinstance(theirs, GraphQLObjectType | GraphQLInputObjectType)
+            for field_name in ours.fields.keys() & theirs.fields.keys():
+                mine, other = ours.fields[field_name], theirs.fields[field_name]
+                if str(mine.type) != str(other.type):
+                    found.add((f"{name}.{field_name}", "type"))
+                if mine.description != other.description:
+                    found.add((f"{name}.{field_name}", "description"))
+        if isinstance(ours, GraphQLEnumType):
+            assert isinstance(theirs, GraphQLEnumType)
+            if set(ours.values) != set(theirs.values):
+                found.add((name, "values"))
+    return found
+
+
+def test_the_exchange_and_each_subgraph_differ_only_where_decided() -> None:
+    exchange = build_exchange_schema()._schema
+    for administration in Administration:
+        subgraph = subgraph_schema(administration)._schema
+        assert _differences(exchange, subgraph) == DECIDED
+
+
+def test_a_drifted_description_is_found() -> None:
+    exchange = build_exchange_schema()._schema
+    subgraph = subgraph_schema(Administration.US)._schema
+    case = subgraph.type_map["Case"]
+    original = case.description
+    case.description = "Something else."
+    try:
+        assert ("Case", "description") in _differences(exchange, subgraph)
+    finally:
+        case.description = original
