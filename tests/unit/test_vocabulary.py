@@ -7,6 +7,10 @@ A new difference fails this test until it is either removed (declare the field o
 resolvers/vocabulary/) or listed below with its reason.
 """
 
+from dataclasses import fields
+from datetime import UTC, datetime
+
+import pytest
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
@@ -16,7 +20,10 @@ from graphql import (
 )
 
 from resolvers.exchange.schema import build_exchange_schema
+from resolvers.sources.drafts import ConsentDraft, CustodyDraft, DecisionDraft, ReleaseDraft
+from resolvers.sources.remote import encoding
 from resolvers.subgraph.schema import subgraph_schema
+from resolvers.vocabulary import inputs
 from store.models.domain import Administration
 
 # The roots differ by design: the exchange reads both administrations, a subgraph its own.
@@ -93,3 +100,37 @@ def test_a_drifted_description_is_found() -> None:
         assert ("Case", "description") in _differences(exchange, subgraph)
     finally:
         case.description = original
+
+
+@pytest.mark.parametrize(
+    ("draft", "given"),
+    [
+        (DecisionDraft, inputs.DecisionInput),
+        (ReleaseDraft, inputs.ReleaseInput),
+        (ConsentDraft, inputs.ConsentInput),
+        (CustodyDraft, inputs.CustodyEventInput),
+    ],
+)
+def test_a_procedures_input_declares_its_drafts_fields(draft: type, given: type) -> None:
+    """The remote transport sends a draft as this input field for field (encoding.draft_input),
+    and the subgraph reads the input back into the draft: neither may have a field the other
+    lacks."""
+    declared = {field.python_name for field in given.__strawberry_definition__.fields}
+    assert declared == {field.name for field in fields(draft)}
+
+
+def test_a_draft_goes_on_the_wire_under_its_inputs_graphql_names() -> None:
+    draft = CustodyDraft(
+        from_holder="Port of Baltimore",
+        to_holder="Tashkent laboratory",
+        at=datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
+        purpose="Analysis",
+        seal=None,
+        condition="intact",
+        returned=False,
+    )
+    names = set(subgraph_schema(Administration.US)._schema.type_map["CustodyEventInput"].fields)
+    sent = encoding.draft_input(draft)
+    assert set(sent) == names
+    assert sent["at"] == "2026-03-01T09:30:00+00:00"
+    assert sent["fromHolder"] == "Port of Baltimore"
