@@ -21,9 +21,23 @@ from graphql import (
 
 from resolvers.exchange.schema import build_exchange_schema
 from resolvers.sources.drafts import ConsentDraft, CustodyDraft, DecisionDraft, ReleaseDraft
-from resolvers.sources.remote import encoding
+from resolvers.sources.records import (
+    CaseRecord,
+    ConsentRecord,
+    CustodyRecord,
+    DecisionRecord,
+    EntityLinkRecord,
+    EvidenceRecord,
+    GrantedConsent,
+    IdentifierRecord,
+    ReleaseRecord,
+    ReleaseRef,
+    RequestRecord,
+)
+from resolvers.sources.remote import decoding, encoding
 from resolvers.subgraph.schema import subgraph_schema
 from resolvers.vocabulary import inputs
+from store.audit import LoggedEntry
 from store.models.domain import Administration
 
 # The roots differ by design: the exchange reads both administrations, a subgraph its own.
@@ -134,3 +148,32 @@ def test_a_draft_goes_on_the_wire_under_its_inputs_graphql_names() -> None:
     assert set(sent) == names
     assert sent["at"] == "2026-03-01T09:30:00+00:00"
     assert sent["fromHolder"] == "Port of Baltimore"
+
+
+# A record the remote transport reads back, and the subgraph type that serves it.
+SERVED_AS = {
+    ReleaseRef: "ReleaseReference",
+    GrantedConsent: "Consent",
+    CaseRecord: "Case",
+    IdentifierRecord: "Identifier",
+    CustodyRecord: "CustodyEvent",
+    EvidenceRecord: "Evidence",
+    RequestRecord: "AssistanceRequest",
+    ReleaseRecord: "Release",
+    LoggedEntry: "AuditEvent",
+    DecisionRecord: "Decision",
+    ConsentRecord: "ConsentRequest",
+    EntityLinkRecord: "EntityLink",
+}
+# A record without a global id is numbered in its owner's store; the subgraph says so.
+LOCAL_IDS = {DecisionRecord, EntityLinkRecord}
+
+
+@pytest.mark.parametrize("kind", list(SERVED_AS), ids=lambda kind: kind.__name__)
+def test_the_subgraph_serves_each_record_field_under_its_graphql_name(kind: type) -> None:
+    """decoding.record reads a record's fields from the subgraph's answer by these names."""
+    served = subgraph_schema(Administration.US)._schema.type_map[SERVED_AS[kind]].fields
+    expected = {decoding.graphql_name(field.name) for field in fields(kind)}
+    if kind in LOCAL_IDS:
+        expected = expected - {"id"} | {"localId"}
+    assert expected <= set(served)

@@ -16,6 +16,7 @@ from resolvers.sources.drafts import (
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.ids import TYPE_NAME_OF_RECORD, global_id
 from resolvers.sources.records import PageRequest, RequestRecord
+from resolvers.sources.remote.decoding import graphql_name
 from store.audit import AuditTrailFilter
 from store.identifiers import Identifier
 from store.models.domain import Administration, RecordType
@@ -155,17 +156,12 @@ def _wire(value: Any) -> Any:
     return value
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(word.capitalize() for word in rest)
-
-
 def draft_input(draft: Any, **given: Any) -> dict[str, Any]:
     """A draft as the subgraph's input for it, field for field under the GraphQL names: the
     input declares the draft's very fields (resolvers.vocabulary.inputs; a unit test holds
     them equal). `given` are the fields the subgraph names otherwise (records by global id)."""
     return {
-        _camel(field.name): given[field.name]
+        graphql_name(field.name): given[field.name]
         if field.name in given
         else _wire(getattr(draft, field.name))
         for field in fields(draft)
