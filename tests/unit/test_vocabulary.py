@@ -1,10 +1,14 @@
-"""Both schemas speak one vocabulary: a type the exchange schema and a subgraph both declare
-has the same fields, field types and descriptions in each, apart from the differences listed
-here, each of which is a decision (a subgraph's Long where the exchange keeps Int, a field
-only a subgraph can resolve, the two schemas' names for a consent).
+"""Both schemas speak one vocabulary, and the remote transport speaks it too.
 
-A new difference fails this test until it is either removed (declare the field once, in
-resolvers/vocabulary/) or listed below with its reason.
+A type the exchange schema and a subgraph both declare has the same fields, field types and
+descriptions in each, apart from the differences listed here, each of which is a decision (a
+subgraph's Long where the exchange keeps Int, a field only a subgraph can resolve, the two
+schemas' names for a consent). A new difference fails this test until it is either removed
+(declare the field once, in resolvers/vocabulary/) or listed below with its reason.
+
+The remote transport sends a procedure's draft as its input and reads a record back field
+for field under the GraphQL names (remote/encoding.py, remote/decoding.py): the tests below
+hold the drafts, the records, the subgraph's types and the operations' fragments equal.
 """
 
 from dataclasses import fields
@@ -12,11 +16,13 @@ from datetime import UTC, datetime
 
 import pytest
 from graphql import (
+    FragmentDefinitionNode,
     GraphQLEnumType,
     GraphQLInputObjectType,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
+    parse,
 )
 
 from resolvers.exchange.schema import build_exchange_schema
@@ -34,7 +40,7 @@ from resolvers.sources.records import (
     ReleaseRef,
     RequestRecord,
 )
-from resolvers.sources.remote import decoding, encoding
+from resolvers.sources.remote import decoding, encoding, operations
 from resolvers.subgraph.schema import subgraph_schema
 from resolvers.vocabulary import inputs
 from store.audit import LoggedEntry
@@ -177,3 +183,28 @@ def test_the_subgraph_serves_each_record_field_under_its_graphql_name(kind: type
     if kind in LOCAL_IDS:
         expected = expected - {"id"} | {"localId"}
     assert expected <= set(served)
+
+
+FRAGMENTS = {
+    "CaseFields": (operations.CASE, CaseRecord),
+    "EvidenceFields": (operations.EVIDENCE, EvidenceRecord),
+    "RequestFields": (operations.REQUEST, RequestRecord),
+    "ReleaseFields": (operations.RELEASE, ReleaseRecord),
+    "DecisionFields": (operations.DECISION, DecisionRecord),
+    "ConsentRequestFields": (operations.CONSENT_REQUEST, ConsentRecord),
+    "EntityLinkFields": (operations.ENTITY_LINK, EntityLinkRecord),
+}
+
+
+@pytest.mark.parametrize("name", list(FRAGMENTS))
+def test_the_remote_transport_asks_for_every_field_it_reads(name: str) -> None:
+    """A fragment of the remote transport's operations asks for exactly the record's fields,
+    the ones decoding.record reads by their GraphQL names."""
+    text, kind = FRAGMENTS[name]
+    (fragment,) = parse(text).definitions
+    assert isinstance(fragment, FragmentDefinitionNode)
+    asked = {selection.name.value for selection in fragment.selection_set.selections}
+    expected = {decoding.graphql_name(field.name) for field in fields(kind)}
+    if kind in LOCAL_IDS:
+        expected = expected - {"id"} | {"localId"}
+    assert asked == expected
