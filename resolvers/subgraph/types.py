@@ -42,7 +42,12 @@ from resolvers.vocabulary.enums import (
     PartyRole,
     RecordType,
 )
-from resolvers.vocabulary.types import description_of, persons_concerned, release_reference
+from resolvers.vocabulary.types import (
+    answers_for,
+    description_of,
+    persons_concerned,
+    release_reference,
+)
 from store.audit import LoggedEntry
 from store.models.domain import Administration as DomainAdministration
 
@@ -80,9 +85,7 @@ class Handling(shared.HandlingFields):
         handling: HandlingRecord = self  # type: ignore[assignment]
         return [_consent(handling, consent) for consent in handling.consents]
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, HandlingRecord)
+    is_type_of = answers_for(HandlingRecord)
 
 
 def _consent(handling: HandlingRecord, consent: GrantedConsentRecord) -> GrantedConsent:
@@ -100,9 +103,7 @@ class Identifier(shared.IdentifierFields):
     type: IdentifierType
     normalised: str
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, IdentifierRecord)
+    is_type_of = answers_for(IdentifierRecord)
 
 
 @record_type(shared.EntityFields, ENTITIES_READ)
@@ -187,9 +188,7 @@ class CaseParty:
     def uz_entity(self) -> UzEntity | None:  # type: ignore[valid-type]
         return entity_reference(self, DomainAdministration.UZ)  # type: ignore[arg-type]
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, PartyRecord)
+    is_type_of = answers_for(PartyRecord)
 
 
 @record_type(shared.CaseFields, CASES_READ)

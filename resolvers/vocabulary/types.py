@@ -44,6 +44,11 @@ from resolvers.vocabulary.enums import (
 from store.audit import LoggedEntry
 
 
+def answers_for(record: type) -> Any:
+    """`is_type_of` of a type that serves `record`: how an interface or a union tells it."""
+    return classmethod(lambda _cls, obj, _info: isinstance(obj, record))
+
+
 def description_of(shared: type) -> str | None:
     """The shared type's description, for a schema's subclass to carry it too."""
     return shared.__strawberry_definition__.description  # type: ignore[attr-defined]
@@ -112,9 +117,7 @@ class CustodyEvent:
     seal: str | None
     condition: str
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, CustodyRecord)
+    is_type_of = answers_for(CustodyRecord)
 
 
 @strawberry.type(name="Case", description="A customs enforcement case of one administration.")
@@ -130,9 +133,7 @@ class CaseFields:
     summary: str
     legal_provisions: list[str]
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, CaseRecord)
+    is_type_of = answers_for(CaseRecord)
 
 
 @strawberry.type(
@@ -152,9 +153,7 @@ class EntityFields:
     description: str
     personal_data_withheld: bool
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, EntityRecord)
+    is_type_of = answers_for(EntityRecord)
 
 
 @strawberry.type(name="Evidence", description="An evidence item and its chain of custody.")
@@ -172,9 +171,7 @@ class EvidenceFields:
     return_due: datetime | None
     returned_at: datetime | None
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, EvidenceRecord)
+    is_type_of = answers_for(EvidenceRecord)
 
 
 @strawberry.type(description="A person concerned by a request, as the request names them.")
@@ -217,9 +214,7 @@ class AssistanceRequestFields:
     status: RequestStatus
     closed_at: datetime | None
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, RequestRecord)
+    is_type_of = answers_for(RequestRecord)
 
 
 @strawberry.type(
@@ -240,9 +235,7 @@ class ReleaseFields:
     expires_at: datetime
     revoked_at: datetime | None
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, ReleaseRecord)
+    is_type_of = answers_for(ReleaseRecord)
 
 
 @strawberry.type(
@@ -274,9 +267,7 @@ class AuditEventFields:
         owner = entry.owner
         return [strawberry.ID(global_id("Release", owner, item)) for item in entry.release_ids]
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, LoggedEntry)
+    is_type_of = answers_for(LoggedEntry)
 
 
 @strawberry.type(
