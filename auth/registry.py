@@ -21,6 +21,10 @@ from store.models import OAuthClient, RefreshToken, User
 GRANT_TYPES = ("client_credentials", "authorization_code", "refresh_token")
 CONFIDENTIAL_AUTH_METHOD = "client_secret_basic"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+# A secret of one's own choosing (read from stdin) must be at least this long; generated ones
+# are 43 characters of `secrets.token_urlsafe(32)`.
+MIN_SECRET_CHARACTERS = 32
+MIN_PASSWORD_CHARACTERS = 12
 
 
 class RegistrationError(ValueError):
@@ -77,13 +81,22 @@ def _apply(row: OAuthClient, registration: ClientRegistration) -> None:
 
 
 async def add_client(
-    session: AsyncSession, registration: ClientRegistration, catalogue: Mapping[str, str]
+    session: AsyncSession,
+    registration: ClientRegistration,
+    catalogue: Mapping[str, str],
+    secret: str | None = None,
 ) -> str | None:
-    """Register a new client; returns its secret (None for a public client). Commits."""
+    """Register a new client with `secret`, or a generated one; returns it (None for a public
+    client). Commits."""
     check_registration(registration, catalogue)
+    if registration.public and secret is not None:
+        raise RegistrationError("a public client has no secret")
+    if secret is not None and len(secret) < MIN_SECRET_CHARACTERS:
+        raise RegistrationError(f"a client secret is at least {MIN_SECRET_CHARACTERS} characters")
     if await session.get(OAuthClient, registration.client_id) is not None:
         raise RegistrationError(f"client {registration.client_id!r} already exists")
-    secret = None if registration.public else generate_secret()
+    if not registration.public and secret is None:
+        secret = generate_secret()
     row = OAuthClient(client_id=registration.client_id, token_endpoint_auth_method=PUBLIC)
     _apply(row, registration)
     if secret is not None:
@@ -157,3 +170,61 @@ async def put_user(
     if not await _matches(password, row.password_hash or None):
         row.password_hash = await anyio.to_thread.run_sync(hash_secret, password)
     session.add(row)
+
+
+@dataclass(frozen=True)
+class PersonRegistration:
+    username: str
+    display_name: str
+    scopes: tuple[str, ...]
+    designated: bool = False
+
+
+def check_person(person: PersonRegistration, catalogue: Mapping[str, str]) -> None:
+    if not person.username or len(person.username) > 100 or not person.username.isprintable():
+        raise RegistrationError("a username is 1 to 100 printable characters")
+    if len(person.display_name) > 200:
+        raise RegistrationError("a display name is at most 200 characters")
+    outside = unknown_scopes(person.scopes, catalogue)
+    if outside:
+        raise RegistrationError(f"not in the agreement's scope catalogue: {', '.join(outside)}")
+
+
+async def add_person(
+    session: AsyncSession,
+    person: PersonRegistration,
+    password: str,
+    catalogue: Mapping[str, str],
+) -> None:
+    """Register a new person who signs in with `password` (only its hash is kept). Commits."""
+    check_person(person, catalogue)
+    if len(password) < MIN_PASSWORD_CHARACTERS:
+        raise RegistrationError(f"a password is at least {MIN_PASSWORD_CHARACTERS} characters")
+    if await session.get(User, person.username) is not None:
+        raise RegistrationError(f"person {person.username!r} already exists")
+    password_hash = await anyio.to_thread.run_sync(hash_secret, password)
+    session.add(
+        User(
+            username=person.username,
+            password_hash=password_hash,
+            display_name=person.display_name,
+            scopes=list(person.scopes),
+            designated=person.designated,
+        )
+    )
+    await session.commit()
+
+
+async def list_people(session: AsyncSession) -> Sequence[User]:
+    return (await session.exec(select(User).order_by(col(User.username)))).all()
+
+
+async def remove_person(session: AsyncSession, username: str) -> bool:
+    """Remove a person and end their refresh tokens (access tokens expire within minutes)."""
+    row = await session.get(User, username)
+    if row is None:
+        return False
+    await session.exec(delete(RefreshToken).where(col(RefreshToken.subject) == username))
+    await session.delete(row)
+    await session.commit()
+    return True

@@ -82,7 +82,18 @@ def subgraph_app(stores_file: Path, administration: str, identity: str) -> Starl
         leeway_seconds=agreement.tokens.leeway_seconds,
         known_scopes=agreement.scopes,
     )
-    return create_subgraph_app(owner, engine, verifier, agreement)
+    # Item 3 composes the supergraph from each subgraph's `_service { sdl }`, asked with its
+    # caller's token: that client may introspect.
+    from bench.items import PEER_CALLER
+    from resolvers.introspection import client_names
+
+    return create_subgraph_app(
+        owner,
+        engine,
+        verifier,
+        agreement,
+        introspection_clients=client_names([f"{Administration.UZ.value}:{PEER_CALLER}"]),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,7 @@ from resolvers.exchange.administrations import Administrations
 from resolvers.exchange.context import ExchangeContext
 from resolvers.exchange.cursors import CursorCodec
 from resolvers.exchange.schema import build_exchange_schema
+from resolvers.introspection import introspection_for
 from resolvers.limits import operation_limits
 from resolvers.sources.base import SourceDown
 from store.agreement import Agreement
@@ -40,10 +41,17 @@ class GatewayParts:
     # Safelist mode: run only the operations in `operations_dir` (by the SHA-256 of their text).
     safelist: bool = False
     operations_dir: Path = DEFAULT_OPERATIONS_DIR
+    # The clients (ADMINISTRATION:client_id) that may introspect the schema; nobody by default.
+    introspection_clients: frozenset[str] = frozenset()
 
 
 def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None) -> list[BaseRoute]:
-    schema = build_exchange_schema(extensions=(operation_limits(parts.agreement.limits),))
+    schema = build_exchange_schema(
+        extensions=(
+            operation_limits(parts.agreement.limits),
+            introspection_for(parts.introspection_clients),
+        )
+    )
     cursors = CursorCodec(parts.cursor_secret)
 
     def context(principal: Principal) -> ExchangeContext:
@@ -59,7 +67,7 @@ def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None)
         parts.verifier,
         context,
         RateLimiter(parts.agreement.limits.rate_per_minute),
-        parts.agreement.limits.max_tokens,
+        parts.agreement.limits,
         browser_page,
         Safelist.from_directory(parts.operations_dir) if parts.safelist else None,
     )
@@ -90,13 +98,21 @@ def gateway_routes(parts: GatewayParts, browser_page: PageFactory | None = None)
 
 def hardening(parts: GatewayParts, public_url: str) -> list[Middleware]:
     """The middleware of DESIGN.md §7, outermost first, for every route of the app."""
+    return service_hardening(parts.agreement.limits.body_bytes, public_url, parts.cors_origins)
+
+
+def service_hardening(
+    body_bytes: int, public_url: str, cors_origins: tuple[str, ...]
+) -> list[Middleware]:
+    """The same hardening for any service of ours (gateway, issuer): its own origin and the
+    allow-listed ones may call it from a browser; every other origin is refused."""
     parsed = urlsplit(public_url)
     origins = frozenset(
-        origin.rstrip("/") for origin in (f"{parsed.scheme}://{parsed.netloc}", *parts.cors_origins)
+        origin.rstrip("/") for origin in (f"{parsed.scheme}://{parsed.netloc}", *cors_origins)
     )
     return [
         Middleware(SecurityHeaders),
-        Middleware(BodyLimit, limit=parts.agreement.limits.body_bytes),
+        Middleware(BodyLimit, limit=body_bytes),
         Middleware(OriginGuard, allowed=origins),
         Middleware(
             CORSMiddleware,

@@ -9,10 +9,13 @@ from gateway.commands import (
     audit_commands,
     auth_commands,
     gateway_commands,
+    issuer_commands,
     schema_commands,
+    secret_commands,
     store_commands,
     subgraph_commands,
 )
+from gateway.commands.arguments import USAGE_ERROR, CommandParser, failure_line
 
 CommandModule = Callable[[argparse._SubParsersAction], None]
 
@@ -24,11 +27,13 @@ COMMAND_MODULES: tuple[CommandModule, ...] = (
     gateway_commands.register,
     schema_commands.register,
     audit_commands.register,
+    issuer_commands.register,
+    secret_commands.register,
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="cmaa",
         description="CMAA exchange gateway: one GraphQL endpoint over two customs administrations.",
     )
@@ -47,7 +52,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except CommandError as exc:
         print(f"cmaa {arguments.command}: {exc}", file=sys.stderr)
-        return 2
+        return USAGE_ERROR
+    except Exception as exc:
+        # The one place an argument that pointed at something unusable becomes one line.
+        line = failure_line(exc, arguments)
+        if line is None:
+            raise
+        print(f"cmaa {arguments.command}: {line}", file=sys.stderr)
+        return USAGE_ERROR
 
 
 if __name__ == "__main__":

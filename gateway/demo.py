@@ -20,6 +20,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
+from auth.checkpoints import AuditSigner
 from auth.demo_identities import ClientCredential, UserCredential, provision_demo_identities
 from auth.revocations import StoreRevocations
 from auth.server.app import AuthorizationService
@@ -30,13 +31,16 @@ from auth.verification import (
     verifier_from_agreement,
 )
 from gateway.app import GatewayParts, gateway_routes, hardening
+from gateway.audit_exchange import Checkpointer, InProcessPartner
 from gateway.dashboard import DashboardLogin, dashboard_routes
 from gateway.graphiql import GraphiQLLogin, graphiql_assets, graphiql_page, login_assets
 from gateway.settings import DemoStores
 from resolvers.exchange.administrations import Administrations
+from resolvers.introspection import client_name
 from resolvers.sources.in_process import InProcessSource
 from store.agreement import Agreement
 from store.database import create_engine, open_store
+from store.models._base import utcnow
 from store.models.domain import Administration
 
 CREDENTIALS_FILE = "demo-credentials.json"
@@ -72,10 +76,11 @@ def demo_issuers(public_url: str) -> dict[Administration, str]:
     }
 
 
-def _allow_loopback_http(public_url: str) -> None:
+def allow_loopback_http(public_url: str) -> None:
     parts = urlsplit(public_url)
     if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
-        # Authlib refuses plain-HTTP OAuth URIs unless told; only ever for the loopback demo.
+        # Authlib refuses plain-HTTP OAuth URIs unless told; only ever on loopback (the demo,
+        # or an issuer tried out on one machine).
         os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 
@@ -84,10 +89,11 @@ def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) ->
 
     `app.state.verifier` verifies tokens of both demo issuers (keys and deny-lists read from
     the stores); `app.state.authorization_services` holds each administration's service;
-    `app.state.administrations` the gateway's in-process sources.
+    `app.state.administrations` the gateway's in-process sources; `app.state.checkpointers`
+    each administration's checkpointer, whose partner countersigns in process.
     """
     public_url = public_url.rstrip("/")
-    _allow_loopback_http(public_url)
+    allow_loopback_http(public_url)
     engines = {
         administration: create_engine(stores.url(administration))
         for administration in Administration
@@ -111,14 +117,27 @@ def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) ->
             refresh_interval=STORE_KEYS_REFRESH_SECONDS,
         )
     verifier: TokenVerifier = verifier_from_agreement(agreement, builtin)
+    signers = {a: AuditSigner(a, engine, utcnow) for a, engine in engines.items()}
+    checkpointers = {
+        a: Checkpointer(
+            signers[a],
+            agreement.audit_checkpoints,
+            InProcessPartner(next(signer for b, signer in signers.items() if b is not a)),
+        )
+        for a in Administration
+    }
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         try:
             for service in services.values():
                 await service.startup()
+            for checkpointer in checkpointers.values():
+                checkpointer.start()
             yield
         finally:
+            for checkpointer in checkpointers.values():
+                await checkpointer.stop()
             for engine in engines.values():
                 await engine.dispose()
 
@@ -126,11 +145,17 @@ def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) ->
         {a: InProcessSource(a, engine) for a, engine in engines.items()},
         timeout_seconds=agreement.limits.source_timeout_seconds,
     )
-    parts = GatewayParts(agreement=agreement, administrations=administrations, verifier=verifier)
     login = GraphiQLLogin(
         issuers=issuers,
         client_ids={a: f"{a.value.lower()}-graphiql" for a in Administration},
         scopes=tuple(agreement.scopes),
+    )
+    # GraphiQL's login clients explore the schema; every other client builds on schema/.
+    parts = GatewayParts(
+        agreement=agreement,
+        administrations=administrations,
+        verifier=verifier,
+        introspection_clients=frozenset(client_name(a, c) for a, c in login.client_ids.items()),
     )
     dashboard_login = DashboardLogin(
         issuers=issuers,
@@ -150,6 +175,7 @@ def build_demo_app(stores: DemoStores, public_url: str, agreement: Agreement) ->
     app.state.administrations = administrations
     app.state.authorization_services = services
     app.state.issuers = issuers
+    app.state.checkpointers = checkpointers
     return app
 
 

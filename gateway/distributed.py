@@ -13,6 +13,16 @@ The configuration file (TOML):
     cors_origins = ["https://dashboard.example"]
     cursor_secret_file = "cursor.secret"         # ≥ 32 bytes; or CMAA_CURSOR_SECRET (hex)
     workers = 1
+    safelist = false            # true: run only the operations of operations_dir
+    operations_dir = "operations"                # default: the checkout's operations/
+    graphiql = true             # GET /graphql from a browser: GraphiQL, login at the issuers
+    # ADMINISTRATION:client_id trusted with introspection; default: GraphiQL's clients where
+    # GraphiQL is on, else none
+    introspection_clients = ["US:us-graphiql", "UZ:uz-graphiql"]
+
+    [graphiql.clients]   # GraphiQL's public client at each administration's issuer
+    US = "us-graphiql"
+    UZ = "uz-graphiql"
 
     [sources]   # each administration's `cmaa subgraph` (its base URL; GraphQL at /graphql)
     US = "https://us-subgraph.example"
@@ -34,7 +44,7 @@ import secrets
 import tomllib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,9 +54,11 @@ from starlette.applications import Starlette
 from auth.verification import TokenVerifier
 from gateway.app import GatewayParts, gateway_routes, hardening
 from gateway.dashboard import DashboardLogin, dashboard_routes
-from gateway.graphiql import login_assets
+from gateway.graphiql import GraphiQLLogin, graphiql_assets, graphiql_page, login_assets
 from gateway.trust import trusted_issuers
+from resolvers.contracts.operations import DEFAULT_OPERATIONS_DIR, OperationsError, Safelist
 from resolvers.exchange.administrations import Administrations
+from resolvers.introspection import UnknownClientName, client_names
 from resolvers.sources.remote import RemoteSource
 from store.agreement import Agreement, ConfigurationError, KeyedReader
 from store.models.domain import Administration
@@ -61,6 +73,10 @@ class GatewayConfigError(ConfigurationError):
     """A malformed gateway configuration: names the file, the key and what is wrong."""
 
 
+def default_graphiql_client(administration: Administration) -> str:
+    return f"{administration.value.lower()}-graphiql"
+
+
 @dataclass(frozen=True)
 class GatewayConfig:
     host: str
@@ -72,6 +88,13 @@ class GatewayConfig:
     issuer_jwks: dict[str, str]
     workers: int
     source: Path
+    safelist: bool = False
+    operations_dir: Path = DEFAULT_OPERATIONS_DIR
+    graphiql: bool = True
+    graphiql_clients: dict[Administration, str] = field(
+        default_factory=lambda: {a: default_graphiql_client(a) for a in Administration}
+    )
+    introspection_clients: frozenset[str] = frozenset()
     # Where each administration's people log in to the dashboard; None: no dashboard.
     dashboard: DashboardLogin | None = None
 
@@ -107,6 +130,21 @@ def _cursor_secret(reader: KeyedReader, section: dict[str, Any], workers: int) -
     return secret
 
 
+def _introspection_clients(
+    reader: KeyedReader, section: dict[str, Any], graphiql_clients: dict[Administration, str]
+) -> frozenset[str]:
+    """Those named; where none are, GraphiQL's login clients (its schema explorer needs the
+    schema), as in the demo."""
+    default = [f"{a.value}:{client}" for a, client in graphiql_clients.items()]
+    configured = section.get("introspection_clients", default)
+    if not isinstance(configured, list):
+        raise reader.fail("gateway.introspection_clients", "must be a list of clients")
+    try:
+        return client_names(configured)
+    except UnknownClientName as exc:
+        raise reader.fail("gateway.introspection_clients", str(exc)) from None
+
+
 def _parties_only(reader: KeyedReader, section: dict[str, Any], name: str) -> None:
     unknown = sorted(set(section) - {a.value for a in Administration})
     if unknown:
@@ -125,6 +163,43 @@ def _dashboard(reader: KeyedReader, data: dict[str, Any]) -> DashboardLogin | No
         issuers[administration] = _http_url(reader, login.get("issuer"), f"{key}.issuer")
         clients[administration] = reader.text(login, key, "client_id")
     return DashboardLogin(issuers=issuers, client_ids=clients)
+
+
+def _switch(reader: KeyedReader, section: dict[str, Any], name: str, default: bool) -> bool:
+    value = section.get(name, default)
+    if not isinstance(value, bool):
+        raise reader.fail(f"gateway.{name}", "must be true or false")
+    return value
+
+
+def _operations_dir(reader: KeyedReader, section: dict[str, Any], safelist: bool) -> Path:
+    directory = DEFAULT_OPERATIONS_DIR
+    if "operations_dir" in section:
+        directory = Path(reader.text(section, "gateway", "operations_dir"))
+    if safelist:
+        # Read now: a gateway must not start in safelist mode over a list it cannot read.
+        try:
+            Safelist.from_directory(directory)
+        except OperationsError as exc:
+            raise reader.fail("gateway.operations_dir", str(exc)) from None
+    return directory
+
+
+def _graphiql_clients(reader: KeyedReader, data: dict[str, Any]) -> dict[Administration, str]:
+    section = reader.table(data.get("graphiql", {}), "graphiql")
+    unknown = sorted(set(section) - {"clients"})
+    if unknown:
+        raise reader.fail(f"graphiql.{unknown[0]}", "is not a setting (only clients)")
+    clients = reader.table(section.get("clients", {}), "graphiql.clients")
+    _parties_only(reader, clients, "graphiql.clients")
+    return {
+        administration: (
+            reader.text(clients, "graphiql.clients", administration.value)
+            if administration.value in clients
+            else default_graphiql_client(administration)
+        )
+        for administration in Administration
+    }
 
 
 def load_gateway_config(path: Path) -> GatewayConfig:
@@ -158,6 +233,9 @@ def load_gateway_config(path: Path) -> GatewayConfig:
             reader, reader.get(raw_sources, "sources", administration.value), key
         )
     _parties_only(reader, raw_sources, "sources")
+    safelist = _switch(reader, section, "safelist", False)
+    graphiql = _switch(reader, section, "graphiql", True)
+    graphiql_clients = _graphiql_clients(reader, data)
     raw_issuers = reader.table(data.get("issuers", {}), "issuers")
     issuers = {
         _http_url(reader, issuer, f"issuers.{issuer}"): _http_url(reader, jwks, f"issuers.{issuer}")
@@ -173,6 +251,13 @@ def load_gateway_config(path: Path) -> GatewayConfig:
         issuer_jwks=issuers,
         workers=workers,
         source=path,
+        safelist=safelist,
+        operations_dir=_operations_dir(reader, section, safelist),
+        graphiql=graphiql,
+        graphiql_clients=graphiql_clients,
+        introspection_clients=_introspection_clients(
+            reader, section, graphiql_clients if graphiql else {}
+        ),
         dashboard=_dashboard(reader, data),
     )
 
@@ -194,6 +279,9 @@ def build_gateway_app(
         verifier=verifier,
         cursor_secret=config.cursor_secret,
         cors_origins=config.cors_origins,
+        safelist=config.safelist,
+        operations_dir=config.operations_dir,
+        introspection_clients=config.introspection_clients,
     )
 
     @asynccontextmanager
@@ -203,10 +291,15 @@ def build_gateway_app(
         finally:
             await administrations.aclose()
 
-    routes = gateway_routes(parts)
+    if config.graphiql:
+        page = graphiql_page(login_for(config, agreement), f"{config.public_url}/graphql")
+        routes = [*gateway_routes(parts, page), graphiql_assets()]
+    else:
+        routes = gateway_routes(parts)
+    if config.graphiql or config.dashboard is not None:
+        routes.append(login_assets())
     if config.dashboard is not None:
         routes += dashboard_routes(config.dashboard, f"{config.public_url}/graphql", agreement)
-        routes.append(login_assets())
     app = Starlette(
         routes=routes,
         middleware=hardening(parts, config.public_url),
@@ -222,6 +315,18 @@ def verifier_for(config: GatewayConfig, agreement: Agreement) -> TokenVerifier:
         audience=agreement.tokens.audience,
         leeway_seconds=agreement.tokens.leeway_seconds,
         known_scopes=agreement.scopes,
+    )
+
+
+def login_for(config: GatewayConfig, agreement: Agreement) -> GraphiQLLogin:
+    """GraphiQL signs people in at the first issuer agreement.toml trusts for each party."""
+    issuers: dict[Administration, str] = {}
+    for trust in trusted_issuers(agreement, config.issuer_jwks, {}):
+        issuers.setdefault(trust.administration, trust.issuer)
+    return GraphiQLLogin(
+        issuers=issuers,
+        client_ids=config.graphiql_clients,
+        scopes=tuple(agreement.scopes),
     )
 
 

@@ -9,12 +9,14 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
+from gateway.http.hardening import content_security_policy
 from store.models.domain import Administration
 
 STATIC = Path(__file__).parent / "static" / "graphiql"
@@ -96,11 +98,24 @@ def graphiql_page(
         f'<option value="{a.value.lower()}">{html.escape(NAMES[a])}</option>' for a in login.issuers
     )
     body = PAGE.format(assets=ASSETS, options=options, config=config_text)
+    # The page reads each issuer's metadata and calls its token endpoint: where the issuers
+    # live on other origins (the distributed set-up), the page may connect there, nowhere else.
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": content_security_policy(
+            origin for origin in map(_origin, login.issuers.values()) if origin
+        ),
+    }
 
     async def page(_request: Request) -> Response:
-        return HTMLResponse(body, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(body, headers=headers)
 
     return page
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def graphiql_assets() -> BaseRoute:

@@ -6,6 +6,7 @@ Router) in front of it is never trusted to have done so. The HTTP behaviour (401
 any GraphQL, 405/406/415, the body limit, coded and masked errors) is the gateway's own.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,11 +19,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from auth.checkpoints import AuditSigner
 from auth.principal import Principal
 from auth.verification import Verifier
+from gateway.audit_exchange import Checkpointer, RemotePartner, Sleep, audit_routes
 from gateway.http.graphql_endpoint import GraphQLEndpoint
 from gateway.http.hardening import BodyLimit, SecurityHeaders
 from gateway.http.rate_limit import RateLimiter
+from resolvers.introspection import SUBGRAPH_SCHEMA_FIELDS, introspection_for
 from resolvers.limits import operation_limits
 from resolvers.sources.base import SourceDown
 from resolvers.sources.in_process import InProcessSource, system_clock
@@ -44,16 +48,29 @@ def create_subgraph_app(
     agreement: Agreement,
     *,
     clock: Clock = system_clock,
+    introspection_clients: frozenset[str] = frozenset(),
+    partner: RemotePartner | None = None,
+    checkpoint_sleep: Sleep = asyncio.sleep,
 ) -> Starlette:
     """The subgraph of `administration` over the store behind `engine`.
 
     The app owns the engine from here on: it checks at start-up that the store is this
-    administration's and disposes of the engine at shutdown. `app.state.engine` and
-    `app.state.source` are set for the app's lifetime.
+    administration's and disposes of the engine at shutdown. `app.state.engine`,
+    `app.state.source` and `app.state.checkpointer` are set for the app's lifetime. Only
+    `introspection_clients` (ADMINISTRATION:client_id) may introspect it, `_service { sdl }`
+    included. The checkpointer signs the store's audit log on the agreement's cadence and,
+    given the `partner`, exchanges checkpoints with it for countersignature; `/audit/*`
+    publishes what the partner needs for that.
     """
     limits = agreement.limits
     source = InProcessSource(administration, engine, clock, agreement)
-    schema = subgraph_schema(administration, extensions=(operation_limits(limits),))
+    schema = subgraph_schema(
+        administration,
+        extensions=(
+            operation_limits(limits),
+            introspection_for(introspection_clients, SUBGRAPH_SCHEMA_FIELDS),
+        ),
+    )
 
     def context(principal: Principal) -> SubgraphContext:
         return SubgraphContext(principal=principal, source=source, limits=limits)
@@ -61,7 +78,11 @@ def create_subgraph_app(
     # The gateway makes at most one call per source per level of an operation, so a caller
     # within the gateway's rate never meets this one; it stops a client calling directly.
     limiter = RateLimiter(limits.rate_per_minute * limits.max_depth)
-    endpoint = GraphQLEndpoint(schema, verifier, context, limiter, limits.max_tokens)
+    endpoint = GraphQLEndpoint(schema, verifier, context, limiter, limits)
+    signer = AuditSigner(administration, engine, clock)
+    checkpointer = Checkpointer(
+        signer, agreement.audit_checkpoints, partner, sleep=checkpoint_sleep
+    )
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -83,7 +104,11 @@ def create_subgraph_app(
                     f"the database is {found}'s store, not {administration.value}'s; "
                     "run `cmaa migrate` for it first"
                 )
-            yield
+            checkpointer.start()
+            try:
+                yield
+            finally:
+                await checkpointer.stop()
         finally:
             await engine.dispose()
 
@@ -92,6 +117,7 @@ def create_subgraph_app(
             Route(GRAPHQL_PATH, endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *audit_routes(signer, partner),
         ],
         middleware=[
             Middleware(SecurityHeaders),
@@ -102,6 +128,7 @@ def create_subgraph_app(
     app.state.engine = engine
     app.state.source = source
     app.state.schema = schema
+    app.state.checkpointer = checkpointer
     return app
 
 

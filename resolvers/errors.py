@@ -9,7 +9,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from auth.policy.procedures import ProcedureViolation
-from auth.policy.rules import Refusal, Rule, refusal_of
+from auth.policy.rules import Refusal, Rule
 
 
 class ExchangeError(Exception):
@@ -63,10 +63,33 @@ class BadUserInput(ExchangeError):
             self.extra["rule"] = str(rule)
 
 
+class IdempotencyKeyReused(ExchangeError):
+    """The same idempotency key with different input: refused, nothing changed."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+    def __init__(self, message: str, rule: str | None = None) -> None:
+        super().__init__(message, field="idempotencyKey")
+        if rule is not None:
+            self.extra["rule"] = str(rule)
+
+
 class SourceUnavailableError(ExchangeError):
+    """An administration's data left out of the answer. `overloaded`: the gateway had more
+    calls at that administration's store than it has connections, and this one waited out its
+    time in the queue; the store itself was not found wanting (`reason`: OVERLOADED)."""
+
     code = "SOURCE_UNAVAILABLE"
 
-    def __init__(self, administration: str) -> None:
+    def __init__(self, administration: str, *, overloaded: bool = False) -> None:
+        if overloaded:
+            super().__init__(
+                f"The gateway is too busy to read the {administration} administration's data "
+                "right now; try again shortly. The rest of the response is complete.",
+                administration=administration,
+                reason=OVERLOADED,
+            )
+            return
         super().__init__(
             f"The {administration} administration's data is unavailable right now; "
             "the rest of the response is complete.",
@@ -74,11 +97,21 @@ class SourceUnavailableError(ExchangeError):
         )
 
 
+OVERLOADED = "OVERLOADED"
+
+
 class LimitExceeded(ExchangeError):
     code = "LIMIT_EXCEEDED"
 
     def __init__(self, message: str, limit: str) -> None:
         super().__init__(message, limit=limit)
+
+
+class OperationInvalid(ExchangeError):
+    """The operation does not validate against the schema (graphql-core's own errors carry
+    this code too, given where they leave: gateway.http.errors)."""
+
+    code = "GRAPHQL_VALIDATION_FAILED"
 
 
 class Internal(ExchangeError):
@@ -90,7 +123,9 @@ class Internal(ExchangeError):
 
 def refusal_error(violation: ProcedureViolation) -> ExchangeError:
     """The coded error a caller sees for a refused procedure, naming the rule that refused."""
-    kind = refusal_of(violation.rule)
+    kind = violation.refusal
+    if kind is Refusal.KEY_REUSED:
+        return IdempotencyKeyReused(violation.message, rule=violation.rule)
     if kind is Refusal.NOT_FOUND:
         return NotFound(violation.message, field=violation.field or "id")
     if kind is Refusal.FORBIDDEN:

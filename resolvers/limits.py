@@ -1,15 +1,16 @@
 """Limits on what one operation may ask for, checked before anything resolves.
 
-Tokens are counted while parsing; depth, aliases, field selections, directives and a cost
-computed from page sizes are counted before validation (fragments expanded, with a budget so
-nested spreads cannot blow the walk up, and no fragment spread inside itself), so an oversized
-operation is refused as such instead of costing graphql-core's validation first, which gives
-up on one with an uncoded "Validation aborted.". Every refusal is LIMIT_EXCEEDED.
+The operation text's size is checked before it is parsed (parsing holds the event loop, and a
+comment costs no tokens); tokens are counted while parsing; depth, aliases, field selections,
+directives and a cost computed from page sizes are counted before validation (fragments
+expanded, with a budget so nested spreads cannot blow the walk up, and no fragment spread
+inside itself), so an oversized operation is refused as such instead of costing graphql-core's
+validation first, which gives up on one with an uncoded "Validation aborted.". Every refusal is
+LIMIT_EXCEEDED.
 """
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -27,6 +28,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from resolvers.caching import BytesBoundedCache, document_bytes
 from resolvers.errors import LimitExceeded
 from store.agreement import Limits
 
@@ -36,16 +38,32 @@ UNPAGED_LIST_COST = 10
 # Selections (fields, spreads, inline fragments) the walk visits per field the limit allows:
 # an unvalidated document may spread fragments that select nothing, without end.
 VISITS_PER_FIELD = 4
+# Dashboards send the same few operations again and again: each is parsed once. Bounded in
+# bytes: a hundred dashboard operations hold a few megabytes, the largest ones allowed ~3 MB.
+PARSED_BYTES = 32 * 1024 * 1024
+parsed_documents: BytesBoundedCache[tuple[str, int], DocumentNode] = BytesBoundedCache(
+    PARSED_BYTES, lambda _key, document: document_bytes(document)
+)
 
 
-@lru_cache(maxsize=256)
-def _parse(query: str, max_tokens: int) -> DocumentNode:
-    return parse(query, max_tokens=max_tokens, no_location=False)
+def is_too_long(query: str, max_bytes: int) -> bool:
+    """Over `max_bytes` in UTF-8 (a character is at least one byte: a long text is not
+    encoded to be counted)."""
+    return len(query) > max_bytes or len(query.encode("utf-8", "surrogatepass")) > max_bytes
 
 
-def parse_bounded(query: str, max_tokens: int) -> DocumentNode:
+def parse_bounded(query: str, limits: Limits) -> DocumentNode:
+    if is_too_long(query, limits.max_operation_bytes):
+        raise LimitExceeded(
+            f"The operation text is longer than {limits.max_operation_bytes} bytes.",
+            limit="operation_bytes",
+        ).as_graphql_error()
+    max_tokens = limits.max_tokens
     try:
-        return _parse(query, max_tokens)
+        return parsed_documents.get_or_make(
+            (query, max_tokens),
+            lambda: parse(query, max_tokens=max_tokens, no_location=False),
+        )
     except GraphQLError as error:
         if "tokens" in error.message and "Parsing aborted" in error.message:
             raise LimitExceeded(
@@ -182,13 +200,13 @@ def measure_operation(
     return None
 
 
-def names_no_operation(query: str, operation_name: str | None, max_tokens: int) -> bool:
+def names_no_operation(query: str, operation_name: str | None, limits: Limits) -> bool:
     """A document of several operations with no operationName: GraphQL asks for a request
     error, rather than running the first one."""
     if operation_name is not None:
         return False
     try:
-        document = parse_bounded(query, max_tokens)
+        document = parse_bounded(query, limits)
     except GraphQLError:
         return False  # the parse error is reported by the execution that follows
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -215,12 +233,12 @@ def operation_limits(limits: Limits) -> Callable[[], SchemaExtension]:
         def on_parse(self) -> Iterator[None]:
             context = self.execution_context
             if context.graphql_document is None and context.query:
-                context.graphql_document = parse_bounded(context.query, limits.max_tokens)
+                context.graphql_document = parse_bounded(context.query, limits)
             yield
 
         def on_validate(self) -> Iterator[None]:
             # Before validation, and raised like the token limit above: the refusal stands
-            # whatever other extensions do in this hook (ValidationCache sets the errors of its
+            # whatever other extensions do in this hook (CachedValidation sets the errors of its
             # own validation), and no validation work is spent on an oversized operation.
             self._refuse_if_exceeded()
             yield

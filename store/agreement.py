@@ -82,6 +82,8 @@ class TokenPolicy:
 @dataclass(frozen=True)
 class Limits:
     body_bytes: int
+    # The operation text's own size, far below the body's: parsing holds the event loop.
+    max_operation_bytes: int
     max_depth: int
     max_aliases: int
     max_fields: int
@@ -92,6 +94,17 @@ class Limits:
     default_page_size: int
     source_timeout_seconds: float
     rate_per_minute: int
+
+
+@dataclass(frozen=True)
+class AuditCheckpoints:
+    """How often each administration signs its audit log and has the partner countersign it:
+    when `every_entries` entries were appended since the last checkpoint, or `every_seconds`
+    passed and at least one was. Up to then, a rewrite of the newest entries is evident from
+    the chain only to someone who kept its head."""
+
+    every_entries: int = 1000
+    every_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,7 @@ class Agreement:
     tokens: TokenPolicy
     limits: Limits
     source: Path
+    audit_checkpoints: AuditCheckpoints = AuditCheckpoints()
 
     @property
     def uses_needing_consent(self) -> tuple[Use, ...]:
@@ -295,6 +309,7 @@ def _limits(reader: KeyedReader, raw: Any) -> Limits:
     raw = reader.table(raw, "limits")
     limits = Limits(
         body_bytes=reader.whole(raw, "limits", "body_bytes"),
+        max_operation_bytes=reader.whole(raw, "limits", "max_operation_bytes"),
         max_depth=reader.whole(raw, "limits", "max_depth"),
         max_aliases=reader.whole(raw, "limits", "max_aliases"),
         max_fields=reader.whole(raw, "limits", "max_fields"),
@@ -306,9 +321,19 @@ def _limits(reader: KeyedReader, raw: Any) -> Limits:
         source_timeout_seconds=reader.number(raw, "limits", "source_timeout_seconds"),
         rate_per_minute=reader.whole(raw, "limits", "rate_per_minute"),
     )
+    if limits.max_operation_bytes > limits.body_bytes:
+        raise reader.fail("limits.max_operation_bytes", "must not exceed limits.body_bytes")
     if limits.default_page_size > limits.max_page_size:
         raise reader.fail("limits.default_page_size", "must not exceed limits.max_page_size")
     return limits
+
+
+def _audit_checkpoints(reader: KeyedReader, raw: Any) -> AuditCheckpoints:
+    raw = reader.table(raw, "audit")
+    return AuditCheckpoints(
+        every_entries=reader.whole(raw, "audit", "checkpoint_every_entries"),
+        every_seconds=reader.number(raw, "audit", "checkpoint_every_seconds"),
+    )
 
 
 def load_agreement(file: Path | str = DEFAULT_AGREEMENT_FILE) -> Agreement:
@@ -340,4 +365,7 @@ def load_agreement(file: Path | str = DEFAULT_AGREEMENT_FILE) -> Agreement:
         tokens=_tokens(reader, reader.get(data, "", "tokens")),
         limits=_limits(reader, reader.get(data, "", "limits")),
         source=file,
+        audit_checkpoints=(
+            _audit_checkpoints(reader, data["audit"]) if "audit" in data else AuditCheckpoints()
+        ),
     )

@@ -3,24 +3,21 @@
 An entry is appended in the caller's transaction, so the access or change it records and its
 audit entry are committed together or not at all.
 
-Why a hash chain, not an RFC 6962 / RFC 9162 Merkle tree. A Merkle tree earns its keep when
-many parties must check one entry's inclusion, or two tree heads' consistency, without
-reading the log (Certificate Transparency: huge public logs, many monitors). Here the
-verifiers are the two administrations, and each verifies whole logs: the owner its own, the
-partner the one it cosigns, with read access to it. For them a chain gives the same tamper
-evidence at less cost: entry n's hash covers (n, entry n-1's hash, entry n's content), so a
-change, removal, insertion or reordering anywhere before n changes the hash at n, and a
-signed checkpoint (size n, hash at n, time) that no longer matches the log exposes it. An
-append is one hash and one row lock (the head), inside the access's own transaction, with no
-interior nodes to maintain. Should a third party ever need inclusion proofs without the
-whole log, a Merkle tree can be built over these same entry hashes without changing a row.
+Why a hash chain, and a Merkle tree over it. An append is one hash and one row lock (the
+head), inside the access's own transaction, with no interior nodes to maintain: entry n's
+hash covers (n, entry n-1's hash, entry n's content), so a change, removal, insertion or
+reordering anywhere before n changes the hash at n. Checkpoints, made off the hot path (by
+the checkpointer every N entries or T seconds, or by `cmaa audit checkpoint`), sign the size,
+the hash at that size and the RFC 9162 root of a tree over the entry hashes up to it
+(store/audit_tree.py): the root authenticates a kept copy of those hashes, against which
+`verify` names the first entry rewritten, even when every later hash was recomputed.
 
 The database refuses UPDATE and DELETE on the log (migration 0003); `audit_head`, the tip,
 is the one row that changes, and `check_chain` compares it with the log.
 """
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -59,6 +56,7 @@ _ADVANCE_HEAD = (
 )
 _INSERT_EVENT = insert(_events)
 _SET_HEAD_HASH = update(_head).where(_head.c.id == 1).values(entry_hash=bindparam("digest"))
+_TOUCH_HEAD = update(_head).where(_head.c.id == 1).values(seq=_head.c.seq)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +125,13 @@ async def append_audit(session: AsyncSession, entry: AuditEntry) -> AuditEvent:
     return AuditEvent(**values)
 
 
+async def lock_the_log(session: AsyncSession) -> None:
+    """Take the log's write lock (the head row, which every append takes first) before a
+    transaction that reads and then writes audit tables: SQLite cannot turn a read
+    transaction into a write once another writer has committed ("database is locked")."""
+    await session.exec(_TOUCH_HEAD)
+
+
 # -- reading the log ---------------------------------------------------------------------------
 
 
@@ -156,7 +161,8 @@ class LoggedEntry:
         return self.seq
 
 
-def _entry_of(row: Any) -> AuditEntry:
+def entry_content(row: Any) -> AuditEntry:
+    """What an entry's hash covers besides its position and the previous hash."""
     return AuditEntry(
         at=row.at,
         actor_administration=row.actor_administration,
@@ -312,26 +318,15 @@ async def check_chain(
     wanted = set(positions)
     check = ChainCheck(size=size, head_hash=GENESIS_HASH)
     expected, prev = 1, GENESIS_HASH
-    while expected <= size:
-        rows = (
-            await session.exec(
-                select(_events)
-                .where(_events.c.seq >= expected, _events.c.seq <= size)
-                .order_by(_events.c.seq)
-                .limit(batch)
-            )
-        ).all()
-        if not rows:
-            break
-        for row in rows:
-            problem = _problem(row, expected, prev)
-            if problem is not None:
-                check.problem = problem
-                return check
-            prev = row.entry_hash
-            if row.seq in wanted:
-                check.hashes[row.seq] = prev
-            expected += 1
+    async for row in _entries(session, 1, size, batch):
+        problem = _problem(row, expected, prev)
+        if problem is not None:
+            check.problem = problem
+            return check
+        prev = row.entry_hash
+        if row.seq in wanted:
+            check.hashes[row.seq] = prev
+        expected += 1
     check.head_hash = prev
     last = expected - 1
     if last < size:
@@ -355,6 +350,54 @@ async def check_chain(
     return check
 
 
+async def check_extension(
+    session: AsyncSession, after: int, after_hash: str, up_to: int, batch: int = CHECK_BATCH
+) -> tuple[list[str], Problem | None]:
+    """Check entries after+1 … up_to against the chain, from a position whose hash is known
+    (a checkpoint's): their hashes in order, or the first problem. Reads only those entries."""
+    hashes: list[str] = []
+    expected, prev = after + 1, after_hash
+    async for row in _entries(session, expected, up_to, batch):
+        problem = _problem(row, expected, prev)
+        if problem is not None:
+            return hashes, problem
+        prev = row.entry_hash
+        hashes.append(prev)
+        expected += 1
+    if expected <= up_to:
+        return hashes, Problem(expected, f"entries {expected} to {up_to} are missing")
+    return hashes, None
+
+
+async def _entries(session: AsyncSession, first: int, last: int, batch: int) -> AsyncIterator[Any]:
+    """Entries first … last in seq order, read `batch` at a time: a few MB in memory at most."""
+    start = first
+    while start <= last:
+        rows = (
+            await session.exec(
+                select(_events)
+                .where(_events.c.seq >= start, _events.c.seq <= last)
+                .order_by(_events.c.seq)
+                .limit(batch)
+            )
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield row
+        start = int(rows[-1].seq) + 1
+
+
+async def logged_hashes(session: AsyncSession, up_to: int) -> list[str]:
+    """The entry hashes the log holds now for seq 1 … up_to, in seq order (as they are)."""
+    rows = (
+        await session.exec(
+            select(_events.c.entry_hash).where(_events.c.seq <= up_to).order_by(_events.c.seq)
+        )
+    ).all()
+    return [str(row[0]) for row in rows]
+
+
 def _problem(row: Any, expected: int, prev: str) -> Problem | None:
     seq = int(row.seq)
     if seq != expected:
@@ -366,7 +409,7 @@ def _problem(row: Any, expected: int, prev: str) -> Problem | None:
             f"it does not follow entry {seq - 1}: it names {row.prev_hash[:16]}… as the previous "
             f"hash, entry {seq - 1} is {prev[:16]}… (entries were removed, moved or swapped)",
         )
-    recomputed = entry_hash(seq, prev, _entry_of(row))
+    recomputed = entry_hash(seq, prev, entry_content(row))
     if recomputed != row.entry_hash:
         return Problem(
             seq,
@@ -380,18 +423,26 @@ def _problem(row: Any, expected: int, prev: str) -> Problem | None:
 
 
 def checkpoint_claims(
-    log: Administration, size: int, head_hash: str, signed_at: datetime
+    log: Administration,
+    size: int,
+    head_hash: str,
+    signed_at: datetime,
+    tree_root: str | None = None,
 ) -> dict[str, Any]:
-    """What a checkpoint signs: whose log, how many entries, the hash at the last, and when."""
+    """What a checkpoint signs: whose log, how many entries, the hash at the last, the tree
+    root over every entry hash (absent from checkpoints made before the tree), and when."""
     moment = as_utc(signed_at)
     assert moment is not None
-    return {
+    claims: dict[str, Any] = {
         "typ": "cmaa-audit-checkpoint",
         "log": log.value,
         "size": size,
         "head": head_hash,
         "at": moment.isoformat(timespec="microseconds"),
     }
+    if tree_root is not None:
+        claims["root"] = tree_root
+    return claims
 
 
 def cosignature_claims(

@@ -47,6 +47,11 @@ def _entry(
     )
 
 
+def refused_read(grant: ReadGrant, names: tuple[str, ...], withheld: list[str]) -> bool:
+    """Whether a read was a refused attempt: not granted, or asking by id and getting none."""
+    return not grant.permitted or bool(withheld and not names)
+
+
 def read_entry(
     grant: ReadGrant,
     operation: str,
@@ -54,17 +59,20 @@ def read_entry(
     names: tuple[str, ...],
     release_ids: Sequence[int],
     withheld: list[str],
+    probed: tuple[str, ...] = (),
 ) -> AuditEntry:
     """A read of partner records: the records returned, the releases they came under, and
-    those asked for by id but withheld. Asking by id and getting none is a refused attempt."""
-    permitted = grant.permitted and not (withheld and not names)
+    those asked for by id but withheld. Of a refused attempt, `probed` names the owner's
+    existing records it asked for: the owner sees what was probed, the caller learns nothing
+    (its answer was decided before, the same as for an id that names nothing)."""
+    refused = refused_read(grant, names, withheld)
     return _entry(
         grant.principal,
         operation,
         now,
-        AuditDecision.PERMIT if permitted else AuditDecision.DENY,
+        AuditDecision.DENY if refused else AuditDecision.PERMIT,
         grant.rule,
-        record_ids=names,
+        record_ids=names + probed if refused else names,
         release_ids=tuple(release_ids),
         detail={"withheld": withheld} if withheld else {},
     )

@@ -8,7 +8,11 @@ from sqlalchemy import ColumnElement, and_, case, false, null, true
 from sqlalchemy.sql.elements import ColumnClause
 
 from auth.policy.release import ReadGrant
-from store.models import Release
+from store.models import Entity, Release
+from store.models.domain import EntityKind
+
+# Personal data is a natural person's: an entity's name, date of birth, address, identifiers.
+IS_PERSON = Entity.kind == EntityKind.PERSON.value
 
 
 def personal_data_allowed(grant: ReadGrant) -> ColumnElement[bool]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from auth.policy.rules import Rule
+from auth.policy.rules import Rule, refusal_of
 from auth.principal import Principal
 from store.agreement import Agreement
 from store.models.domain import Administration, ConsentStatus, DecisionKind, RequestStatus, Use
@@ -22,11 +22,27 @@ from store.models.domain import Administration, ConsentStatus, DecisionKind, Req
 class ProcedureViolation(ValueError):
     """An action the agreement does not allow; `field` names the input at fault, if one is."""
 
-    def __init__(self, message: str, rule: str, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, rule: str, field: str | None = None, *, key_reused: bool = False
+    ) -> None:
         super().__init__(message)
         # A rule of the agreement (auth.policy.rules.Rule); a partner's answer may name one
         # this side does not know, so it is kept as the text it came as.
         self.message, self.rule, self.field = message, str(rule), field
+        self.refusal = refusal_of(self.rule, key_reused=key_reused)
+
+
+def key_reused() -> ProcedureViolation:
+    """The refusal of a key already used for a different call (another operation, record or
+    input). It names nothing of that call: the key is the client's own, but what it did stays
+    in the store."""
+    return ProcedureViolation(
+        "This idempotency key was already used with different input; "
+        "use a new key for a new change.",
+        rule=Rule.IDEMPOTENCY,
+        field="idempotencyKey",
+        key_reused=True,
+    )
 
 
 class Action(StrEnum):

@@ -7,6 +7,9 @@ leaves the owner's database:
 - partner records: only for a designated official with the scope, and only those covered by
   an active release of the owner to the caller's administration (unrevoked, unexpired);
 - personal data: only where that release includes it (auth.policy.personal_data).
+
+A filter is a read (auth.policy.filters): a predicate over a record's data tells the caller
+what the data holds, so it looks at data only where the caller could read it in an answer.
 """
 
 from dataclasses import dataclass
@@ -108,6 +111,18 @@ def released_to_caller(
         return false()
     if grant.own:
         return true()
+    return released_under(record_type, record_id, grant, now)
+
+
+def released_under(
+    record_type: RecordType,
+    record_id: ColumnClause[int] | ColumnElement[int],
+    grant: ReadGrant,
+    now: datetime,
+    *conditions: ColumnElement[bool],
+) -> ColumnElement[bool]:
+    """Whether an active release of the owner to the caller's administration, meeting
+    `conditions` too, covers the record (a partner's read; correlated on record_id)."""
     return exists(
         select(ReleaseItem.id)
         .join(Release, ReleaseItem.release_id == Release.id)
@@ -115,5 +130,6 @@ def released_to_caller(
             ReleaseItem.record_type == record_type.value,
             ReleaseItem.record_id == record_id,
             _active_release_condition(grant.principal.administration, now),
+            *conditions,
         )
     )

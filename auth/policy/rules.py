@@ -32,13 +32,18 @@ class Refusal(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     FORBIDDEN = "FORBIDDEN"
     BAD_USER_INPUT = "BAD_USER_INPUT"
+    # An idempotency key used before for another call (rule IDEMPOTENCY): the one refusal
+    # that reads otherwise than its rule's other refusals, since a retry must not mistake it.
+    KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
 
 
 FORBIDDING = frozenset({Rule.SCOPE, Rule.DESIGNATED, Rule.SOURCE_CONTROLS})
 
 
-def refusal_of(rule: str) -> Refusal:
+def refusal_of(rule: str, *, key_reused: bool = False) -> Refusal:
     """The refusal a rule's violation is; a rule this side does not know is input to correct."""
+    if key_reused and rule == Rule.IDEMPOTENCY:
+        return Refusal.KEY_REUSED
     if rule == Rule.NOT_FOUND:
         return Refusal.NOT_FOUND
     if rule in FORBIDDING:

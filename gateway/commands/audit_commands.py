@@ -2,7 +2,9 @@
 check of a whole log against its chain and its checkpoints.
 
 - A checkpoint is the owner's JWS (RS256, its authorization server's current signing key)
-  over (log, size, hash of the last entry, time), kept in the owner's store.
+  over (log, size, hash of the last entry, Merkle tree root over every entry hash, time),
+  kept in the owner's store with the entry hashes it covers. The checkpointer
+  (gateway/audit_exchange.py) makes them on the agreement's cadence; this command, now.
 - A cosignature is the partner's JWS over that checkpoint (its claims and the very signature),
   kept in BOTH stores: in the partner's as its witness of what the owner's log was (which the
   owner cannot change), and in the owner's next to the checkpoint. Neither side can then
@@ -12,38 +14,45 @@ check of a whole log against its chain and its checkpoints.
   checkpoint's and cosignature's signature (against the signer's keys in its store, or the
   key recorded with the signature when it has since been rotated out: its kid is its RFC 7638
   thumbprint), and that the log still holds, at each checkpoint's size, the hash it signed.
-  It exits 1 naming the first bad entry.
+  Where it does not, the kept entry hashes that still fold to the signed root (the owner's,
+  or the partner's witness copy) name the first entry rewritten. It exits 1 naming the first
+  bad entry.
 """
 
 import argparse
 import asyncio
 import sys
-from collections.abc import Coroutine, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Coroutine, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-from joserfc import jws
-from joserfc.errors import JoseError
-from joserfc.jwk import RSAKey
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.keys import SIGNING_ALGORITHM, private_key, public_jwk, signing_key
+from auth.audit_signing import Keys, check_signature, kid_of, store_keys
+from auth.checkpoints import (
+    AuditSigner,
+    CheckpointRefused,
+    SignedCheckpoint,
+    SignedCosignature,
+    store_key_lookup,
+)
+from auth.keys import signing_key
 from gateway.commands import CommandError
+from gateway.commands.arguments import existing_database_url
 from gateway.settings import DEFAULT_DATA_DIR, DemoStores
 from store.audit import (
     ChainCheck,
     Problem,
-    canonical,
     check_chain,
-    checkpoint_claims,
-    cosignature_claims,
+    logged_hashes,
 )
+from store.audit_tree import first_difference, kept_leaves, tree_root
 from store.database import UnsupportedDatabaseURL, create_engine, session_factory
 from store.migrate import store_administration
 from store.models import SigningKey
@@ -99,57 +108,6 @@ def demo_store_url(data_dir: Path, administration: Administration) -> str:
 # -- keys and signatures -----------------------------------------------------------------------
 
 
-@dataclass
-class Keys:
-    """The public keys an administration's store holds (current and retired), by kid."""
-
-    by_kid: dict[str, RSAKey] = field(default_factory=dict)
-
-    def key_for(self, kid: str, recorded: dict[str, Any]) -> tuple[RSAKey, str]:
-        if kid in self.by_kid:
-            return self.by_kid[kid], "a key in its store"
-        # Rotated out of the store since: the key kept with the signature, if it is the key
-        # the kid names (kids are RFC 7638 thumbprints).
-        try:
-            key = RSAKey.import_key(recorded)
-        except (JoseError, ValueError, TypeError):
-            raise ValueError("the key recorded with it is not a usable RSA key") from None
-        if key.thumbprint() != kid:
-            raise ValueError("the key recorded with it is not the key its kid names")
-        return key, "the key recorded with it"
-
-
-async def store_keys(session: AsyncSession) -> Keys:
-    rows = (await session.exec(select(SigningKey))).all()
-    keys = Keys()
-    for row in rows:
-        if row.algorithm == SIGNING_ALGORITHM:
-            keys.by_kid[row.kid] = RSAKey.import_key(public_jwk(row))
-    return keys
-
-
-def sign(claims: dict[str, Any], row: SigningKey) -> str:
-    header = {"alg": SIGNING_ALGORITHM, "kid": row.kid}
-    return jws.serialize_compact(header, canonical(claims), private_key(row), [SIGNING_ALGORITHM])
-
-
-def check_signature(signature: str, claims: dict[str, Any], key: RSAKey) -> None:
-    """The JWS verifies with `key` and signs exactly `claims`; ValueError says what is wrong."""
-    try:
-        verified = jws.deserialize_compact(signature, key, [SIGNING_ALGORITHM])
-    except JoseError:
-        raise ValueError("its signature does not verify") from None
-    if orjson.loads(verified.payload) != claims:
-        raise ValueError("what it signed differs from what is recorded with it")
-
-
-def kid_of(signature: str) -> str:
-    try:
-        return str(jws.extract_compact(signature.encode("ascii")).headers()["kid"])
-    except (JoseError, KeyError, ValueError):
-        return ""
-
-
 async def current_key(store: Store, session: AsyncSession) -> SigningKey:
     row = await signing_key(session)
     if row is None:
@@ -158,21 +116,6 @@ async def current_key(store: Store, session: AsyncSession) -> SigningKey:
             "server once (cmaa demo) or run `cmaa keys rotate`"
         )
     return row
-
-
-def checkpoint_of(row: AuditCheckpoint) -> dict[str, Any]:
-    return checkpoint_claims(
-        Administration(row.log_administration), row.size, row.head_hash, row.signed_at
-    )
-
-
-def cosigned_of(row: AuditCosignature) -> dict[str, Any]:
-    checkpoint = checkpoint_claims(
-        Administration(row.log_administration), row.size, row.head_hash, row.signed_at
-    )
-    return cosignature_claims(
-        checkpoint, row.checkpoint_signature, Administration(row.cosigner_administration)
-    )
 
 
 def _moment(value: datetime) -> str:
@@ -237,6 +180,44 @@ def _at_position(chain: ChainCheck, size: int, head_hash: str, what: str) -> Pro
     return None
 
 
+async def _located(
+    problem: Problem | None,
+    log: Store,
+    kept_in: Sequence[Store],
+    size: int,
+    root: str | None,
+    what: str,
+) -> Problem | None:
+    """Where the log first differs from what `what` signed: the entry hashes kept in the first
+    of `kept_in` whose copy the signed tree root authenticates, against the log's, so a
+    rewrite whose later hashes were all recomputed is named by its first entry, not by the
+    checkpoint's."""
+    if problem is None or root is None:
+        return problem
+    for store in kept_in:
+        async with store.session() as session:
+            rows = await kept_leaves(session, log.administration, 0, size)
+        kept = [value for _, value in rows]
+        if len(kept) == size and tree_root(kept) == root:
+            break
+    else:
+        where = " and ".join(f"{store.administration.value}'s store" for store in kept_in)
+        return Problem(
+            problem.seq,
+            f"{problem.message} (the entry hashes it covers, kept in {where}, were changed too)",
+        )
+    async with log.session() as session:
+        found = await logged_hashes(session, size)
+    seq = first_difference(kept, found)
+    if seq is None or seq >= problem.seq:
+        return problem
+    return Problem(
+        seq,
+        f"{what} commits to hash {kept[seq - 1][:16]}… for this entry, the log has "
+        f"{found[seq - 1][:16]}…: the log was rewritten from here (later hashes recomputed)",
+    )
+
+
 def _first(problems: Iterable[Problem | None]) -> Problem | None:
     found = [problem for problem in problems if problem is not None]
     return min(found, key=lambda problem: problem.seq) if found else None
@@ -266,17 +247,20 @@ async def check_log(store: Store, partner: Store | None) -> LogReport:
         raise LogBroken(chain.problem)
 
     problems: list[Problem | None] = []
+    # Where the log's entry hashes are kept: by its owner, and by the partner as its witness.
+    copies = [store] if partner is None else [store, partner]
     for row in checkpoints:
         what = f"checkpoint {row.id} (signed {_moment(row.signed_at)})"
         try:
             key, whence = own_keys.key_for(row.kid, row.public_jwk)
-            check_signature(row.signature, checkpoint_of(row), key)
+            check_signature(row.signature, SignedCheckpoint.of(row).claims(), key)
         except ValueError as exc:
             problems.append(Problem(max(1, min(row.size, chain.size + 1)), f"{what}: {exc}"))
             continue
         if whence != "a key in its store":
             notes.append(f"{what} was checked with {whence} (kid {row.kid[:12]}…)")
-        problems.append(_at_position(chain, row.size, row.head_hash, what))
+        found = _at_position(chain, row.size, row.head_hash, what)
+        problems.append(await _located(found, store, copies, row.size, row.tree_root, what))
     for witness in witnesses:
         row = witness.row
         cosigner = Administration(row.cosigner_administration)
@@ -287,7 +271,7 @@ async def check_log(store: Store, partner: Store | None) -> LogReport:
         keys = partner_keys if cosigner is not log else own_keys
         try:
             key, _ = keys.key_for(row.kid, row.public_jwk)
-            check_signature(row.signature, cosigned_of(row), key)
+            check_signature(row.signature, SignedCosignature.of(row).claims(), key)
             signer_kid = kid_of(row.checkpoint_signature)
             recorded = next((c.public_jwk for c in checkpoints if c.kid == signer_kid), {})
             signer_key, _ = own_keys.key_for(signer_kid, recorded)
@@ -295,17 +279,16 @@ async def check_log(store: Store, partner: Store | None) -> LogReport:
             problems.append(Problem(max(1, min(row.size, chain.size + 1)), f"{what}: {exc}"))
             continue
         try:
-            check_signature(
-                row.checkpoint_signature,
-                checkpoint_claims(log, row.size, row.head_hash, row.signed_at),
-                signer_key,
-            )
+            check_signature(row.checkpoint_signature, SignedCheckpoint.of(row).claims(), signer_key)
         except ValueError as exc:
             problems.append(
                 Problem(max(1, min(row.size, chain.size + 1)), f"{what}: the checkpoint {exc}")
             )
             continue
-        problems.append(_at_position(chain, row.size, row.head_hash, what))
+        found = _at_position(chain, row.size, row.head_hash, what)
+        # The copy kept where the witness was found first: the cosigner's is its own.
+        kept_in = copies if witness.found_in is log else copies[::-1]
+        problems.append(await _located(found, store, kept_in, row.size, row.tree_root, what))
     first = _first(problems)
     if first is not None:
         raise LogBroken(first)
@@ -353,7 +336,7 @@ async def _checkpoint(url: str, administration: Administration) -> int:
     store = await open_store_of(url, administration)
     try:
         try:
-            report = await check_log(store, None)
+            await check_log(store, None)
         except LogBroken as broken:
             print(
                 f"{administration.value}: not signing a broken log: {broken.problem}",
@@ -361,21 +344,14 @@ async def _checkpoint(url: str, administration: Administration) -> int:
             )
             return BROKEN
         async with store.session() as session:
-            key = await current_key(store, session)
-            signed_at = utcnow()
-            chain = report.chain
-            claims = checkpoint_claims(administration, chain.size, chain.head_hash, signed_at)
-            row = AuditCheckpoint(
-                log_administration=administration.value,
-                size=chain.size,
-                head_hash=chain.head_hash,
-                signed_at=signed_at,
-                kid=key.kid,
-                public_jwk=public_jwk(key),
-                signature=sign(claims, key),
-            )
-            session.add(row)
-            await session.commit()
+            await current_key(store, session)
+        try:
+            row = await AuditSigner(administration, store.engine, utcnow).checkpoint(again=True)
+        except CheckpointRefused as refused:
+            print(f"{administration.value}: not signing: {refused}", file=sys.stderr)
+            return BROKEN
+        assert row is not None
+        claims = SignedCheckpoint.of(row).claims()
         print(orjson.dumps({**claims, "kid": row.kid, "signature": row.signature}).decode())
         return 0
     finally:
@@ -434,7 +410,7 @@ async def _countersign(own: Store, partner: Store) -> int:
     what = f"{log.value}'s checkpoint {checkpoint.id}"
     try:
         key, _ = partner_keys.key_for(checkpoint.kid, checkpoint.public_jwk)
-        check_signature(checkpoint.signature, checkpoint_of(checkpoint), key)
+        check_signature(checkpoint.signature, SignedCheckpoint.of(checkpoint).claims(), key)
     except ValueError as exc:
         print(f"{cosigner.value}: not cosigning {what}: {exc}", file=sys.stderr)
         return BROKEN
@@ -449,36 +425,30 @@ async def _countersign(own: Store, partner: Store) -> int:
         print(f"{cosigner.value}: not cosigning {log.value}'s log: {problem}", file=sys.stderr)
         return BROKEN
     async with own.session() as session:
-        key_row = await current_key(own, session)
-        cosigned_at = utcnow()
-        claims = cosignature_claims(checkpoint_of(checkpoint), checkpoint.signature, cosigner)
-        values = {
-            "log_administration": log.value,
-            "size": checkpoint.size,
-            "head_hash": checkpoint.head_hash,
-            "signed_at": checkpoint.signed_at,
-            "checkpoint_signature": checkpoint.signature,
-            "cosigner_administration": cosigner.value,
-            "cosigned_at": cosigned_at,
-            "kid": key_row.kid,
-            "public_jwk": public_jwk(key_row),
-            "signature": sign(claims, key_row),
-        }
-        session.add(AuditCosignature(**values))
-        await session.commit()
+        await current_key(own, session)
+    signer = AuditSigner(cosigner, own.engine, utcnow)
+    owner = AuditSigner(log, partner.engine, utcnow)
+    try:
+        row = await signer.countersign(
+            SignedCheckpoint.of(checkpoint),
+            store_key_lookup(partner.engine),
+            owner.published_leaves,
+        )
+    except CheckpointRefused as refused:
+        print(f"{cosigner.value}: not cosigning {log.value}'s log: {refused}", file=sys.stderr)
+        return BROKEN
+    assert row is not None
     delivered = True
     try:
-        async with partner.session() as session:
-            session.add(AuditCosignature(**values))
-            await session.commit()
-    except DBAPIError as exc:
+        await owner.accept_cosignature(SignedCosignature.of(row), store_key_lookup(own.engine))
+    except (DBAPIError, CheckpointRefused) as exc:
         delivered = False
         print(
             f"{cosigner.value}: kept in {cosigner.value}'s store only; {log.value}'s store "
             f"refused it ({type(exc).__name__})",
             file=sys.stderr,
         )
-    shown = {**claims, "kid": values["kid"], "signature": values["signature"]}
+    shown = {**SignedCosignature.of(row).claims(), "kid": row.kid, "signature": row.signature}
     print(orjson.dumps({**shown, "delivered": delivered}).decode())
     return 0
 
@@ -553,6 +523,7 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--database-url",
+        type=existing_database_url,
         help="the administration's store by URL instead (sqlite+aiosqlite:///FILE or "
         "postgresql+asyncpg://...)",
     )
@@ -598,7 +569,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         type=Path,
         help="directory holding the partner's demo store (default: --data-dir)",
     )
-    cosign.add_argument("--from-database-url", help="the partner's store by URL instead")
+    cosign.add_argument(
+        "--from-database-url",
+        type=existing_database_url,
+        help="the partner's store by URL instead",
+    )
     cosign.set_defaults(handler=cosign_command)
 
     verify = actions.add_parser(
@@ -616,5 +591,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="whose log (default: both in --data-dir; the store's own with --database-url)",
     )
     _store_options(verify)
-    verify.add_argument("--partner-database-url", help="the partner's store, with --database-url")
+    verify.add_argument(
+        "--partner-database-url",
+        type=existing_database_url,
+        help="the partner's store, with --database-url",
+    )
     verify.set_defaults(handler=verify_command)

@@ -2,9 +2,9 @@
 
 import argparse
 import asyncio
-from pathlib import Path
 
 from gateway.commands import CommandError
+from gateway.commands.arguments import at_least, database_url, directory, port
 from gateway.demo import DemoError, is_loopback, serve_demo
 from gateway.settings import DEFAULT_DATA_DIR, DemoStores, load_configured_agreement
 from store.agreement import AgreementError
@@ -38,8 +38,6 @@ def _run(coroutine: object) -> None:
         asyncio.run(coroutine)
     except (AgreementError, UnsupportedDatabaseURL, StoreMismatch, SeedError) as exc:
         raise CommandError(str(exc)) from None
-    except OSError as exc:
-        raise CommandError(f"cannot reach the store: {exc.strerror or exc}") from None
 
 
 async def _migrate(targets: dict[Administration, str]) -> None:
@@ -80,8 +78,6 @@ def migrate_command(arguments: argparse.Namespace) -> int:
 
 
 def seed_command(arguments: argparse.Namespace) -> int:
-    if arguments.cases < 1:
-        raise CommandError("--cases must be at least 1")
     _run(_seed(_targets(arguments), arguments.cases, arguments.seed, arguments.quiet))
     return 0
 
@@ -102,12 +98,13 @@ def demo_command(arguments: argparse.Namespace) -> int:
 def _store_arguments(parser: argparse.ArgumentParser, default_administration: str) -> None:
     parser.add_argument(
         "--data-dir",
-        type=Path,
+        type=directory,
         default=DEFAULT_DATA_DIR,
         help=f"directory of the demo's SQLite stores (default: ./{DEFAULT_DATA_DIR})",
     )
     parser.add_argument(
         "--database-url",
+        type=database_url,
         help="one store's URL instead (sqlite+aiosqlite:///FILE or postgresql+asyncpg://...)",
     )
     parser.add_argument(
@@ -125,7 +122,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     seed = commands.add_parser("seed", help="fill stores with deterministic synthetic data")
     _store_arguments(seed, "both")
-    seed.add_argument("--cases", type=int, default=1000, help="cases per administration")
+    seed.add_argument("--cases", type=at_least(1), default=1000, help="cases per administration")
     seed.add_argument(
         "--seed", type=int, default=DEMO_SEED, help="random seed (same seed, same data)"
     )
@@ -133,9 +130,25 @@ def register(commands: argparse._SubParsersAction) -> None:
     seed.set_defaults(handler=seed_command)
 
     demo = commands.add_parser("demo", help="run the embedded demo: both administrations on SQLite")
-    demo.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    demo.add_argument("--cases", type=int, default=DEMO_CASES, help="cases per administration")
-    demo.add_argument("--seed", type=int, default=DEMO_SEED)
+    demo.add_argument(
+        "--data-dir",
+        type=directory,
+        default=DEFAULT_DATA_DIR,
+        help="directory for both SQLite stores and demo-credentials.json, made if missing "
+        f"(default: ./{DEFAULT_DATA_DIR})",
+    )
+    demo.add_argument(
+        "--cases",
+        type=at_least(1),
+        default=DEMO_CASES,
+        help=f"cases per administration when seeding an empty store (default: {DEMO_CASES})",
+    )
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=DEMO_SEED,
+        help=f"random seed of the synthetic data set: same seed, same data (default: {DEMO_SEED})",
+    )
     demo.add_argument("--host", default="127.0.0.1", help="loopback address to serve on")
-    demo.add_argument("--port", type=int, default=8000, help="port to serve on (default: 8000)")
+    demo.add_argument("--port", type=port, default=8000, help="port to serve on (default: 8000)")
     demo.set_defaults(handler=demo_command)

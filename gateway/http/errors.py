@@ -1,16 +1,30 @@
-"""What a GraphQL error looks like on the wire: coded, and masked where it is unexpected."""
+"""What a GraphQL error looks like on the wire: coded, masked where it is unexpected, and
+suggesting nothing.
+
+graphql-core ends a message with "Did you mean ...?" for a misspelt field, argument, type, enum
+value, input field or variable type, and strawberry's switch removes only the fields': each
+suggestion names part of the schema, enough for a tool to rebuild it a guess at a time. They
+are cut here, where every error of the gateway and of the subgraphs leaves.
+"""
 
 import logging
+import re
 from typing import Any
 
 from graphql import GraphQLError
 
-from resolvers.errors import ExchangeError, Internal
+from resolvers.errors import ExchangeError, Internal, OperationInvalid
 
 log = logging.getLogger("cmaa.gateway")
 
-VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+VALIDATION_FAILED = OperationInvalid.code
 BAD_REQUEST = "BAD_REQUEST"
+# graphql-core puts its suggestion last, after the sentence that states the error.
+SUGGESTION = re.compile(r"\s*Did you mean\b.*\Z", re.DOTALL)
+
+
+def without_suggestion(message: str) -> str:
+    return SUGGESTION.sub("", message)
 
 
 def _is_expected(error: GraphQLError) -> bool:
@@ -39,6 +53,7 @@ def format_error(error: GraphQLError, *, before_execution: bool) -> dict[str, An
         else:
             extensions["code"] = Internal.code
     formatted = dict(formatted)
+    formatted["message"] = without_suggestion(str(formatted.get("message", "")))
     formatted["extensions"] = extensions
     return formatted
 

@@ -31,6 +31,7 @@ from gateway.http.negotiation import GRAPHQL_RESPONSE, JSON, is_json_content, re
 from gateway.http.rate_limit import RateLimiter
 from resolvers.contracts.operations import Safelist, sha256_hex
 from resolvers.limits import names_no_operation
+from store.agreement import Limits
 
 ALLOWED_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 NO_STORE = {"Cache-Control": "no-store"}
@@ -155,11 +156,11 @@ class GraphQLEndpoint:
         verifier: Verifier,
         context_factory: ContextFactory,
         limiter: RateLimiter,
-        max_tokens: int,
+        limits: Limits,
         browser_page: PageFactory | None = None,
         safelist: Safelist | None = None,
     ) -> None:
-        self.max_tokens = max_tokens
+        self.limits = limits
         self.safelist = safelist
         self.schema = schema
         self.verifier = verifier
@@ -194,7 +195,7 @@ class GraphQLEndpoint:
         try:
             operation = safelisted(parse_body(await request.body()), self.safelist)
             assert operation.query is not None
-            if names_no_operation(operation.query, operation.operation_name, self.max_tokens):
+            if names_no_operation(operation.query, operation.operation_name, self.limits):
                 raise RequestRefused(
                     400, "The document has several operations: name one in operationName."
                 )

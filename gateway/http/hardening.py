@@ -8,8 +8,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.http.errors import request_error
 
-# font-src allows data: because GraphiQL's stylesheet (served from here, unchanged) carries its
-# fonts inline as data: URLs; nothing is ever loaded from another host.
+
+def content_security_policy(connect_to: Iterable[str] = ()) -> str:
+    """font-src allows data: because GraphiQL's stylesheet (served from here, unchanged)
+    carries its fonts inline as data: URLs; nothing is ever loaded from another host. A page
+    may talk to other origins (GraphiQL to the issuers it signs people in at): `connect_to`."""
+    connect = " ".join(("'self'", *sorted(set(connect_to))))
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data:; font-src 'self' data:; connect-src {connect}; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+
+
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -17,12 +28,7 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-    (
-        b"content-security-policy",
-        b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        b"img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
-        b"frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    ),
+    (b"content-security-policy", content_security_policy().encode()),
 )
 
 

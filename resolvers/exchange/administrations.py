@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from resolvers.sources.admission import ADMISSION, Admission
 from resolvers.sources.base import AdministrationSource, SourceDown
 from store.models.domain import Administration
 
@@ -73,6 +74,8 @@ class Administrations:
         breaker = self.breakers[administration]
         if not breaker.allow(time.monotonic()):
             raise SourceDown(administration, "circuit open")
+        admission = Admission()
+        token = ADMISSION.set(admission)
         try:
             async with asyncio.timeout(self.timeout_seconds):
                 result = await work(self.sources[administration])
@@ -80,8 +83,14 @@ class Administrations:
             breaker.failed(time.monotonic())
             raise
         except TimeoutError:
+            if admission.waiting:
+                # The store was never asked: too many calls of ours at it, not a store gone.
+                # Not a failure of the source, so the breaker is left as it is.
+                raise SourceDown(administration, "overloaded", overloaded=True) from None
             breaker.failed(time.monotonic())
             raise SourceDown(administration, "timed out") from None
+        finally:
+            ADMISSION.reset(token)
         breaker.succeeded()
         return result
 

@@ -137,8 +137,8 @@ async def resolve_audit_trail(
         page = await context.call(
             own, lambda source: source.audit_trail(principal, wanted, request)
         )
-    except SourceDown:
-        raise SourceUnavailableError(own.value) from None
+    except SourceDown as exc:
+        raise SourceUnavailableError(own.value, overloaded=exc.overloaded) from None
     edges = [
         Edge(
             node=entry,

@@ -30,6 +30,8 @@ class ExchangeContext:
     # Administrations found unavailable during this operation: not asked again at the next
     # level, so an operation waits for a hung source once, not once per level.
     unavailable: set[Administration] = field(default_factory=set)
+    # Of those, the ones whose store was not reached for want of a free slot (overload).
+    overloaded: set[Administration] = field(default_factory=set)
     # What this operation reads of the entities it reads by id (resolvers.exchange.selection).
     entity_parts: EntityParts = EVERY_PART
 
@@ -42,8 +44,10 @@ class ExchangeContext:
             raise SourceDown(administration, "unavailable earlier in this operation")
         try:
             return await self.administrations.call(administration, work)
-        except SourceDown:
+        except SourceDown as exc:
             self.unavailable.add(administration)
+            if exc.overloaded:
+                self.overloaded.add(administration)
             raise
 
     @cached_property
@@ -51,4 +55,7 @@ class ExchangeContext:
         return Loaders(self)
 
     def source_unavailable(self, administration: Administration) -> None:
-        self.reported_errors.append(SourceUnavailableError(administration.value).as_graphql_error())
+        error = SourceUnavailableError(
+            administration.value, overloaded=administration in self.overloaded
+        )
+        self.reported_errors.append(error.as_graphql_error())

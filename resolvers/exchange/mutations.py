@@ -69,8 +69,8 @@ async def _on(
         return await _context(info).call(owner, work)
     except ProcedureViolation as violation:
         raise refusal_error(violation) from None
-    except SourceDown:
-        raise SourceUnavailableError(owner.value) from None
+    except SourceDown as exc:
+        raise SourceUnavailableError(owner.value, overloaded=exc.overloaded) from None
 
 
 def _id(value: str, type_name: str, field: str) -> GlobalId:

@@ -1,12 +1,10 @@
 """The exchange schema: one GraphQL API over both administrations."""
 
 import warnings
-from functools import partial
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers.exchange.mutations import Mutation
@@ -15,10 +13,8 @@ from resolvers.exchange.selection import SelectedParts
 from resolvers.exchange.types import AssistanceRequest, Case, Entity, Evidence, Release
 from resolvers.execution import PlainFieldsExecutionContext
 from resolvers.reporting import ReportedErrors
-
-# Dashboards send the same few operations again and again: each is validated once, not per
-# request (the parse is cached by resolvers.limits).
-VALIDATED_OPERATIONS = 256
+from resolvers.text_inputs import TextInputs
+from resolvers.validation import CachedValidation
 
 
 class ExchangeSchema(strawberry.Schema):
@@ -39,8 +35,9 @@ def build_exchange_schema(extensions: tuple[type, ...] = ()) -> strawberry.Schem
             extensions=[
                 ReportedErrors,
                 SelectedParts,
+                TextInputs,
                 *extensions,
-                partial(ValidationCache, maxsize=VALIDATED_OPERATIONS),
+                CachedValidation,
             ],
             config=StrawberryConfig(disable_field_suggestions=True),
         )

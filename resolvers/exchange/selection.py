@@ -8,7 +8,7 @@ every part. Reads that fill fewer attributes than a field needs would be an erro
 wrong value (resolvers.sources.parts.UNREAD).
 """
 
-from functools import lru_cache
+import sys
 from typing import Any
 
 from graphql import (
@@ -20,18 +20,20 @@ from graphql import (
     TypeInfo,
     TypeInfoVisitor,
     Visitor,
-    parse,
     visit,
 )
 from strawberry.extensions import SchemaExtension
 from strawberry.types.field import StrawberryField
 
+from resolvers.caching import BytesBoundedCache
 from resolvers.sources.parts import ENTITY_PARTS, EVERY_PART, HANDLING_PARTS, EntityParts
 
 # Fields every record has, read whatever the parts: its global id and owner.
 ALWAYS_READ = frozenset(("__typename", "node_id", "owner"))
-# The distinct operations whose parts are remembered (dashboards send a few, again and again).
-REMEMBERED_OPERATIONS = 256
+# The operations whose parts are remembered (dashboards send a few, again and again), charged
+# their text and a set of a few names each.
+REMEMBERED_BYTES = 4 * 1024 * 1024
+PARTS_BYTES = 1024
 
 
 class _Selected(Visitor):
@@ -86,9 +88,9 @@ def entity_parts(schema: GraphQLSchema, document: DocumentNode) -> EntityParts:
     return EntityParts(frozenset(entity), frozenset(handling))
 
 
-@lru_cache(maxsize=REMEMBERED_OPERATIONS)
-def _parts_of(schema: GraphQLSchema, query: str) -> EntityParts:
-    return entity_parts(schema, parse(query, no_location=True))
+remembered: BytesBoundedCache[tuple[GraphQLSchema, str], EntityParts] = BytesBoundedCache(
+    REMEMBERED_BYTES, lambda key, _parts: sys.getsizeof(key[1]) + PARTS_BYTES
+)
 
 
 class SelectedParts(SchemaExtension):
@@ -96,7 +98,10 @@ class SelectedParts(SchemaExtension):
 
     def on_execute(self) -> Any:
         execution = self.execution_context
-        context, query = execution.context, execution.query
-        if hasattr(context, "entity_parts") and query:
-            context.entity_parts = _parts_of(execution.schema._schema, query)
+        context, query, document = execution.context, execution.query, execution.graphql_document
+        if hasattr(context, "entity_parts") and query and document is not None:
+            schema = execution.schema._schema
+            context.entity_parts = remembered.get_or_make(
+                (schema, query), lambda: entity_parts(schema, document)
+            )
         yield

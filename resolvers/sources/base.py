@@ -41,11 +41,16 @@ CaseKey = tuple[Administration, int]
 
 class SourceDown(Exception):
     """The administration's source did not answer in time or answered nonsense; the caller
-    sees it as resolvers.errors.SourceUnavailableError (SOURCE_UNAVAILABLE)."""
+    sees it as resolvers.errors.SourceUnavailableError (SOURCE_UNAVAILABLE). `overloaded`
+    where the call never reached the store because the gateway had too many calls at it
+    (resolvers.sources.admission)."""
 
-    def __init__(self, administration: Administration, reason: str) -> None:
+    def __init__(
+        self, administration: Administration, reason: str, *, overloaded: bool = False
+    ) -> None:
         super().__init__(f"{administration.value} source unavailable: {reason}")
         self.administration = administration
+        self.overloaded = overloaded
 
 
 class AdministrationSource(Protocol):

@@ -14,12 +14,10 @@ The shared root fields (`cases`) are each subgraph's own records, which a superg
 cannot tell apart: they are @inaccessible to routers (resolvers.subgraph.holders).
 """
 
-from functools import partial
 from typing import Any
 
 from graphql import GraphQLError
 from strawberry import federation
-from strawberry.extensions import ValidationCache
 from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -42,6 +40,8 @@ from resolvers.subgraph.types import (
     Evidence,
     reference_type_name,
 )
+from resolvers.text_inputs import TextInputs
+from resolvers.validation import CachedValidation
 from store.models.domain import Administration
 
 ENTITY_TYPES = (Case, Entity, Evidence, AssistanceRequest, *ENTITY_REFERENCES.values())
@@ -59,9 +59,6 @@ REFERENCE_TYPES = {reference_type_name(holder): kind for holder, kind in ENTITY_
 MAX_REPRESENTATIONS = 2000
 # @requiresScopes and @authenticated arrived in Federation 2.5; nothing newer is needed.
 FEDERATION_VERSION = "2.5"
-# A subgraph is mostly called by remote sources with the same few operations: validating
-# each once, not per call, halves the cost of a small page.
-VALIDATED_OPERATIONS = 256
 # The reads of query.py and the procedures' own read (overdueOriginals), as one Query type.
 SUBGRAPH_QUERY = merge_types("Query", (Query, ProcedureQuery))
 
@@ -133,7 +130,7 @@ def subgraph_schema(
         query=SUBGRAPH_QUERY,
         mutation=Mutation,
         types=ENTITY_TYPES,
-        extensions=(*extensions, partial(ValidationCache, maxsize=VALIDATED_OPERATIONS)),
+        extensions=(*extensions, TextInputs, CachedValidation),
         config=StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=True),
         federation_version=FEDERATION_VERSION,
     )

@@ -1,5 +1,6 @@
-"""The owner's audit log: one append-only, hash-chained row per access or change, and the
-signed checkpoints that pin the log's size and head for both administrations."""
+"""The owner's audit log: one append-only, hash-chained row per access or change, the signed
+checkpoints that pin the log's size, head and tree root for both administrations, and the kept
+entry hashes those roots authenticate."""
 
 from datetime import datetime
 from typing import Any
@@ -40,9 +41,13 @@ class AuditHead(SQLModel, table=True):
 
 
 class AuditCheckpoint(SQLModel, table=True):
-    """The owner's signature over its log's (size, head hash, time): a compact JWS made with
-    the administration's signing key. The public key is kept with it, so a checkpoint stays
-    checkable after the key has been rotated out of the JWKS."""
+    """The owner's signature over its log's (size, head hash, tree root, time): a compact JWS
+    made with the administration's signing key. The public key is kept with it, so a
+    checkpoint stays checkable after the key has been rotated out of the JWKS.
+
+    `tree_root` is the RFC 9162 root over the first `size` entry hashes (None for checkpoints
+    made before the tree existed); `tree_frontier` lets the next checkpoint extend the tree
+    without reading the log again: it is not signed, but it must fold to the signed root."""
 
     __tablename__ = "audit_checkpoints"
 
@@ -54,6 +59,8 @@ class AuditCheckpoint(SQLModel, table=True):
     kid: str = Field(max_length=100)
     public_jwk: dict[str, Any] = json_object()
     signature: str = Field(unique=True)
+    tree_root: str | None = Field(default=None, max_length=64)
+    tree_frontier: list[str] | None = json_list(nullable=True)
 
 
 class AuditCosignature(SQLModel, table=True):
@@ -76,3 +83,19 @@ class AuditCosignature(SQLModel, table=True):
     kid: str = Field(max_length=100)
     public_jwk: dict[str, Any] = json_object()
     signature: str = Field(unique=True)
+    tree_root: str | None = Field(default=None, max_length=64)
+    tree_frontier: list[str] | None = json_list(nullable=True)
+
+
+class AuditTreeLeaf(SQLModel, table=True):
+    """One entry hash of a log, as it was when a checkpoint (or a cosignature) covered it.
+
+    In the owner's store, the rows of its own log; in the partner's, its witness copy of the
+    owner's log. A signed tree root authenticates them, so `verify` can name the first entry
+    of the log that no longer matches (see store/audit_tree.py)."""
+
+    __tablename__ = "audit_tree_leaves"
+
+    log_administration: str = Field(max_length=2, primary_key=True)
+    seq: int = Field(primary_key=True)
+    entry_hash: str = Field(max_length=64)

@@ -1,4 +1,5 @@
-"""Idempotency of mutations: a retry with the same key returns the first result."""
+"""Idempotency of mutations: a retry with the same key and the same input returns the first
+result; the same key with other input is refused."""
 
 from datetime import datetime
 
@@ -17,4 +18,7 @@ class IdempotencyKey(SQLModel, table=True):
     operation: str = Field(max_length=64)
     record_type: str = Field(max_length=32)
     record_id: int
+    # SHA-256 of the call's canonical input: the same key with other input is refused, not
+    # answered with the first result. NULL for keys remembered before it was kept.
+    input_digest: str | None = Field(default=None, max_length=64)
     created_at: datetime = timestamp()

@@ -177,6 +177,11 @@ ABUSES: dict[str, tuple[Request, int, str]] = {
         400,
         "LIMIT_EXCEEDED",
     ),
+    "an operation padded to 1.9 MB with a comment (one token)": (
+        post(operation("{ viewer { subject } } #" + "x" * 1_900_000)),
+        400,
+        "LIMIT_EXCEEDED",
+    ),
     "1,000 copies of one field": (
         post(operation("{ viewer { " + "subject " * 1000 + "} }")),
         400,
@@ -215,8 +220,9 @@ ABUSES: dict[str, tuple[Request, int, str]] = {
         400,
         "LIMIT_EXCEEDED",
     ),
-    "100,000 tokens": (
-        post(operation("{ viewer { " + "subject " * 100_000 + "} }")),
+    # Within the operation-size limit (40 KB), so the token limit is what stops it.
+    "20,000 tokens": (
+        post(operation("{ viewer { " + "a " * 20_000 + "} }")),
         400,
         "LIMIT_EXCEEDED",
     ),

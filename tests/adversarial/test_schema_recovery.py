@@ -1,14 +1,15 @@
-"""Without a valid token nobody learns the schema. Introspection is refused, and
-clairvoyance (which rebuilds a schema from the suggestions in validation errors) recovers no
-type or field name: every probe, with the schema's own words or nonsense, gets one and the
-same 401 answer, which echoes nothing of what was sent.
-
-(An authenticated caller is a partner's official, who holds the published SDL anyway.)
+"""Nobody learns the schema but the clients trusted with it. Without a valid token,
+every probe gets one and the same 401 answer, which echoes nothing of what was sent. With a
+partner's token (a client not trusted with introspection), introspection is refused and every
+invalid operation gets one fixed error that names nothing: clairvoyance (which rebuilds a
+schema from validation errors, their suggestions and the types they name) recovers no type or
+field name either way. Only a client named as trusted (GraphiQL's) reads the schema.
 """
 
 import logging
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,16 @@ from clairvoyance.entities.errors import EndpointError
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLSchema
 
 from resolvers.exchange.schema import build_exchange_schema
+from resolvers.introspection import NOT_VALID, REFUSAL
 from tests.adversarial.support import graphql
 from tests.adversarial.world import AdversarialWorld
+from tests.gateway.support import trusting_gateway
 
+NOT_VALID_ANSWER = {
+    "errors": [{"message": NOT_VALID, "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]
+}
+# A partner's official with every read scope, not trusted with introspection.
+PARTNER = "uz-analyst"
 NO_TOKEN = {
     "errors": [
         {
@@ -149,6 +157,34 @@ async def _clairvoyance_stages(
     return found
 
 
+@pytest.fixture(scope="module")
+def trusting(world: AdversarialWorld) -> Iterator[str]:
+    """A gateway over the same stores that trusts the UZ dashboard client with the schema."""
+    with trusting_gateway(world.stores, world.base_url, world.agreement, "UZ:uz-dashboard") as url:
+        yield url
+
+
+def test_misspelled_names_get_one_answer_with_a_partners_token(
+    http: httpx.Client, world: AdversarialWorld
+) -> None:
+    """The probe above, with a valid token: validation runs, and says nothing but "invalid"."""
+    words = sorted(schema_words(build_exchange_schema()._schema))
+    probes = []
+    for word in words[::3]:
+        wrong = misspelled(word)
+        probes += [
+            f"{{ {word} }}",
+            f"{{ {wrong[0]} }}",
+            f"{{ cases({wrong[1]}: 1) {{ totalCount }} }}",
+            f"query($x: {wrong[2]}) {{ viewer {{ subject }} }}",
+            f'{{ node(id: "x") {{ ... on {wrong[0]} {{ id }} }} }}',
+        ]
+    token = f"Bearer {world.token(PARTNER)}"
+    answers = {post(http, world, probe, token).content for probe in probes}
+    assert len(probes) > 300
+    assert [httpx.Response(200, content=a).json() for a in answers] == [NOT_VALID_ANSWER]
+
+
 async def test_clairvoyance_learns_nothing_from_the_answers(world: AdversarialWorld) -> None:
     words = sorted(schema_words(build_exchange_schema()._schema))
     nonsense = [f"zq{index}xv" for index in range(len(words))]
@@ -163,22 +199,60 @@ async def test_clairvoyance_learns_nothing_from_the_answers(world: AdversarialWo
     assert found["answers"] and all(answer == NO_TOKEN for answer in found["answers"])
 
 
-async def test_the_same_stages_do_work_where_errors_speak(world: AdversarialWorld) -> None:
-    """The control: with a partner's token, validation errors tell a real field from
-    nonsense, so the probe above would have found something had the 401 not stopped it."""
+async def test_clairvoyance_learns_nothing_with_a_partners_token(world: AdversarialWorld) -> None:
+    words = sorted(schema_words(build_exchange_schema()._schema))
+    nonsense = [f"zq{index}xv" for index in range(len(words))]
+    headers = {"Authorization": f"Bearer {world.token(PARTNER)}"}
+    found = await _clairvoyance_stages(f"{world.base_url}/graphql", words, nonsense, headers)
+    # `__typename` stays open (clients add it to every selection): the root types answer with
+    # GraphQL's default names, which tell nothing.
+    assert found["roots"] == {
+        "queryType": "Query",
+        "mutationType": "Mutation",
+        "subscriptionType": None,
+    }
+    assert found["typename"] == "Query"
+    assert found["schema words"] == set(words) and found["nonsense"] == set(nonsense)
+    assert found["type of cases"] is None
+    assert found["arguments of cases"] == {*words, *nonsense}
+    refused = {"errors": [{"message": REFUSAL, "extensions": {"code": "FORBIDDEN"}}]}
+    roots = [
+        {"data": {"__typename": "Query"}},
+        {"data": {"__typename": "Mutation"}},
+        {
+            "errors": [
+                {
+                    "message": "Only queries and mutations are served here.",
+                    "extensions": {"code": "BAD_REQUEST"},
+                }
+            ]
+        },
+    ]
+    assert found["answers"][:3] == roots
+    others = [a for a in found["answers"][3:] if a not in (NOT_VALID_ANSWER, refused)]
+    assert len(found["answers"]) > 3 and others == [], others[:3]
+
+
+async def test_the_same_stages_do_work_where_errors_speak(
+    world: AdversarialWorld, trusting: str
+) -> None:
+    """The control: for a client trusted with the schema, validation errors tell a real field
+    from nonsense, so the probes above would have found something had the gateway spoken."""
     nonsense = [f"zq{index}xv" for index in range(50)]
     headers = {"Authorization": f"Bearer {world.token('uz-dashboard')}"}
     found = await _clairvoyance_stages(
-        f"{world.base_url}/graphql", ["cases", "viewer", "node"], nonsense, headers
+        f"{trusting}/graphql", ["cases", "viewer", "node"], nonsense, headers
     )
     assert found["schema words"] == {"cases", "viewer", "node"}
     assert found["nonsense"] == set()
 
 
+@pytest.mark.parametrize("client_id", [None, PARTNER], ids=["no token", "partner token"])
 def test_the_clairvoyance_command_with_its_wordlist_recovers_nothing(
-    world: AdversarialWorld, tmp_path: Path
+    world: AdversarialWorld, tmp_path: Path, client_id: str | None
 ) -> None:
-    """The tool as an attacker runs it, with its own wordlist (bounded in time)."""
+    """The tool as an attacker runs it, with its own wordlist (bounded in time). Before, with
+    a partner's token, it recovered most root fields, their types and arguments."""
     output = tmp_path / "schema.json"
     assert len(load_default_wordlist()) > 5000
     command = [
@@ -193,6 +267,8 @@ def test_the_clairvoyance_command_with_its_wordlist_recovers_nothing(
         "-m",
         "1",
     ]
+    if client_id is not None:
+        command += ["-H", f"Authorization: Bearer {world.token(client_id)}"]
     try:
         finished = subprocess.run(command, capture_output=True, timeout=CLI_TIMEOUT, check=False)
         report = finished.stdout.decode(errors="replace") + finished.stderr.decode(errors="replace")

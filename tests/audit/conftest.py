@@ -9,7 +9,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -28,9 +28,10 @@ from gateway.cli import main
 from gateway.demo import build_demo_app, demo_issuers
 from gateway.loopback import free_port, running_server
 from store.agreement import Agreement, load_agreement
-from store.audit import AuditEntry, append_audit
+from store.audit import AuditEntry, append_audit, entry_content, entry_hash
 from store.database import create_engine, session_factory
 from store.migrate import prepare_store
+from store.models import AuditEvent, AuditHead
 from store.models.domain import Administration
 from store.seed import seed_store
 from tests.conftest import DATABASE_KINDS
@@ -117,6 +118,65 @@ async def execute(url: str, *statements: str) -> None:
         await engine.dispose()
 
 
+def _content(row: Any, **changes: Any) -> AuditEntry:
+    return replace(entry_content(row), **changes)
+
+
+async def recompute_chain(url: str, first: int, contents: dict[int, AuditEntry]) -> None:
+    """Give entries new contents (by seq) and recompute every hash from `first` on and the
+    head, as someone who knows the chain's rules would: the chain itself then checks out.
+    The guard must be off."""
+    events = AuditEvent.__table__
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            rows = (await connection.execute(select(events).order_by("seq"))).all()
+            prev = rows[first - 2].entry_hash if first > 1 else "0" * 64
+            for row in rows[first - 1 :]:
+                content = contents.get(row.seq) or _content(row)
+                digest = entry_hash(row.seq, prev, content)
+                await connection.execute(
+                    update(events)
+                    .where(events.c.seq == row.seq)
+                    .values(**asdict(content), prev_hash=prev, entry_hash=digest)
+                )
+                prev = digest
+            await connection.execute(update(AuditHead.__table__).values(entry_hash=prev))
+    finally:
+        await engine.dispose()
+
+
+async def rewrite_from(url: str, seq: int) -> None:
+    """Change entry `seq`'s subject and recompute every hash after it."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(AuditEvent.__table__).where(AuditEvent.__table__.c.seq == seq)
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    await recompute_chain(url, seq, {seq: _content(row, subject="someone else")})
+
+
+async def swap_entries(url: str, seq: int) -> None:
+    """Swap the contents of entries `seq` and `seq + 1` and recompute the chain from there."""
+    events = AuditEvent.__table__
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            one, two = (
+                await connection.execute(
+                    select(events).where(events.c.seq.in_((seq, seq + 1))).order_by("seq")
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    await recompute_chain(url, seq, {seq: _content(two), seq + 1: _content(one)})
+
+
 def _asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -155,10 +215,18 @@ def guard_off(kind: str) -> tuple[str, ...]:
             "DROP TRIGGER audit_head_forward_only",
             "DROP TRIGGER audit_checkpoints_no_delete",
             "DROP TRIGGER audit_cosignatures_no_delete",
+            "DROP TRIGGER audit_tree_leaves_no_update",
+            "DROP TRIGGER audit_tree_leaves_no_delete",
         )
     return tuple(
         f"ALTER TABLE {table} DISABLE TRIGGER USER"
-        for table in ("audit_events", "audit_head", "audit_checkpoints", "audit_cosignatures")
+        for table in (
+            "audit_events",
+            "audit_head",
+            "audit_checkpoints",
+            "audit_cosignatures",
+            "audit_tree_leaves",
+        )
     )
 
 

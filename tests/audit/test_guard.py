@@ -51,11 +51,17 @@ async def test_checkpoints_and_cosignatures_are_append_only(empty_database_url: 
         "signature) VALUES ('US', 1, 'h', CURRENT_TIMESTAMP, 's', 'UZ', CURRENT_TIMESTAMP, "
         "'k', '{}', 't')",
     )
+    await execute(
+        empty_database_url,
+        "INSERT INTO audit_tree_leaves (log_administration, seq, entry_hash) VALUES ('US', 1, 'h')",
+    )
     for statement in (
         "UPDATE audit_checkpoints SET size = 0",
         "DELETE FROM audit_checkpoints",
         "UPDATE audit_cosignatures SET size = 0",
         "DELETE FROM audit_cosignatures",
+        "UPDATE audit_tree_leaves SET entry_hash = 'x'",
+        "DELETE FROM audit_tree_leaves",
     ):
         with pytest.raises(DBAPIError, match="append-only"):
             await execute(empty_database_url, statement)
@@ -65,7 +71,7 @@ async def test_postgres_refuses_truncate(database_kind: str, empty_database_url:
     if database_kind != "postgres":
         pytest.skip("TRUNCATE is PostgreSQL's")
     await prepare_log_store(empty_database_url, US, 2)
-    for table in ("audit_events", "audit_head", "audit_checkpoints"):
+    for table in ("audit_events", "audit_head", "audit_checkpoints", "audit_tree_leaves"):
         with pytest.raises(DBAPIError, match="refused"):
             await execute(empty_database_url, f"TRUNCATE {table}")
 
@@ -92,6 +98,7 @@ async def test_the_application_role_may_append_but_not_change(
                 "TRUNCATE audit_events",
                 "DELETE FROM audit_head",
                 "UPDATE audit_checkpoints SET size = 0",
+                "DELETE FROM audit_tree_leaves",
             ):
                 with pytest.raises(DBAPIError, match="permission denied"):
                     async with connection.begin():

@@ -6,11 +6,9 @@ from pathlib import Path
 
 import orjson
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import text
 
-from store.audit import AuditEntry, entry_hash
 from store.database import create_engine
-from store.models import AuditEvent, AuditHead
 from store.models.domain import Administration
 from tests.audit.conftest import (
     US,
@@ -21,6 +19,7 @@ from tests.audit.conftest import (
     execute,
     guard_off,
     prepare_log_store,
+    rewrite_from,
 )
 from tests.support.databases import fresh_database
 
@@ -121,41 +120,6 @@ async def test_swapped_entries_are_found(database_kind: str, log_url: str) -> No
     assert "US: entry 7: it does not follow entry 6" in said
 
 
-async def rewrite_from(url: str, seq: int) -> None:
-    """Change entry `seq` and recompute every hash after it, as someone who knows the chain's
-    rules would: the chain itself then checks out."""
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            rows = (await connection.execute(select(AuditEvent.__table__).order_by("seq"))).all()
-            prev = rows[seq - 2].entry_hash if seq > 1 else "0" * 64
-            for row in rows[seq - 1 :]:
-                subject = "someone else" if row.seq == seq else row.subject
-                changed = AuditEntry(
-                    at=row.at,
-                    actor_administration=row.actor_administration,
-                    subject=subject,
-                    client_id=row.client_id,
-                    scopes=tuple(row.scopes),
-                    operation=row.operation,
-                    decision=row.decision,
-                    rule=row.rule,
-                    record_ids=tuple(row.record_ids),
-                    release_ids=tuple(row.release_ids),
-                    detail=row.detail,
-                )
-                digest = entry_hash(row.seq, prev, changed)
-                await connection.execute(
-                    update(AuditEvent.__table__)
-                    .where(AuditEvent.__table__.c.seq == row.seq)
-                    .values(subject=subject, prev_hash=prev, entry_hash=digest)
-                )
-                prev = digest
-            await connection.execute(update(AuditHead.__table__).values(entry_hash=prev))
-    finally:
-        await engine.dispose()
-
-
 async def test_a_rewritten_chain_is_found_by_the_checkpoint(
     database_kind: str, log_url: str
 ) -> None:
@@ -163,8 +127,26 @@ async def test_a_rewritten_chain_is_found_by_the_checkpoint(
     await rewrite_from(log_url, 4)
     status, said = await verify(log_url)
     assert status == 1
+    # The checkpoint's tree root authenticates the entry hashes kept with it: the first that
+    # the log no longer holds is the rewritten entry, not the checkpoint's last.
+    assert "US: entry 4: checkpoint 1" in said
+    assert "the log was rewritten from here" in said
+
+
+async def test_a_rewrite_of_the_kept_hashes_too_is_still_found(
+    database_kind: str, log_url: str
+) -> None:
+    await execute(
+        log_url,
+        *guard_off(database_kind),
+        "UPDATE audit_tree_leaves SET entry_hash = "
+        "(SELECT entry_hash FROM audit_events WHERE seq = 1) WHERE seq = 2",
+    )
+    await rewrite_from(log_url, 4)
+    status, said = await verify(log_url)
+    assert status == 1
     assert f"US: entry {CHECKPOINTED}: checkpoint 1" in said
-    assert "the log was rewritten up to here" in said
+    assert "kept in US's store, were changed too" in said
 
 
 async def test_the_partners_cosignature_exposes_a_rewrite_the_owner_covered_up(
@@ -197,12 +179,18 @@ async def test_the_partners_cosignature_exposes_a_rewrite_the_owner_covered_up(
 
         await execute(us_url, *guard_off(database_kind))
         await rewrite_from(us_url, 3)
-        await execute(us_url, "DELETE FROM audit_cosignatures", "DELETE FROM audit_checkpoints")
+        await execute(
+            us_url,
+            "DELETE FROM audit_cosignatures",
+            "DELETE FROM audit_checkpoints",
+            "DELETE FROM audit_tree_leaves",
+        )
         status, said = await verify(us_url)
         assert status == 0, said
         status, said = await verify(us_url, "--partner-database-url", uz_url)
         assert status == 1
-        assert "US: entry 10: the cosignature by UZ" in said
+        # UZ's witness copy of the entry hashes names the first rewritten entry.
+        assert "US: entry 3: the cosignature by UZ" in said
         assert "kept in UZ's store" in said
         # UZ will not countersign a new checkpoint of the rewritten log either.
         assert (await cmaa("audit", "checkpoint", "--administration", "US", *us)).status == 0

@@ -221,8 +221,21 @@ async def test_refused_partner_attempts_are_logged_with_their_rule(
     asked = [node for node in refused if node["subject"] == "uz-dashboard"]
     assert len(asked) == 1
     assert asked[0]["rule"] == "PARTNER_RELEASED"
-    assert asked[0]["recordIds"] == []
+    # The owner sees which of its records was probed; the caller got what a random id gets.
+    assert asked[0]["recordIds"] == [f"CASE:{unreleased}"]
     assert orjson.loads(asked[0]["detail"]) == {"withheld": [f"CASE:{unreleased}"]}
+    missing = max(row[0] for row in await world.rows(US, "SELECT id FROM cases")) + 1000
+    data = await world.ok(
+        "uz-dashboard", "query($id: ID!) { case(id: $id) { id } }", {"id": gid("Case", US, missing)}
+    )
+    assert data == {"case": None}
+    refused = await trail(world, "us-dashboard", decision="DENY", operation="case")
+    asked = [node for node in refused if node["subject"] == "uz-dashboard"]
+    assert len(asked) == 2
+    # An id that names no record of the owner's is no record: nothing to name.
+    newest = max(asked, key=lambda node: node["seq"])
+    assert newest["recordIds"] == []
+    assert orjson.loads(newest["detail"]) == {"withheld": [f"CASE:{missing}"]}
     # A procedure the agreement does not allow changes nothing, but is logged.
     body = await world.post(
         "uz-workflow",

@@ -6,52 +6,18 @@ Needs /usr/bin/chromium and the playwright package: `.ci/install-browser` instal
 Playwright drives that browser; it never downloads one of its own.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
-from tests.browser.support import BrowserDemo
+from tests.browser.support import BrowserDemo, browser_context, wait_for
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
-INSTALL_HINT = "run `bash .ci/install-browser` (as root) to install Chromium and Playwright"
-TIMEOUT_MS = 15_000
 PKCE_KEY = "cmaa.pkce"
 LOOPBACK = "127.0.0.1"
 # URLs that never leave the page.
 LOCAL_SCHEMES = {"data", "blob", "about"}
-
-
-def _sync_playwright() -> Any:
-    """Playwright's sync API, or a failure that says how to install it. Never a skip: CI
-    installs the browser before the tests, so a missing one is a broken machine."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(f"the playwright package is not installed: {INSTALL_HINT}")
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is not installed: {INSTALL_HINT}")
-    return sync_playwright
-
-
-@contextmanager
-def _browser_context() -> Iterator[Any]:
-    """A fresh context of Debian's headless Chromium, driven by Playwright."""
-    with _sync_playwright()() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1440, "height": 900})
-            context.set_default_timeout(TIMEOUT_MS)
-            yield context
-        finally:
-            browser.close()
 
 
 def _foreign(url: str) -> bool:
@@ -78,17 +44,8 @@ def _storage(page: Any, name: str) -> dict[str, str]:
     )
 
 
-def _wait_for(page: Any, locator: Any, what: str) -> None:
-    """Wait for `locator`; on a time-out, say what the page shows instead."""
-    try:
-        locator.wait_for()
-    except Exception as error:
-        shown = page.locator("body").inner_text()[:600]
-        raise AssertionError(f"{what} did not appear; {page.url} shows:\n{shown}") from error
-
-
 def test_login_and_query_through_graphiql(browser_demo: BrowserDemo, tmp_path: Path) -> None:
-    with _browser_context() as context:
+    with browser_context() as context:
         _login_and_query(context, browser_demo, tmp_path)
 
 
@@ -134,20 +91,20 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
 
     try:
         page.goto(graphiql_url)
-        _wait_for(page, page.locator(".graphiql-execute-button"), "GraphiQL")
+        wait_for(page, page.locator(".graphiql-execute-button"), "GraphiQL")
         assert page.locator("#cmaa-who").inner_text() == "Not logged in"
 
         # Log in to the UZ administration: its sign-in page, then its consent page if asked.
         page.select_option("#cmaa-administration", "uz")
         page.click("#cmaa-login")
-        _wait_for(page, page.locator("#username"), "The UZ sign-in form")
+        wait_for(page, page.locator("#username"), "The UZ sign-in form")
         assert urlsplit(page.url).path == "/oauth/uz/authorize", page.url
         assert PKCE_KEY in _storage(page, "sessionStorage"), "no PKCE verifier kept for login"
         page.fill("#username", user["username"])
         page.fill("#password", user["password"])
         page.get_by_role("button", name="Sign in").click()
         approve = page.locator('button[name="decision"][value="approve"]')
-        _wait_for(
+        wait_for(
             page,
             approve.or_(page.locator("#cmaa-bar")),
             "After signing in, the consent page or GraphiQL",
@@ -156,7 +113,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
             approve.click()
 
         # Back in GraphiQL, logged in; the code is gone from the address bar.
-        _wait_for(
+        wait_for(
             page,
             page.locator("#cmaa-who").filter(has_text="Logged in to UZ"),
             "Back in GraphiQL, 'Logged in to UZ'",
@@ -170,7 +127,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
         # GraphiQL read the schema with the token: the docs explorer shows the root types.
         page.get_by_role("button", name="Show Documentation Explorer").click()
         explorer = page.locator(".graphiql-doc-explorer")
-        _wait_for(
+        wait_for(
             page,
             explorer.locator(".graphiql-doc-explorer-root-type", has_text="query"),
             "The schema in the documentation explorer",
@@ -183,7 +140,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
         response_pane = page.locator(".graphiql-response")
         response_pane.locator(".CodeMirror").wait_for()
         page.locator(".graphiql-execute-button").click()
-        _wait_for(page, response_pane.filter(has_text="totalCount"), "The query's result")
+        wait_for(page, response_pane.filter(has_text="totalCount"), "The query's result")
         assert results, "GraphiQL showed a result, but no GraphQL response with data was seen"
         data = results[-1]["data"]
         assert data["viewer"]["administration"] == "UZ"
@@ -191,7 +148,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
         edges = data["cases"]["edges"]
         assert edges, results[-1]
         first_reference = edges[0]["node"]["reference"]
-        _wait_for(page, response_pane.filter(has_text=first_reference), first_reference)
+        wait_for(page, response_pane.filter(has_text=first_reference), first_reference)
         shown = response_pane.inner_text()
         assert f'"totalCount": {data["cases"]["totalCount"]}' in shown, shown
         assert '"errors"' not in shown, shown
@@ -211,7 +168,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
         with page.expect_response(lambda r: urlsplit(r.url).path == "/oauth/uz/revoke") as done:
             page.click("#cmaa-logout")
         assert done.value.status == 200, done.value.text()
-        _wait_for(page, page.locator("#cmaa-who", has_text="Not logged in"), "'Not logged in'")
+        wait_for(page, page.locator("#cmaa-who", has_text="Not logged in"), "'Not logged in'")
         assert page.locator("#cmaa-login").is_visible()
         refused_token = httpx.post(
             graphiql_url,
@@ -222,7 +179,7 @@ def _login_and_query(context: Any, browser_demo: BrowserDemo, tmp_path: Path) ->
         assert refused_token.status_code == 401, refused_token.text
         page.locator(".graphiql-query-editor .CodeMirror").wait_for()
         page.locator(".graphiql-execute-button").click()
-        _wait_for(page, response_pane.filter(has_text="Log in first"), "'Log in first'")
+        wait_for(page, response_pane.filter(has_text="Log in first"), "'Log in first'")
     except BaseException:
         page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
         raise

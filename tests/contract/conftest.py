@@ -17,6 +17,7 @@ import pytest
 from gateway.golden import (
     ContractWorld,
     GoldenPlan,
+    PreparedWorld,
     prepare_world,
     run_golden,
     serve_world,
@@ -34,6 +35,7 @@ class World:
     served: ContractWorld
     golden: dict[tuple[str, str], Any]
     operations: dict[str, Operation]
+    prepared: PreparedWorld
 
     @property
     def gateway_url(self) -> str:
@@ -71,4 +73,6 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
     )
     with serve_world(prepared, OPERATIONS_DIR) as served:
         golden = run_golden(served, plan, operations)
-        yield World(served, golden, {operation.name: operation for operation in operations})
+        yield World(
+            served, golden, {operation.name: operation for operation in operations}, prepared
+        )

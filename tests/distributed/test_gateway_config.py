@@ -46,11 +46,26 @@ def test_a_good_file_is_read_with_defaults(tmp_path: Path) -> None:
     assert config.dashboard is not None
     assert config.dashboard.issuers[Administration.UZ] == "https://idp.uz.example/oauth"
     assert config.dashboard.client_ids[Administration.US] == "us-dashboard-web"
+    # GraphiQL is on by default, and its explorer needs the schema: only its login clients.
+    assert config.introspection_clients == {"US:us-graphiql", "UZ:uz-graphiql"}
+
+
+def test_without_graphiql_nobody_introspects_unless_named(tmp_path: Path) -> None:
+    text = GOOD.replace("port = 8443", "port = 8443\ngraphiql = false")
+    assert load_gateway_config(_write(tmp_path, text)).introspection_clients == frozenset()
+    named = text.replace("graphiql = false", 'graphiql = false\nintrospection_clients = []')
+    assert load_gateway_config(_write(tmp_path, named)).introspection_clients == frozenset()
 
 
 def test_without_a_dashboard_section_there_is_no_dashboard(tmp_path: Path) -> None:
     text = GOOD[: GOOD.index("[dashboard]")]
     assert load_gateway_config(_write(tmp_path, text)).dashboard is None
+
+
+def test_the_clients_trusted_with_introspection(tmp_path: Path) -> None:
+    text = GOOD.replace("port = 8443", 'port = 8443\nintrospection_clients = ["US:us-graphiql"]')
+    config = load_gateway_config(_write(tmp_path, text))
+    assert config.introspection_clients == {"US:us-graphiql"}
 
 
 @pytest.mark.parametrize(
@@ -66,6 +81,16 @@ def test_without_a_dashboard_section_there_is_no_dashboard(tmp_path: Path) -> No
         ('issuer = "https://idp.uz.example/oauth"', 'issuer = "idp"', "dashboard.UZ.issuer"),
         ('client_id = "us-dashboard-web"', 'client_id = ""', "dashboard.US.client_id"),
         ('US = { issuer = "https://idp.example/oauth/us"', "US = 3 #", "dashboard.US"),
+        (
+            "port = 8443",
+            'port = 8443\nintrospection_clients = ["us-graphiql"]',
+            "gateway.introspection_clients",
+        ),
+        (
+            "port = 8443",
+            'port = 8443\nintrospection_clients = "US:us-graphiql"',
+            "gateway.introspection_clients",
+        ),
     ],
 )
 def test_a_bad_file_names_the_key(tmp_path: Path, old: str, new: str, key: str) -> None:

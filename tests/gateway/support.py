@@ -24,11 +24,13 @@ from gateway.app import GatewayParts, gateway_routes, hardening
 from gateway.demo import demo_issuer
 from gateway.settings import DemoStores
 from resolvers.exchange.administrations import Administrations
+from resolvers.introspection import client_names
 from resolvers.sources.base import AdministrationSource, SourceDown
 from resolvers.sources.in_process import InProcessSource
 from store.agreement import Agreement
 from store.database import create_engine
 from store.models.domain import Administration
+from tests.support.servers import running_server
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -264,6 +266,7 @@ def build_gateway(
     breaker_threshold: int = 3,
     breaker_cooldown: float = 10.0,
     cors_origins: tuple[str, ...] = (),
+    introspection_clients: frozenset[str] = frozenset(),
 ) -> BuiltGateway:
     """A gateway of its own parts (GatewayParts, gateway_routes, hardening), as a distributed
     deployment composes it: the demo's two issuers at issuer_base_url are trusted by their
@@ -287,6 +290,7 @@ def build_gateway(
         administrations=administrations,
         verifier=verifier,
         cors_origins=cors_origins,
+        introspection_clients=introspection_clients,
     )
 
     @asynccontextmanager
@@ -310,3 +314,16 @@ def build_gateway(
         timed=timed,
         parts=parts,
     )
+
+
+@contextmanager
+def trusting_gateway(
+    stores: DemoStores, issuer_base_url: str, agreement: Agreement, *clients: str
+) -> Iterator[str]:
+    """The URL of a gateway (as build_gateway makes it) that trusts `clients`
+    (ADMINISTRATION:client_id) with introspection, served while the context lasts."""
+    built = build_gateway(
+        stores, issuer_base_url, agreement, introspection_clients=client_names(clients)
+    )
+    with running_server(built.app) as url:
+        yield url

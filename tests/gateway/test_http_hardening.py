@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from gateway.http.errors import format_error
 from gateway.loopback import running_server
 from resolvers.errors import BadUserInput
+from resolvers.limits import parsed_documents
 from tests.gateway.conftest import World
 from tests.gateway.support import (
     GRAPHQL_RESPONSE,
@@ -459,8 +460,45 @@ def test_30_aliases_are_served(http: httpx.Client, world: World, token: str) -> 
 
 
 def test_too_many_tokens(http: httpx.Client, world: World, token: str) -> None:
-    query = "{ viewer { " + " administration" * world.agreement.limits.max_tokens + " } }"
+    query = "{ viewer { " + " a" * world.agreement.limits.max_tokens + " } }"
+    assert len(query) < world.agreement.limits.max_operation_bytes
     refused_by_limit(http, world, token, query, "tokens")
+
+
+def padded(text: str, size: int, pad: str = "x") -> str:
+    """`text` and a comment, together `size` bytes of UTF-8 (`pad` is one or two bytes)."""
+    head = text + " #"
+    count, rest = divmod(size - len(head.encode()), len(pad.encode()))
+    return head + pad * count + " " * rest
+
+
+def test_an_operation_longer_than_the_limit_is_refused_before_it_is_parsed(
+    http: httpx.Client, world: World, token: str
+) -> None:
+    """A comment costs no tokens: before, a 1.9 MB padded operation was parsed (holding the
+    event loop) and kept in the caches."""
+    limits = world.agreement.limits
+    assert limits.max_operation_bytes == 64 * 1024 < limits.body_bytes
+    over = padded("{ viewer { subject } }", limits.max_operation_bytes + 1)
+    refused_by_limit(http, world, token, over, "operation_bytes")
+    # Counted in bytes: two-byte letters over the limit, though fewer characters than it.
+    cyrillic = padded("{ viewer { subject } }", limits.max_operation_bytes + 2, "ж")
+    assert len(cyrillic) < limits.max_operation_bytes
+    refused_by_limit(http, world, token, cyrillic, "operation_bytes")
+    # A syntax error at its start is not reported: the text is refused before any parse,
+    # and no cache keeps it.
+    broken = padded("{ viewer { subject ", 1_900_000)
+    refused_by_limit(http, world, token, broken, "operation_bytes")
+    assert all(
+        (text, limits.max_tokens) not in parsed_documents for text in (over, cyrillic, broken)
+    )
+
+
+def test_an_operation_at_the_limit_is_served(http: httpx.Client, world: World, token: str) -> None:
+    at = padded("{ viewer { administration } }", world.agreement.limits.max_operation_bytes, "ж")
+    assert len(at.encode()) == world.agreement.limits.max_operation_bytes
+    response = post_graphql(http, world.base_url, token, at)
+    assert response.json() == {"data": {"viewer": {"administration": "UZ"}}}
 
 
 def test_a_huge_page_size_is_refused_before_anything_runs(

@@ -48,6 +48,10 @@ ROLES: dict[str, tuple[str, str | None]] = {
 }
 
 
+# Each administration's dashboard client may introspect the subgraphs; no other client may.
+INTROSPECTION_CLIENTS = frozenset(f"{a.value}:{a.value.lower()}-dashboard" for a in Administration)
+
+
 def fixed_clock() -> datetime:
     return NOW
 
@@ -154,7 +158,12 @@ def subgraph_app(
 ) -> Starlette:
     verifier = token_verifier(agreement, issuer_jwks)
     return create_subgraph_app(
-        administration, create_engine(url), verifier, agreement, clock=fixed_clock
+        administration,
+        create_engine(url),
+        verifier,
+        agreement,
+        clock=fixed_clock,
+        introspection_clients=INTROSPECTION_CLIENTS,
     )
 
 

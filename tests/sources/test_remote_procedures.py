@@ -870,15 +870,21 @@ async def test_the_transports_give_equal_records_and_refusals(
 
 
 async def retried(script: Script) -> None:
-    """Each procedure twice with one key, the second time with other input: the retry gives
-    the first result and changes nothing; a key used for another operation is refused."""
+    """Each procedure twice with one key and one input: the retry gives the first result and
+    changes nothing. The same key with other input, or for another operation, is refused
+    (IDEMPOTENCY_KEY_REUSED) and changes nothing either."""
     us, uz = script.source(US), script.source(UZ)
     requester, requested = (UZ, "workflow"), (US, "workflow")
 
-    async def twice(label: str, caller: Any, first: Call, retry: Call) -> Any:
+    async def twice(label: str, caller: Any, first: Call, other: Call | None = None) -> Any:
         found = await script.ok(label, caller, first)
-        again = await script.ok(f"{label}, retried", caller, retry)
+        again = await script.ok(f"{label}, retried", caller, first)
         assert again == found, (script.world.transport, label)
+        if other is not None:
+            await script.refused(
+                f"{label}, other input", caller, other, "IDEMPOTENCY", "idempotencyKey"
+            )
+            assert script.outcomes[-1][1].code == "IDEMPOTENCY_KEY_REUSED", label
         return found
 
     def submit(matter: str) -> Call:
@@ -891,7 +897,6 @@ async def retried(script: Script) -> None:
     await twice(
         "confirmed",
         requester,
-        lambda p: uz.requester_action(p, request.id, Action.CONFIRM_IN_WRITING, "confirm"),
         lambda p: uz.requester_action(p, request.id, Action.CONFIRM_IN_WRITING, "confirm"),
     )
     snapshot = await as_us_sees_it(script, request.id)
@@ -907,7 +912,6 @@ async def retried(script: Script) -> None:
         "delivered",
         requested,
         lambda p: uz.receive_partner_action(p, request.id, action),
-        lambda p: uz.receive_partner_action(p, request.id, action),
     )
     case_id = await first_us_case(script)
     snapshot = await as_us_sees_it(script, request.id)
@@ -921,12 +925,15 @@ async def retried(script: Script) -> None:
             p, snapshot, release_draft((RecordType.CASE, case_id), purpose="Other"), "respond"
         ),
     )
+    releases = "SELECT count(*) FROM releases"
+    before = await script.world.ids(US, releases)
     disclosed = await twice(
         "disclosed",
         requested,
         lambda p: us.disclose(p, release_draft((RecordType.CASE, case_id)), "disclose"),
         lambda p: us.disclose(p, release_draft((RecordType.ENTITY, 1)), "disclose"),
     )
+    assert await script.world.ids(US, releases) == [before[0] + 1]
     evidence = (await script.world.ids(US, "SELECT id FROM evidence ORDER BY id"))[0]
     await twice(
         "custody",

@@ -29,6 +29,24 @@ def test_the_command_takes_its_arguments() -> None:
     )
     assert (arguments.administration, arguments.host, arguments.port) == ("UZ", "127.0.0.1", 8100)
     assert len(arguments.issuer_jwks) == 2
+    assert arguments.introspection_client == []  # nobody introspects unless named
+
+
+def test_a_client_trusted_with_introspection_is_named_with_its_administration() -> None:
+    """Refused before the store is opened: the database URL is never reached."""
+    arguments = build_parser().parse_args(
+        [
+            "subgraph",
+            "--administration",
+            "UZ",
+            "--database-url",
+            "postgresql+asyncpg://nobody@127.0.0.1:1/none",
+            "--introspection-client",
+            "uz-graphiql",
+        ]
+    )
+    with pytest.raises(CommandError, match="--introspection-client 'uz-graphiql'"):
+        arguments.handler(arguments)
 
 
 def test_built_in_issuers_are_named_on_the_command_line(agreement: Agreement) -> None:

@@ -9,7 +9,9 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from resolvers.introspection import NOT_VALID
 from resolvers.sources.ids import global_id
+from store.agreement import Agreement
 from store.models import Case
 from store.models.domain import Administration
 from tests.sources.conftest import NOW, SeededStores, Subgraph
@@ -67,15 +69,76 @@ async def test_no_operation_runs_without_a_valid_bearer_token(
         assert counter.count == 0
 
 
-async def test_service_sdl_with_a_token(
+async def test_service_sdl_for_a_client_trusted_with_introspection(
     subgraphs: dict[Administration, Subgraph], callers: dict[tuple[Administration, str], Caller]
 ) -> None:
     for administration, subgraph in subgraphs.items():
-        response = await post(subgraph, SERVICE, **bearer(callers[(administration, "analyst")]))
+        response = await post(subgraph, SERVICE, **bearer(callers[(administration, "dashboard")]))
         assert response.status_code == 200
         sdl = response.json()["data"]["_service"]["sdl"]
         assert 'type Case @key(fields: "id")' in sdl
         assert '@requiresScopes(scopes: [["cmaa.cases:read"]])' in sdl
+
+
+@pytest.mark.parametrize(
+    "query", [SERVICE, "{ __schema { types { name } } }", '{ t: __type(name: "Case") { name } }']
+)
+async def test_introspection_is_refused_to_other_clients(
+    subgraphs: dict[Administration, Subgraph],
+    callers: dict[tuple[Administration, str], Caller],
+    query: str,
+) -> None:
+    for (administration, role), caller in callers.items():
+        if role in ("dashboard", "cases_only"):  # the dashboard client, trusted
+            continue
+        response = await post(subgraphs[administration], query, **bearer(caller))
+        assert response.status_code == 400
+        assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["FORBIDDEN"]
+        assert "sdl" not in response.text and "Case" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ("{ cases(frist: 1) { totalCount } }", None),
+        ("query($f: CaseFiltr) { cases(filter: $f) { totalCount } }", None),
+        ("{ cases(filter: {ownrs: [US]}) { totalCount } }", None),
+        ("{ cases(filter: {owners: [USS]}) { totalCount } }", None),
+        ("query($f: CaseFilter) { cases(filter: $f) { totalCount } }", {"f": {"owners": ["US1"]}}),
+        ("{ _entities(representations: []) { ... on Cas { id } } }", None),
+    ],
+)
+async def test_no_error_suggests_a_name(
+    subgraphs: dict[Administration, Subgraph],
+    callers: dict[tuple[Administration, str], Caller],
+    query: str,
+    variables: dict[str, Any] | None,
+) -> None:
+    """Neither to a client trusted with introspection nor to another, which is told nothing."""
+    for (administration, role), caller in callers.items():
+        response = await post(subgraphs[administration], query, variables, **bearer(caller))
+        errors = response.json()["errors"]
+        assert errors and all("Did you mean" not in error["message"] for error in errors)
+        if role == "analyst":
+            assert [error["message"] for error in errors] == [NOT_VALID]
+
+
+async def test_an_operation_longer_than_the_limit_is_refused_before_it_is_parsed(
+    subgraphs: dict[Administration, Subgraph],
+    callers: dict[tuple[Administration, str], Caller],
+    agreement: Agreement,
+) -> None:
+    limit = agreement.limits.max_operation_bytes
+    # Broken at its start, padded with a comment: a parse would report the syntax error.
+    over = "{ cases(first: 1) { totalCount } #" + "x" * limit
+    for administration, subgraph in subgraphs.items():
+        with counting_statements(subgraph.engine) as counter:
+            response = await post(subgraph, over, **bearer(callers[(administration, "analyst")]))
+        assert response.status_code == 400  # a request error, in graphql-response+json
+        [error] = response.json()["errors"]
+        assert error["extensions"] == {"code": "LIMIT_EXCEEDED", "limit": "operation_bytes"}
+        assert "data" not in response.json()
+        assert counter.count == 0
 
 
 async def test_an_unseen_reference_resolves_like_a_random_one(

@@ -1,12 +1,14 @@
 """Throw-away databases for tests: a SQLite file, or a fresh PostgreSQL database per use."""
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
 
 POSTGRES_URL_VARIABLE = "CMAA_TEST_POSTGRES_URL"
@@ -14,6 +16,18 @@ POSTGRES_URL_VARIABLE = "CMAA_TEST_POSTGRES_URL"
 
 def postgres_base_url() -> str | None:
     return os.environ.get(POSTGRES_URL_VARIABLE) or None
+
+
+# Parameters of a test that runs on both kinds of store; PostgreSQL only where configured.
+STORE_KINDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=pytest.mark.skipif(
+            postgres_base_url() is None, reason=f"{POSTGRES_URL_VARIABLE} is not set"
+        ),
+    ),
+]
 
 
 def _asyncpg_dsn(url: str) -> str:
@@ -50,3 +64,18 @@ async def fresh_database(kind: str, directory: Path) -> AsyncIterator[str]:
         raise RuntimeError(f"{POSTGRES_URL_VARIABLE} is not set")
     async with fresh_postgres_database(base) as url:
         yield url
+
+
+@contextmanager
+def throwaway_database(kind: str, directory: Path) -> Iterator[str]:
+    """`fresh_database` for synchronous tests: an empty store URL, dropped afterwards."""
+    loop = asyncio.new_event_loop()
+    manager = fresh_database(kind, directory)
+    try:
+        url = loop.run_until_complete(manager.__aenter__())
+        try:
+            yield url
+        finally:
+            loop.run_until_complete(manager.__aexit__(None, None, None))
+    finally:
+        loop.close()

@@ -27,6 +27,7 @@ def test_the_committed_agreement_loads() -> None:
     assert len(agreement.scopes) == 12
     assert {ground.id for ground in agreement.refusal_grounds} >= {"SOVEREIGNTY", "SECURITY"}
     assert agreement.limits.max_page_size == 100
+    assert agreement.limits.max_operation_bytes == 64 * 1024
 
 
 @pytest.mark.parametrize(
@@ -65,6 +66,13 @@ def test_the_committed_agreement_loads() -> None:
             "parties.US.issuers[0].jwks_uri",
             "is missing",
         ),
+        (
+            "max_operation_bytes = 65_536",
+            "max_operation_bytes = 3_000_000",
+            "limits.max_operation_bytes",
+            "must not exceed limits.body_bytes",
+        ),
+        ("max_operation_bytes = 65_536\n", "", "limits.max_operation_bytes", "is missing"),
         ("[limits]", "[limits\n", "(syntax)", ""),
     ],
 )

@@ -1,7 +1,7 @@
 """Idempotency under retry: concurrent retries of one mutation with one key make one change
 and get one answer; a retry after success returns the first result and changes nothing; a
-key is its client's, for one operation on one record: reused for another operation or
-another record, it is refused."""
+key is its client's, for one call: reused for another operation, another record or other
+input, it is refused with IDEMPOTENCY_KEY_REUSED and changes nothing."""
 
 import asyncio
 import json
@@ -135,18 +135,59 @@ def without_audit(snapshot: dict[str, list[str]]) -> dict[str, list[str]]:
     return {name: rows for name, rows in snapshot.items() if name.split(".")[1] not in AUDIT_TABLES}
 
 
+REUSED = ("IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
+
+
+def reused(body: dict[str, Any], *first: str) -> None:
+    """Refused as a reused key, in words that name nothing of the first call."""
+    extensions = extensions_of(body)
+    assert (extensions["code"], extensions["field"]) == REUSED, body
+    assert extensions["rule"] == "IDEMPOTENCY", body
+    assert body["data"] is None or not any(body["data"].values()), body
+    text = json.dumps(body)
+    for word in first:
+        assert word not in text, (word, body)
+
+
 async def test_retry_after_success_returns_the_first_result_and_changes_nothing(
     world: World,
 ) -> None:
-    key = new_key("submit")
-    first = await world.ok("uz-workflow", SUBMIT, {"input": request_input(US), "key": key})
+    variables = {"input": request_input(US), "key": new_key("submit")}
+    first = await world.ok("uz-workflow", SUBMIT, variables)
     before = await world.snapshot()
-    # Even a retry whose input drifted returns what the key first produced.
-    again = await world.ok(
-        "uz-workflow", SUBMIT, {"input": request_input(US, matter="Changed"), "key": key}
-    )
+    again = await world.ok("uz-workflow", SUBMIT, variables)
     assert again == first
     assert await world.snapshot() == before
+
+
+async def test_same_key_with_another_matter_is_refused_and_changes_nothing(world: World) -> None:
+    key = new_key("submit")
+    asked = request_input(US)
+    first = (await world.ok("uz-workflow", SUBMIT, {"input": asked, "key": key}))[
+        "submitAssistanceRequest"
+    ]
+    before = await world.snapshot()
+    body = await world.post(
+        "uz-workflow", SUBMIT, {"input": request_input(US, matter="Changed"), "key": key}
+    )
+    reused(body, first["id"], first["reference"], asked["matter"])
+    assert await world.snapshot() == before
+    # The first call, repeated, is still answered with its result.
+    again = await world.ok("uz-workflow", SUBMIT, {"input": asked, "key": key})
+    assert again["submitAssistanceRequest"] == first
+
+
+async def test_refusal_after_acceptance_under_the_same_key_is_refused(world: World) -> None:
+    request_id = str((await submit(world))["id"])
+    key = new_key("decide")
+    accept = {"input": decision_input(world, request_id, "ACCEPT"), "key": key}
+    first = await world.ok("us-workflow", DECIDE, accept)
+    before = await world.snapshot()
+    refuse = {"input": decision_input(world, request_id, "REFUSE"), "key": key}
+    reused(await world.post("us-workflow", DECIDE, refuse))
+    assert await world.snapshot() == before
+    assert await stored_status(world, request_id) == "ACCEPTED"
+    assert await world.ok("us-workflow", DECIDE, accept) == first
 
 
 async def test_retried_decision_returns_the_first_and_changes_nothing(world: World) -> None:
@@ -167,8 +208,7 @@ async def test_same_key_for_another_operation_is_refused(world: World) -> None:
     extensions = extensions_of(
         await world.post("uz-workflow", CLOSE, {"id": request["id"], "key": key})
     )
-    assert extensions["code"] == "BAD_USER_INPUT"
-    assert extensions["field"] == "idempotencyKey"
+    assert (extensions["code"], extensions["field"]) == REUSED
     assert without_audit(await world.snapshot()) == without_audit(before)
     status = await world.scalar(
         UZ,
@@ -202,7 +242,7 @@ async def test_decision_key_reused_for_another_request_is_refused(world: World) 
             "us-workflow", DECIDE, {"input": decision_input(world, other, "ACCEPT"), "key": key}
         )
     )
-    assert (refused["code"], refused["field"]) == ("BAD_USER_INPUT", "idempotencyKey")
+    assert (refused["code"], refused["field"]) == REUSED
     assert without_audit(await world.snapshot()) == before
     assert await stored_status(world, other) == "SUBMITTED"
 
@@ -221,7 +261,7 @@ async def test_response_key_reused_for_another_request_is_refused(world: World) 
     await world.ok("us-workflow", RESPOND, variables(first))
     before = without_audit(await world.snapshot())
     refused = extensions_of(await world.post("us-workflow", RESPOND, variables(other)))
-    assert (refused["code"], refused["field"]) == ("BAD_USER_INPUT", "idempotencyKey")
+    assert (refused["code"], refused["field"]) == REUSED
     assert without_audit(await world.snapshot()) == before
     assert await stored_status(world, other) == "ACCEPTED"
 
@@ -338,7 +378,7 @@ async def test_close_key_reused_for_another_request_is_refused(world: World) -> 
     await world.ok("uz-workflow", CLOSE, {"id": first, "key": key})
     before = without_audit(await world.snapshot())
     refused = extensions_of(await world.post("uz-workflow", CLOSE, {"id": other, "key": key}))
-    assert (refused["code"], refused["field"]) == ("BAD_USER_INPUT", "idempotencyKey")
+    assert (refused["code"], refused["field"]) == REUSED
     assert without_audit(await world.snapshot()) == before
     assert await stored_status(world, other) == "SUBMITTED"
 
@@ -361,7 +401,7 @@ async def test_revocation_key_reused_for_another_release_is_refused(world: World
     refused = extensions_of(
         await world.post("us-workflow", REVOKE, {"id": releases[1], "reason": "Done.", "key": key})
     )
-    assert (refused["code"], refused["field"]) == ("BAD_USER_INPUT", "idempotencyKey")
+    assert (refused["code"], refused["field"]) == REUSED
     assert without_audit(await world.snapshot()) == before
 
 
@@ -379,7 +419,7 @@ async def test_custody_key_reused_for_another_evidence_item_is_refused(world: Wo
     before = without_audit(await world.snapshot())
     other = {**first, "id": gid("Evidence", UZ, items[1])}
     refused = extensions_of(await world.post("uz-workflow", RECORD_CUSTODY, other))
-    assert (refused["code"], refused["field"]) == ("BAD_USER_INPUT", "idempotencyKey")
+    assert (refused["code"], refused["field"]) == REUSED
     assert without_audit(await world.snapshot()) == before
 
 
@@ -410,5 +450,5 @@ async def test_consent_decision_key_reused_for_another_consent_is_refused(world:
     refused = extensions_of(
         await world.post("us-workflow", DECIDE_CONSENT, {"id": asked[1], **decision})
     )
-    assert (refused["code"], refused["field"]) == ("BAD_USER_INPUT", "idempotencyKey")
+    assert (refused["code"], refused["field"]) == REUSED
     assert without_audit(await world.snapshot()) == before

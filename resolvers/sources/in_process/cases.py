@@ -8,13 +8,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy.release import ReadGrant
+from auth.policy.filters import filterable
+from auth.policy.personal_data import IS_PERSON
+from auth.policy.release import ReadGrant, record_grant
 from resolvers.sources.filters import CaseFilter
 from resolvers.sources.in_process.consents import granted_consents
 from resolvers.sources.in_process.handling import handling_of, utc
 from resolvers.sources.in_process.query import count_visible, fetch_page, visible_rows
 from resolvers.sources.records import CaseRecord, PageRequest, PartyRecord
-from store.models import Case, CaseOffence, CaseParty, EntityIdentifier
+from store.models import Case, CaseOffence, CaseParty, Entity, EntityIdentifier
 from store.models.domain import Administration, RecordType
 
 # A dictionary look-up, not an enum call, for each party row.
@@ -38,7 +40,12 @@ def _contains(column: Any, text: str) -> ColumnElement[bool]:
     return func.lower(column).contains(text.lower(), autoescape=True)
 
 
-def conditions(case_filter: CaseFilter, owner: Administration) -> list[ColumnElement[bool]]:
+def conditions(
+    case_filter: CaseFilter, grant: ReadGrant, now: datetime
+) -> list[ColumnElement[bool]]:
+    """The filter as SQL over the cases the caller may see. The case's own columns are all
+    readable wherever the case is visible; what a filter reaches beyond them goes through the
+    policy's `filterable`, as a read of it would."""
     found: list[ColumnElement[bool]] = []
     if case_filter.statuses:
         found.append(Case.status.in_(case_filter.statuses))
@@ -64,15 +71,21 @@ def conditions(case_filter: CaseFilter, owner: Administration) -> list[ColumnEle
         )
     if case_filter.identifier is not None:
         identifier = case_filter.identifier
+        # A party's identifiers are read as the party's entity is: only with the entities
+        # scope, of an entity the caller may see, and a person's only where its personal data
+        # is released to the caller.
+        entity_grant = record_grant(grant.owner, grant.principal, RecordType.ENTITY)
         # Parties held in this store only: the identifiers of the partner's entities are the
         # partner's to match, under its own policy.
         found.append(
             exists().where(
                 CaseParty.case_id == Case.id,
-                CaseParty.entity_administration == owner.value,
-                EntityIdentifier.entity_id == CaseParty.entity_id,
+                CaseParty.entity_administration == grant.owner.value,
+                Entity.id == CaseParty.entity_id,
+                EntityIdentifier.entity_id == Entity.id,
                 EntityIdentifier.type == identifier.type.value,
                 EntityIdentifier.normalised == identifier.normalised,
+                filterable(RecordType.ENTITY, Entity.id, entity_grant, now, IS_PERSON),
             )
         )
     return found
@@ -122,7 +135,7 @@ async def list_cases(
 ) -> tuple[list[CaseRecord], bool, int]:
     if not grant.permitted:
         return [], False, 0  # nothing to ask the store: the refused attempt is still audited
-    where = conditions(case_filter, grant.owner)
+    where = conditions(case_filter, grant, now)
     statement = visible_rows(COLUMNS, Case, RecordType.CASE, grant, now).where(*where)
     rows, has_more = await fetch_page(session, statement, Case.opened_at, Case.id, page)
     total = await count_visible(session, Case, RecordType.CASE, grant, now, where)

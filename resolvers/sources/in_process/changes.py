@@ -6,7 +6,11 @@ decided there, never here), and returns the (record type, id) it created or chan
 source then reads the record back under the caller's policy.
 """
 
+import dataclasses
+import hashlib
+import json
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import func, update
@@ -15,7 +19,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.procedures import (
     Action,
-    ProcedureViolation,
     check_confirmable,
     check_consent_covered,
     check_consent_decider,
@@ -36,11 +39,11 @@ from auth.policy.procedures import (
     check_side,
     check_takes_decisions,
     effective_status,
+    key_reused,
     next_status,
     reply_due,
 )
 from auth.policy.release import covering_release, read_grant
-from auth.policy.rules import Rule
 from auth.policy.scopes import CONSENTS_WRITE
 from auth.principal import Principal
 from resolvers.sources.drafts import (
@@ -110,23 +113,49 @@ def scoped_key(principal: Principal, key: str) -> str:
     return f"{principal.administration.value}:{principal.client_id}:{key}"
 
 
-async def claim(session: AsyncSession, key: str, operation: str) -> None:
+def _canonical(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {item.name: getattr(value, item.name) for item in dataclasses.fields(value)}
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"no canonical form for {type(value).__name__}")
+
+
+def input_digest(given: object) -> str:
+    """SHA-256 of a procedure's input in one canonical form (JSON, sorted keys, times in UTC):
+    what a retry must repeat exactly to be answered with the first result."""
+    text = json.dumps(
+        given, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_canonical
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def claim(session: AsyncSession, key: str, operation: str, digest: str) -> None:
+    """Nothing when the key is new; Replay when it was used for this very call; refused when
+    it was used for another operation or with other input."""
     found = await session.get(IdempotencyKey, key)
     if found is None:
         return
-    if found.operation != operation:
-        raise ProcedureViolation(
-            "This idempotency key was used for another operation.",
-            rule=Rule.IDEMPOTENCY,
-            field="idempotencyKey",
-        )
+    # A key remembered before digests were kept replays on the operation alone, as it did.
+    other_input = found.input_digest is not None and found.input_digest != digest
+    if found.operation != operation or other_input:
+        raise key_reused()
     raise Replay(found.record_type, found.record_id)
 
 
-def remember(session: AsyncSession, key: str, operation: str, ref: Ref, now: datetime) -> None:
+def remember(
+    session: AsyncSession, key: str, operation: str, digest: str, ref: Ref, now: datetime
+) -> None:
     session.add(
         IdempotencyKey(
-            key=key, operation=operation, record_type=ref[0], record_id=ref[1], created_at=now
+            key=key,
+            operation=operation,
+            record_type=ref[0],
+            record_id=ref[1],
+            input_digest=digest,
+            created_at=now,
         )
     )
 

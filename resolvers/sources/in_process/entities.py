@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy.personal_data import personal_data, personal_data_allowed
+from auth.policy.filters import filterable
+from auth.policy.personal_data import IS_PERSON, personal_data, personal_data_allowed
 from auth.policy.release import ReadGrant
 from resolvers.sources.filters import EntityFilter, MatchProbe
 from resolvers.sources.in_process.consents import granted_consents
@@ -17,10 +18,8 @@ from resolvers.sources.in_process.handling import handling_of, utc
 from resolvers.sources.in_process.query import count_rows, fetch_page, visible_rows
 from resolvers.sources.records import EntityRecord, IdentifierRecord, PageRequest
 from store.models import Entity, EntityIdentifier
-from store.models.domain import EntityKind, RecordType
+from store.models.domain import RecordType
 from store.names import normalise_name
-
-IS_PERSON = Entity.kind == EntityKind.PERSON.value
 
 
 def _columns(grant: ReadGrant) -> tuple[Any, ...]:
@@ -45,11 +44,17 @@ def _columns(grant: ReadGrant) -> tuple[Any, ...]:
     )
 
 
-def conditions(entity_filter: EntityFilter, grant: ReadGrant) -> list[ColumnElement[bool]]:
+def _searchable(grant: ReadGrant, now: datetime) -> ColumnElement[bool]:
+    """A person's name and identifiers are personal data: matching on them where they are not
+    released would tell the caller what it may not read."""
+    return filterable(RecordType.ENTITY, Entity.id, grant, now, IS_PERSON)
+
+
+def conditions(
+    entity_filter: EntityFilter, grant: ReadGrant, now: datetime
+) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
-    # A person's name and identifiers are personal data: matching on them where they are not
-    # released would tell the caller what it may not read.
-    searchable = or_(~IS_PERSON, personal_data_allowed(grant))
+    searchable = _searchable(grant, now)
     if entity_filter.kinds:
         found.append(Entity.kind.in_(entity_filter.kinds))
     if entity_filter.name:
@@ -129,7 +134,7 @@ async def list_entities(
 ) -> tuple[list[EntityRecord], bool, int]:
     if not grant.permitted:
         return [], False, 0  # nothing to ask the store: the refused attempt is still audited
-    where = conditions(entity_filter, grant)
+    where = conditions(entity_filter, grant, now)
     statement = visible_rows(_columns(grant), Entity, RecordType.ENTITY, grant, now).where(*where)
     rows, has_more = await fetch_page(session, statement, Entity.created_at, Entity.id, page)
     total = await count_rows(session, statement)
@@ -142,7 +147,7 @@ MAX_CANDIDATES = 200
 async def match_candidates(
     session: AsyncSession, grant: ReadGrant, now: datetime, probe: MatchProbe
 ) -> list[EntityRecord]:
-    searchable = or_(~IS_PERSON, personal_data_allowed(grant))
+    searchable = _searchable(grant, now)
     alternatives: list[ColumnElement[bool]] = []
     if probe.identifiers:
         alternatives.append(

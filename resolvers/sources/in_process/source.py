@@ -1,18 +1,20 @@
 """The in-process transport: an administration's source over its own store, in this process."""
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy.audit import audit_grant, read_entry
+from auth.policy.audit import audit_grant, read_entry, refused_read
 from auth.policy.release import ReadGrant, read_grant, record_grant
 from auth.policy.scopes import REQUESTS_READ
 from auth.principal import Principal
+from resolvers.sources.admission import StoreSlots, pool_capacity
 from resolvers.sources.base import CaseKey, Procedures, SourceDown
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.in_process import cases, entities, evidence, releases, requests
@@ -32,6 +34,7 @@ from resolvers.sources.records import (
 from store.agreement import Agreement, load_agreement
 from store.audit import AuditTrailFilter, LoggedEntry, append_audit, read_trail
 from store.database import session_factory
+from store.models import AssistanceRequest, Case, Entity, Evidence
 from store.models.domain import Administration, RecordType
 
 T = TypeVar("T")
@@ -60,6 +63,29 @@ def _record_id(record: object) -> str:
     raise TypeError(f"no audit name for {type(record).__name__}")
 
 
+# How the log names a kind of record, and the table holding it.
+LOGGED_TABLES: dict[str, Any] = {
+    RecordType.CASE.value: Case,
+    RecordType.ENTITY.value: Entity,
+    RecordType.EVIDENCE.value: Evidence,
+    "REQUEST": AssistanceRequest,
+}
+
+
+async def _held(session: AsyncSession, names: Sequence[str]) -> tuple[str, ...]:
+    """Those of the records named as the log names them that this store holds."""
+    wanted: dict[str, list[int]] = {}
+    for name in names:
+        kind, _, number = name.partition(":")
+        wanted.setdefault(kind, []).append(int(number))
+    held: set[str] = set()
+    for kind, ids in wanted.items():
+        table = LOGGED_TABLES[kind]
+        found = await session.exec(select(table.id).where(table.id.in_(ids)))
+        held |= {f"{kind}:{record_id}" for (record_id,) in found}
+    return tuple(name for name in names if name in held)
+
+
 class InProcessSource(Procedures):
     """Reads one administration's store under its owner's policy and audits partner reads;
     the agreement's procedures (InProcessWrites) write to it."""
@@ -70,14 +96,24 @@ class InProcessSource(Procedures):
         engine: AsyncEngine,
         clock: Clock = system_clock,
         agreement: Agreement | None = None,
+        store_slots: int | None = None,
     ) -> None:
+        """`store_slots`: calls at the store at once; by default as many as the engine's pool
+        has connections, so a call waits for one here, where the wait can be told apart."""
         self.administration = administration
         self.engine = engine
         self.agreement = agreement if agreement is not None else load_agreement()
-        self._sessions = session_factory(engine)
+        self._session_factory = session_factory(engine)
+        self.slots = StoreSlots(store_slots if store_slots is not None else pool_capacity(engine))
         self._writes_need_the_lock_first = engine.dialect.name == "sqlite"
         self._clock = clock
         self._writes = InProcessWrites(administration, self.agreement, self._sessions, clock, self)
+
+    @asynccontextmanager
+    async def _sessions(self) -> AsyncIterator[AsyncSession]:
+        """A session on the store, once a slot of it is free."""
+        async with self.slots.slot(), self._session_factory() as session:
+            yield session
 
     async def _read(
         self,
@@ -119,6 +155,7 @@ class InProcessSource(Procedures):
     ) -> None:
         names = tuple(dict.fromkeys(_record_id(record) for record in records))
         withheld = [name for name in dict.fromkeys(asked) if name not in names]
+        probed = await _held(session, withheld) if refused_read(grant, names, withheld) else ()
         release_ids = sorted(
             {
                 record.handling.released_under.id
@@ -126,7 +163,9 @@ class InProcessSource(Procedures):
                 if getattr(getattr(record, "handling", None), "released_under", None)
             }
         )
-        await append_audit(session, read_entry(grant, operation, now, names, release_ids, withheld))
+        await append_audit(
+            session, read_entry(grant, operation, now, names, release_ids, withheld, probed)
+        )
 
     async def list_cases(
         self, principal: Principal, case_filter: CaseFilter, page: PageRequest

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.audit import procedure_entry, refusal_entry
 from auth.policy.designation import check_actor
-from auth.policy.procedures import Action, ProcedureViolation, check_owner
+from auth.policy.procedures import Action, ProcedureViolation, check_owner, key_reused
 from auth.policy.release import ReadGrant
 from auth.policy.rules import Rule
 from auth.policy.scopes import (
@@ -74,28 +74,20 @@ def _check_caller(principal: Principal, scope: str, key: str) -> None:
         )
 
 
-def _key_for_another(what: str) -> ProcedureViolation:
-    return ProcedureViolation(
-        f"This idempotency key was used for another {what}.",
-        rule=Rule.IDEMPOTENCY,
-        field="idempotencyKey",
-    )
-
-
 def _for_request(
     request: RequestRecord, administration: str | None, request_id: int | None
 ) -> None:
     """A replayed decision or response stands for the request it was made on; delivering it
     to another request would give that one a status nobody decided."""
     if (administration, request_id) != (request.owner.value, request.id):
-        raise _key_for_another("request")
+        raise key_reused()
 
 
-def _for_record(ref: changes.Ref, record_id: int, what: str) -> None:
+def _for_record(ref: changes.Ref, record_id: int) -> None:
     """A replay answers for the record the key first changed; answering with another record,
     unchanged, would tell the caller a change was made that was not."""
     if ref[1] != record_id:
-        raise _key_for_another(what)
+        raise key_reused()
 
 
 class Reads(Protocol):
@@ -135,19 +127,22 @@ class InProcessWrites:
         operation: str,
         key: str,
         work: Work,
+        given: object,
     ) -> changes.Ref:
+        """`given` is the call's input: the key is claimed for it alone."""
         _check_caller(principal, scope, key)
         now = self._clock()
         scoped = changes.scoped_key(principal, key)
+        digest = changes.input_digest(given)
         try:
             async with self._sessions() as session, session.begin():
                 await changes.serialise_writes(session)
                 try:
-                    await changes.claim(session, scoped, operation)
+                    await changes.claim(session, scoped, operation, digest)
                 except changes.Replay as replay:
                     return (replay.record_type, replay.record_id)
                 ref = await work(session, now)
-                changes.remember(session, scoped, operation, ref, now)
+                changes.remember(session, scoped, operation, digest, ref, now)
                 await append_audit(session, procedure_entry(principal, operation, now, ref))
         except ProcedureViolation as refused:
             if principal.administration is not self.administration:
@@ -203,6 +198,7 @@ class InProcessWrites:
             lambda session, now: changes.submit_request(
                 session, principal, self.administration, draft, now, self.agreement
             ),
+            draft,
         )
         return await self._request(principal, ref[1])
 
@@ -218,8 +214,9 @@ class InProcessWrites:
             lambda session, now: changes.requester_action(
                 session, principal, self.administration, request_id, action, now, self.agreement
             ),
+            (request_id, action),
         )
-        _for_record(ref, request_id, "request")
+        _for_record(ref, request_id)
         return await self._request(principal, request_id)
 
     async def receive_partner_action(
@@ -233,6 +230,7 @@ class InProcessWrites:
             lambda session, now: changes.receive_partner_action(
                 session, principal, self.administration, request_id, action, now, self.agreement
             ),
+            (request_id, action),
         )
         return await self._request(principal, request_id)
 
@@ -251,7 +249,14 @@ class InProcessWrites:
             )
             return ref
 
-        ref = await self._write(principal, REQUESTS_DECIDE, "decideAssistanceRequest", key, decide)
+        ref = await self._write(
+            principal,
+            REQUESTS_DECIDE,
+            "decideAssistanceRequest",
+            key,
+            decide,
+            (request.owner, request.id, draft),
+        )
         decision = await self._in_session(lambda session: session.get(Decision, ref[1]))
         assert decision is not None
         _for_request(request, decision.request_administration, decision.request_id)
@@ -277,7 +282,12 @@ class InProcessWrites:
             return ref
 
         ref = await self._write(
-            principal, REQUESTS_DECIDE, "respondToAssistanceRequest", key, respond
+            principal,
+            REQUESTS_DECIDE,
+            "respondToAssistanceRequest",
+            key,
+            respond,
+            (request.owner, request.id, draft),
         )
         stored = await self._in_session(lambda session: session.get(Release, ref[1]))
         assert stored is not None
@@ -303,6 +313,7 @@ class InProcessWrites:
             lambda session, now: changes.disclose(
                 session, principal, self.administration, draft, now, self.agreement
             ),
+            draft,
         )
         return await self._release(principal, ref[1])
 
@@ -316,8 +327,9 @@ class InProcessWrites:
             "revokeRelease",
             key,
             lambda session, now: changes.revoke_release(session, release_id, reason, now),
+            (release_id, reason),
         )
-        _for_record(ref, release_id, "release")
+        _for_record(ref, release_id)
         return await self._release(principal, release_id)
 
     # -- consents ----------------------------------------------------------------------------
@@ -341,6 +353,7 @@ class InProcessWrites:
             lambda session, now: changes.request_consent(
                 session, principal, self.administration, draft, now, self.agreement
             ),
+            draft,
         )
         return await self._consent(principal, ref[1])
 
@@ -360,8 +373,9 @@ class InProcessWrites:
             lambda session, now: changes.decide_consent(
                 session, principal, self.administration, consent_id, grant, reason, now
             ),
+            (consent_id, grant, reason),
         )
-        _for_record(ref, consent_id, "consent request")
+        _for_record(ref, consent_id)
         return await self._consent(principal, consent_id)
 
     # -- custody and links -------------------------------------------------------------------
@@ -380,8 +394,9 @@ class InProcessWrites:
             "recordCustodyEvent",
             key,
             lambda session, now: changes.record_custody(session, evidence_id, draft, now),
+            (evidence_id, draft),
         )
-        _for_record(ref, evidence_id, "evidence item")
+        _for_record(ref, evidence_id)
         return (await self._reads.evidence_by_id(principal, [evidence_id]))[evidence_id]
 
     async def confirm_entity_match(
@@ -402,6 +417,7 @@ class InProcessWrites:
             lambda session, now: changes.confirm_entity_match(
                 session, principal, entity_id, partner, partner_entity_id, reason, now
             ),
+            (entity_id, partner, partner_entity_id, reason),
         )
         found = await self._read_back(
             principal, lambda s, g, _now: decisions.links_by_id(s, g, [ref[1]])

@@ -32,6 +32,7 @@ KNOWN_CODES = frozenset(
         "UNAUTHORIZED_FIELD",
         "NOT_FOUND",
         "BAD_USER_INPUT",
+        "IDEMPOTENCY_KEY_REUSED",
         "SOURCE_UNAVAILABLE",
         "LIMIT_EXCEEDED",
         "INTERNAL",

@@ -18,7 +18,7 @@ import orjson
 
 from auth.forwarding import token_for
 from auth.policy.procedures import Action, ProcedureViolation
-from auth.policy.rules import Refusal, refusal_of
+from auth.policy.rules import Refusal
 from auth.principal import Principal
 from resolvers.sources.drafts import (
     ConsentDraft,
@@ -87,8 +87,9 @@ def refusal(errors: list[Any]) -> ProcedureViolation | None:
         return None
     if field is not None and (not isinstance(field, str) or not FIELD.match(field)):
         return None
-    violation = ProcedureViolation(message, rule=rule, field=field)
-    if refusal_of(violation.rule) != extensions["code"]:
+    reused = extensions["code"] == Refusal.KEY_REUSED
+    violation = ProcedureViolation(message, rule=rule, field=field, key_reused=reused)
+    if violation.refusal != extensions["code"]:
         return None
     return violation
 
