@@ -2,7 +2,7 @@
 
 import strawberry
 
-from resolvers.exchange.enums import Administration
+from resolvers.vocabulary.enums import Administration
 
 
 @strawberry.type(description="The caller, as its verified token establishes it.")

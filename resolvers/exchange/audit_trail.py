@@ -6,9 +6,6 @@ administration's records, when, under which release, and what was refused by whi
 The partner's log is the partner's to read.
 """
 
-import re
-from datetime import UTC, datetime
-
 import orjson
 import strawberry
 from strawberry.types import Info
@@ -17,18 +14,19 @@ from resolvers.errors import BadUserInput, SourceUnavailableError
 from resolvers.exchange.connections import PageInfo
 from resolvers.exchange.context import ExchangeContext
 from resolvers.exchange.cursors import CursorScope, filter_digest
-from resolvers.exchange.enums import Administration
 from resolvers.exchange.union import Connection, Edge, empty_connection
 from resolvers.exchange.union import PageInfo as PageInfoValue
 from resolvers.sources.base import SourceDown
-from resolvers.sources.ids import decode_global_id, global_id
+from resolvers.sources.ids import decode_global_id
 from resolvers.sources.records import PageRequest, Position
+from resolvers.vocabulary.inputs import LOGGED_RECORD, AuditTrailFilterFields, text
+from resolvers.vocabulary.inputs import audit_filter as shared_audit_filter
+from resolvers.vocabulary.types import AuditEventFields, description_of
 from store.audit import AuditTrailFilter as AuditTrailFilterValue
 from store.audit import LoggedEntry
 from store.models import domain
 
 LIST_NAME = "auditTrail"
-MAX_TEXT = 120
 # How the log names each kind of record that has a global id.
 LOGGED_TYPE = {
     "Case": "CASE",
@@ -38,40 +36,11 @@ LOGGED_TYPE = {
     "Release": "RELEASE",
     "Consent": "CONSENT",
 }
-LOGGED_RECORD = re.compile(r"^[A-Z_]{1,40}:[1-9][0-9]{0,17}$")
-
-AuditDecision = strawberry.enum(
-    domain.AuditDecision, description="Whether the access or change was permitted or refused."
-)
 
 
-@strawberry.type(description="One entry of an administration's hash-chained audit log.")
-class AuditEvent:
+@strawberry.type(description=description_of(AuditEventFields))
+class AuditEvent(AuditEventFields):
     seq: int = strawberry.field(description="The entry's position in the log, from 1.")
-    at: datetime
-    actor_administration: Administration = strawberry.field(
-        description="The administration of whoever acted (whose issuer signed the token)."
-    )
-    subject: str = strawberry.field(description="The person or system that acted.")
-    client_id: str
-    scopes: list[str]
-    operation: str = strawberry.field(description="The read or procedure, by its field name.")
-    record_ids: list[str] = strawberry.field(
-        description="This administration's records concerned, as the log names them "
-        "(type:local id, e.g. CASE:12)."
-    )
-    decision: AuditDecision
-    rule: str = strawberry.field(description="The agreement's rule that permitted or refused it.")
-    prev_hash: str
-    entry_hash: str = strawberry.field(
-        description="SHA-256 over the entry, its position and the previous entry's hash."
-    )
-
-    @strawberry.field(description="The releases the records were read under.")
-    def release_ids(self) -> list[strawberry.ID]:
-        record: LoggedEntry = self  # type: ignore[assignment]
-        owner = record.owner
-        return [strawberry.ID(global_id("Release", owner, item)) for item in record.release_ids]
 
     @strawberry.field(description="What else was recorded (e.g. why a procedure was refused).")
     def detail(self) -> str | None:
@@ -95,36 +64,16 @@ class AuditEventConnection:
 
 
 @strawberry.input(description="Entries to look for; every condition given must hold.")
-class AuditTrailFilter:
-    actor_administration: Administration | None = None
-    operation: str | None = None
-    decision: AuditDecision | None = None
+class AuditTrailFilter(AuditTrailFilterFields):
     record_id: strawberry.ID | None = strawberry.field(
         default=None,
         description="A record of the caller's administration: its global id, or its name in "
         "the log (type:local id).",
     )
-    at_from: datetime | None = strawberry.field(default=None, description="From this instant.")
-    at_to: datetime | None = strawberry.field(default=None, description="Before this instant.")
 
 
 def _context(info: Info) -> ExchangeContext:
     return info.context
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    # An instant without an offset is read as UTC, like every instant the stores keep.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _text(value: str | None, field: str) -> str | None:
-    if value is None:
-        return None
-    if len(value) > MAX_TEXT:
-        raise BadUserInput(f"At most {MAX_TEXT} characters.", field=field)
-    return value
 
 
 class _NotInLog(Exception):
@@ -152,19 +101,7 @@ def audit_filter(
 ) -> AuditTrailFilterValue:
     if value is None:
         return AuditTrailFilterValue()
-    at_from, at_to = _utc(value.at_from), _utc(value.at_to)
-    if at_from and at_to and at_from > at_to:
-        raise BadUserInput("atFrom is after atTo.", field="filter.atFrom")
-    return AuditTrailFilterValue(
-        actor_administration=None
-        if value.actor_administration is None
-        else domain.Administration(value.actor_administration.value).value,
-        operation=_text(value.operation, "filter.operation"),
-        decision=None if value.decision is None else value.decision.value,
-        record_id=_logged_record(value.record_id, own),
-        at_from=at_from,
-        at_to=at_to,
-    )
+    return shared_audit_filter(value, _logged_record(text(value.record_id, "filter.recordId"), own))
 
 
 def _page_size(context: ExchangeContext, first: int | None) -> int:

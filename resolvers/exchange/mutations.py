@@ -41,16 +41,13 @@ from resolvers.exchange.workflow_types import (
 from resolvers.reporting import report
 from resolvers.sources.base import AdministrationSource, SourceDown
 from resolvers.sources.drafts import (
-    ConsentDraft,
-    CustodyDraft,
-    DecisionDraft,
     PartnerAction,
     ReleaseDraft,
     RequestDraft,
 )
 from resolvers.sources.ids import GlobalId, decode_global_id
 from resolvers.sources.records import RequestRecord
-from store.models.domain import Administration, DecisionKind, RecordType, Use
+from store.models.domain import Administration, RecordType
 
 T = TypeVar("T")
 RECORD_TYPES = {
@@ -116,13 +113,7 @@ def _records(ids: list[strawberry.ID], field: str) -> tuple[Administration, tupl
 
 def _release_draft(value: ReleaseInput, field: str) -> tuple[Administration, ReleaseDraft]:
     owner, refs = _records(value.records, f"{field}.records")
-    return owner, ReleaseDraft(
-        records=refs,
-        purpose=value.purpose,
-        permitted_uses=tuple(use.value for use in value.permitted_uses),
-        includes_personal_data=value.includes_personal_data,
-        expires_at=value.expires_at,
-    )
+    return owner, value.draft(refs)
 
 
 async def _partner_request(info: Info, value: str) -> RequestRecord:
@@ -212,12 +203,7 @@ class Mutation:
     ) -> DecisionPayload | None:
         principal = _context(info).principal
         request = await _partner_request(info, input.request_id)
-        draft = DecisionDraft(
-            decision=DecisionKind(input.decision.value),
-            ground=input.ground,
-            reason=input.reason,
-            conditions=tuple(input.conditions),
-        )
+        draft = input.draft()
         decision, action = await _on(
             info,
             principal.administration,
@@ -280,13 +266,7 @@ class Mutation:
     ) -> ConsentRequest | None:
         principal = _context(info).principal
         owner, refs = _records(input.records, "input.records")
-        draft = ConsentDraft(
-            records=refs,
-            use=Use(input.use.value),
-            recipient_agency=input.recipient_agency,
-            recipient_country=input.recipient_country,
-            purpose=input.purpose,
-        )
+        draft = input.draft(refs)
         return await _on(
             info, owner, lambda source: source.request_consent(principal, draft, idempotency_key)
         )
@@ -318,15 +298,7 @@ class Mutation:
         principal = _context(info).principal
         decoded = _id(evidence_id, "Evidence", "evidenceId")
         owner = _own(info, decoded, "evidenceId")
-        draft = CustodyDraft(
-            from_holder=input.from_holder,
-            to_holder=input.to_holder,
-            at=input.at,
-            purpose=input.purpose,
-            seal=input.seal,
-            condition=input.condition,
-            returned=input.returned,
-        )
+        draft = input.draft()
         return await _on(
             info,
             owner,

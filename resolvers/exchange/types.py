@@ -4,7 +4,6 @@ Records from the sources are returned as they are: scalar fields are plain attri
 record (no resolver runs for them); only relations have resolvers, each batched per request.
 """
 
-from datetime import date, datetime
 from typing import Any
 
 import strawberry
@@ -12,21 +11,6 @@ from strawberry.types import Info
 
 from auth.policy.scopes import ENTITIES_READ, EVIDENCE_READ
 from resolvers.authorization import scoped_field
-from resolvers.exchange.enums import (
-    TLP,
-    Administration,
-    AssistanceType,
-    CaseStatus,
-    ConveyanceType,
-    EntityKind,
-    EvidenceKind,
-    OffenceType,
-    PartyRole,
-    ReleaseBasis,
-    RequestStatus,
-    Urgency,
-    Use,
-)
 from resolvers.sources.ids import global_id
 from resolvers.sources.records import (
     CaseRecord,
@@ -34,10 +18,23 @@ from resolvers.sources.records import (
     EvidenceRecord,
     PartyRecord,
     ReleaseRecord,
-    RequestRecord,
 )
-from resolvers.sources.records import (
-    Handling as HandlingRecord,
+from resolvers.vocabulary.enums import PartyRole
+from resolvers.vocabulary.types import (
+    AssistanceRequestFields,
+    CaseFields,
+    CustodyEvent,
+    EntityFields,
+    EvidenceFields,
+    GrantedConsent,
+    HandlingFields,
+    IdentifierFields,
+    PersonConcerned,
+    ReleaseFields,
+    ReleaseReference,
+    description_of,
+    persons_concerned,
+    release_reference,
 )
 
 
@@ -50,65 +47,18 @@ class Node:
     node_id: strawberry.ID = strawberry.field(name="id")
 
 
-@strawberry.type(description="The release a partner record was handed over under.")
-class ReleaseReference:
-    node_id: strawberry.ID = strawberry.field(name="id")
-    basis: ReleaseBasis
-    request_reference: str | None
-    purpose: str
-    includes_personal_data: bool
-
-
-@strawberry.type
-class GrantedConsent:
-    use: Use
-    recipient_agency: str | None
-    recipient_country: str | None
-    decided_at: datetime | None
-
-
-@strawberry.type(description="The owner's handling conditions, carried wherever a record goes.")
-class Handling:
-    owner: Administration
-    marking: str
-    tlp: TLP
-    permitted_uses: list[Use]
-    consent_required_for: list[Use]
-    conditions: list[str]
-    expires_at: datetime | None
+@strawberry.type(description=description_of(HandlingFields))
+class Handling(HandlingFields):
     consents: list[GrantedConsent]
 
-    @strawberry.field
-    def released_under(self, info: Info) -> ReleaseReference | None:
-        record: HandlingRecord = self
-        ref = record.released_under
-        if ref is None:
-            return None
-        return ReleaseReference(
-            node_id=strawberry.ID(global_id("Release", record.owner, ref.id)),
-            basis=ref.basis,
-            request_reference=ref.request_reference,
-            purpose=ref.purpose,
-            includes_personal_data=ref.includes_personal_data,
-        )
+    @strawberry.field(description="Null for the owner's own reads.")
+    def released_under(self) -> ReleaseReference | None:
+        return release_reference(self, ReleaseReference)
 
 
-@strawberry.type
-class Identifier:
+@strawberry.type(description=description_of(IdentifierFields))
+class Identifier(IdentifierFields):
     type: str
-    value: str
-    issuing_country: str | None
-
-
-@strawberry.type
-class CustodyEvent:
-    sequence: int
-    from_holder: str
-    to_holder: str
-    at: datetime
-    purpose: str
-    seal: str | None
-    condition: str
 
 
 @strawberry.type(description="An entity in a role in a case; either administration may hold it.")
@@ -117,22 +67,9 @@ class CaseParty:
     entity: "Entity"
 
 
-@strawberry.type(description="A customs enforcement case of one administration.")
-class Case(Node):
-    reference: str
-    title: str
-    status: CaseStatus
-    offence_types: list[OffenceType]
-    opened_at: datetime
-    closed_at: datetime | None
-    summary: str
-    legal_provisions: list[str]
-    owner: Administration
+@strawberry.type(description=description_of(CaseFields))
+class Case(CaseFields, Node):
     handling: Handling
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, CaseRecord)
 
     @scoped_field(ENTITIES_READ, empty=list)
     async def parties(self, info: Info) -> list[CaseParty]:
@@ -162,24 +99,10 @@ class EntityMatch:
     score: float
 
 
-@strawberry.type(description="A person, organization, conveyance, transport equipment or shipment.")
-class Entity(Node):
-    kind: EntityKind
-    conveyance_type: ConveyanceType | None
-    name: str | None
-    name_cyrillic: str | None
-    date_of_birth: date | None
-    address: str | None
-    country: str | None
-    description: str
-    personal_data_withheld: bool
+@strawberry.type(description=description_of(EntityFields))
+class Entity(EntityFields, Node):
     identifiers: list[Identifier]
-    owner: Administration
     handling: Handling
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, EntityRecord)
 
     @strawberry.field(description="The same entity as the other administration holds it.")
     async def matches(self, info: Info) -> list[EntityMatch]:
@@ -196,26 +119,11 @@ class Entity(Node):
         ]
 
 
-@strawberry.type(description="An evidence item and its chain of custody.")
-class Evidence(Node):
-    kind: EvidenceKind
-    title: str
-    description: str
-    media_type: str
-    sha256: str
+@strawberry.type(description=description_of(EvidenceFields))
+class Evidence(EvidenceFields, Node):
     size_bytes: int
-    collected_at: datetime
-    collected_by: str
-    collected_place: str
-    return_due: datetime | None
-    returned_at: datetime | None
     custody: list[CustodyEvent]
-    owner: Administration
     handling: Handling
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, EvidenceRecord)
 
     @strawberry.field(description="The case this evidence supports, if the caller may see it.")
     async def case(self, info: Info) -> Case | None:
@@ -223,45 +131,11 @@ class Evidence(Node):
         return await _context(info).loaders.cases.load((record.case_owner, record.case_id))
 
 
-@strawberry.type(description="A person concerned by a request, as the request names them.")
-class PersonConcerned:
-    name: str
-    address: str | None
-
-
-@strawberry.type(description="A request for assistance, owned by the requesting administration.")
-class AssistanceRequest(Node):
-    reference: str
-    requesting_administration: Administration
-    requested_administration: Administration
-    agreement_reference: str
-    matter: str
-    assistance_type: AssistanceType
-    reasons: str
-    case_description: str
-    legal_provisions: list[str]
-    urgency: Urgency
-    oral: bool
-    confirmed_in_writing_at: datetime | None
-    submitted_at: datetime
-    due_at: datetime
-    status: RequestStatus
-    closed_at: datetime | None
-    owner: Administration
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, RequestRecord)
-
+@strawberry.type(description=description_of(AssistanceRequestFields))
+class AssistanceRequest(AssistanceRequestFields, Node):
     @strawberry.field(description="Null where the caller may not read personal data.")
     def persons_concerned(self) -> list[PersonConcerned] | None:
-        record: RequestRecord = self
-        if record.persons_concerned is None:
-            return None
-        return [
-            PersonConcerned(name=str(person.get("name", "")), address=person.get("address"))
-            for person in record.persons_concerned
-        ]
+        return persons_concerned(self, PersonConcerned)
 
 
 @strawberry.type(description="A record covered by a release: its type and id.")
@@ -270,25 +144,8 @@ class ReleasedRecord:
     node_id: strawberry.ID = strawberry.field(name="id")
 
 
-@strawberry.type(description="An owner's grant of its records to the partner administration.")
-class Release(Node):
-    recipient: Administration
-    basis: ReleaseBasis
-    request_reference: str | None
-    purpose: str
-    permitted_uses: list[Use]
-    consent_required_for: list[Use]
-    conditions: list[str]
-    includes_personal_data: bool
-    created_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
-    owner: Administration
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, ReleaseRecord)
-
+@strawberry.type(description=description_of(ReleaseFields))
+class Release(ReleaseFields, Node):
     @strawberry.field(description="The records this release covers.")
     def records(self) -> list[ReleasedRecord]:
         release: ReleaseRecord = self

@@ -25,7 +25,6 @@ requester's own copy of the request.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from enum import StrEnum
 
 import strawberry
 from strawberry import federation
@@ -45,8 +44,6 @@ from resolvers.errors import BadUserInput, SourceUnavailableError, refusal_error
 from resolvers.sources.base import SourceDown
 from resolvers.sources.drafts import (
     ConsentDraft,
-    CustodyDraft,
-    DecisionDraft,
     PartnerAction,
     ReleaseDraft,
     RequestDraft,
@@ -61,13 +58,6 @@ from resolvers.sources.records import (
     RequestRecord,
 )
 from resolvers.subgraph.context import SubgraphContext
-from resolvers.subgraph.enums import (
-    Administration,
-    AssistanceType,
-    RequestStatus,
-    Urgency,
-    Use,
-)
 from resolvers.subgraph.query import root_field
 from resolvers.subgraph.scalars import Long
 from resolvers.subgraph.types import (
@@ -77,6 +67,22 @@ from resolvers.subgraph.types import (
     ReleaseItem,
     value_type,
 )
+from resolvers.vocabulary import inputs as shared
+from resolvers.vocabulary import types as shared_types
+from resolvers.vocabulary.enums import (
+    Administration,
+    AssistanceType,
+    PartnerActionKind,
+    RequestAction,
+    RequestStatus,
+)
+from resolvers.vocabulary.inputs import (
+    ConsentInput,
+    CustodyEventInput,
+    DecisionInput,
+    ReleaseInput,
+)
+from resolvers.vocabulary.types import description_of
 from store.models import domain
 
 RECORD_TYPE_OF_NAME = {name: record_type for record_type, name in TYPE_NAME_OF_RECORD.items()}
@@ -91,48 +97,15 @@ STATUSES_OF_ACTION = {
 UNKNOWN_MOMENT = datetime.min.replace(tzinfo=UTC)
 
 
-def _copy(original: type[StrEnum], name: str, description: str) -> type[StrEnum]:
-    # A copy, not the class itself: the exchange schema wraps the domain classes (enums.py).
-    copied = StrEnum(name, {member.name: member.value for member in original})
-    return strawberry.enum(copied, description=description)
-
-
-DecisionKind = _copy(
-    domain.DecisionKind, "DecisionKind", "The requested administration's decision."
-)
-ConsentStatus = _copy(domain.ConsentStatus, "ConsentStatus", "Where a consent request stands.")
-RequestAction = _copy(Action, "RequestAction", "A step in an assistance request's life.")
-
-
-@strawberry.enum(description="What the requested administration did about a request.")
-class PartnerActionKind(StrEnum):
-    DECISION = "DECISION"
-    RELEASE = "RELEASE"
-
-
 # -- inputs ---------------------------------------------------------------------------------------
 
 
-@strawberry.input
-class PersonConcernedInput:
-    name: str
-    address: str | None = None
-
-
 @strawberry.input(description="Every field the agreement requires of a request for assistance.")
-class AssistanceRequestInput:
+class AssistanceRequestInput(shared.AssistanceRequestInput):
+    # Nullable here: the procedure, not GraphQL, refuses a request without them, with the
+    # rule REQUEST_FORM the in-process transport names (the exchange's caller sees that).
     requested_administration: Administration | None
-    matter: str
     assistance_type: AssistanceType | None
-    reasons: str
-    case_description: str
-    legal_provisions: list[str]
-    persons_concerned: list[PersonConcernedInput] = strawberry.field(default_factory=list)
-    case_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The requester's own case."
-    )
-    urgency: Urgency = strawberry.field(default=Urgency.ROUTINE)  # type: ignore[attr-defined]
-    oral: bool = False
 
 
 @strawberry.input(
@@ -147,45 +120,6 @@ class RequestSnapshotInput:
     status: RequestStatus
 
 
-@strawberry.input
-class DecisionInput:
-    decision: DecisionKind
-    ground: str | None = None
-    reason: str | None = None
-    conditions: list[str] = strawberry.field(default_factory=list)
-
-
-@strawberry.input(description="This administration's records to release, and the conditions.")
-class ReleaseInput:
-    records: list[strawberry.ID]
-    purpose: str
-    permitted_uses: list[Use]
-    includes_personal_data: bool = False
-    expires_at: datetime
-
-
-@strawberry.input(description="This administration's records, and the use asked for them.")
-class ConsentInput:
-    records: list[strawberry.ID]
-    use: Use
-    purpose: str
-    recipient_agency: str | None = None
-    recipient_country: str | None = None
-
-
-@strawberry.input
-class CustodyEventInput:
-    from_holder: str
-    to_holder: str
-    at: datetime
-    purpose: str
-    seal: str | None = None
-    condition: str = ""
-    returned: bool = strawberry.field(
-        default=False, description="True when this event returns an original to its owner."
-    )
-
-
 @strawberry.input(description="The requested administration's decision or release on a request.")
 class PartnerActionInput:
     kind: PartnerActionKind
@@ -196,17 +130,11 @@ class PartnerActionInput:
 # -- what the procedures return -------------------------------------------------------------------
 
 
-@value_type("The requested administration's decision on a request.")
-class Decision:
+@value_type(description_of(shared_types.DecisionFields))
+class Decision(shared_types.DecisionFields):
     id: Long = strawberry.field(
         name="localId", description="Its number in its owner's store (a decision has no global id)."
     )
-    owner: Administration
-    decision: DecisionKind
-    ground: str | None
-    reason: str | None
-    conditions: list[str]
-    decided_at: datetime
 
 
 @federation.type(
@@ -245,39 +173,20 @@ def _items(owner: domain.Administration, items: tuple[ReleaseItemRef, ...]) -> l
     ]
 
 
-@value_type(
-    "The recipient's request to use released records in a way that needs the owner's "
-    "consent, and the owner's decision."
-)
-class ConsentRequest:
-    node_id: strawberry.ID = strawberry.field(name="id")
-    owner: Administration
-    requesting_administration: Administration
-    use: Use
-    recipient_agency: str | None
-    recipient_country: str | None
-    purpose: str
-    status: ConsentStatus
-    requested_at: datetime
-    decided_at: datetime | None
-    reason: str | None
-
+@value_type(description_of(shared_types.ConsentRequestFields), name="ConsentRequest")
+class ConsentRequest(shared_types.ConsentRequestFields):
     @strawberry.field
     def items(self) -> list[ReleaseItem]:
         consent: ConsentRecord = self  # type: ignore[assignment]
         return _items(consent.owner, consent.items)
 
 
-@value_type("A confirmed match between an own entity and a partner's.")
-class EntityLink:
+@value_type(description_of(shared_types.EntityLinkFields))
+class EntityLink(shared_types.EntityLinkFields):
     id: Long = strawberry.field(
         name="localId", description="Its number in its owner's store (a link has no global id)."
     )
     owner: Administration
-    partner_administration: Administration
-    reason: str
-    confirmed_by: str
-    confirmed_at: datetime
 
     @strawberry.field(description="The global id of the owner's entity.")
     def entity_id(self) -> strawberry.ID:
@@ -404,45 +313,12 @@ def rebuilt_request(value: RequestSnapshotInput) -> RequestRecord:
     )
 
 
-def decision_draft(value: DecisionInput) -> DecisionDraft:
-    return DecisionDraft(
-        decision=domain.DecisionKind(value.decision.value),
-        ground=value.ground,
-        reason=value.reason,
-        conditions=tuple(value.conditions),
-    )
-
-
 def release_draft(info: Info, value: ReleaseInput, field: str) -> ReleaseDraft:
-    return ReleaseDraft(
-        records=_records(info, value.records, f"{field}.records"),
-        purpose=value.purpose,
-        permitted_uses=tuple(use.value for use in value.permitted_uses),
-        includes_personal_data=value.includes_personal_data,
-        expires_at=value.expires_at,
-    )
+    return value.draft(_records(info, value.records, f"{field}.records"))
 
 
 def consent_draft(info: Info, value: ConsentInput) -> ConsentDraft:
-    return ConsentDraft(
-        records=_records(info, value.records, "input.records"),
-        use=domain.Use(value.use.value),
-        recipient_agency=value.recipient_agency,
-        recipient_country=value.recipient_country,
-        purpose=value.purpose,
-    )
-
-
-def custody_draft(value: CustodyEventInput) -> CustodyDraft:
-    return CustodyDraft(
-        from_holder=value.from_holder,
-        to_holder=value.to_holder,
-        at=value.at,
-        purpose=value.purpose,
-        seal=value.seal,
-        condition=value.condition,
-        returned=value.returned,
-    )
+    return value.draft(_records(info, value.records, "input.records"))
 
 
 def partner_action(value: PartnerActionInput) -> PartnerAction:
@@ -515,7 +391,7 @@ class Mutation:
         idempotency_key: str,
     ) -> DecisionOutcome:
         principal = _context(info).principal
-        snapshot, draft = rebuilt_request(request), decision_draft(input)
+        snapshot, draft = rebuilt_request(request), input.draft()
         with procedure():
             decision, action = await _procedures(info).decide_request(
                 principal, snapshot, draft, idempotency_key
@@ -603,7 +479,7 @@ class Mutation:
         idempotency_key: str,
     ) -> Evidence:
         principal = _context(info).principal
-        draft = custody_draft(input)
+        draft = input.draft()
         with procedure():
             local = _local(info, evidence_id, "Evidence", "evidenceId")
             found = await _procedures(info).record_custody(principal, local, draft, idempotency_key)

@@ -24,7 +24,7 @@ from resolvers.subgraph.context import SubgraphContext, store_errors
 from resolvers.subgraph.inputs import (
     AuditTrailFilterInput,
     CaseFilterInput,
-    EntityFilterInput,
+    EntityFilter,
     MatchProbeInput,
     RequestFilterInput,
     audit_filter,
@@ -119,7 +119,7 @@ class Query:
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        where: Annotated[EntityFilterInput | None, strawberry.argument(name="filter")] = None,
+        where: Annotated[EntityFilter | None, strawberry.argument(name="filter")] = None,
     ) -> Connection[Entity]:
         context = _context(info)
         wanted, page_request = entity_filter(where), _page(info, first, after)

@@ -10,7 +10,7 @@ an entity of a given holder (UsEntity, UzEntity): only the holder's subgraph res
 case's party held by the partner is fetched from the partner's subgraph.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -22,8 +22,6 @@ from auth.policy.scopes import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_R
 from resolvers.sources.ids import TYPE_NAME_OF_RECORD, global_id
 from resolvers.sources.records import (
     CaseRecord,
-    CustodyRecord,
-    EntityRecord,
     EvidenceRecord,
     IdentifierRecord,
     PartyRecord,
@@ -36,25 +34,20 @@ from resolvers.sources.records import (
 from resolvers.sources.records import (
     Handling as HandlingRecord,
 )
-from resolvers.subgraph.enums import (
-    TLP,
+from resolvers.subgraph.scalars import Long
+from resolvers.vocabulary import types as shared
+from resolvers.vocabulary.enums import (
     Administration,
-    AssistanceType,
-    AuditDecision,
-    CaseStatus,
-    ConveyanceType,
-    EntityKind,
-    EvidenceKind,
     IdentifierType,
-    OffenceType,
     PartyRole,
     RecordType,
-    ReleaseBasis,
-    RequestStatus,
-    Urgency,
-    Use,
 )
-from resolvers.subgraph.scalars import Long
+from resolvers.vocabulary.types import (
+    answers_for,
+    description_of,
+    persons_concerned,
+    release_reference,
+)
 from store.audit import LoggedEntry
 from store.models.domain import Administration as DomainAdministration
 
@@ -64,63 +57,35 @@ def value_type(description: str, name: str | None = None) -> Any:
     return federation.type(name=name, description=description, shareable=True, authenticated=True)
 
 
-def record_type(description: str, scope: str) -> Any:
+def record_type(fields: type, scope: str) -> Any:
     """A record kind: an entity keyed by its global id, readable with its read scope."""
     return federation.type(
-        description=description, keys=["id"], shareable=True, requires_scopes=[[scope]]
+        description=description_of(fields), keys=["id"], shareable=True, requires_scopes=[[scope]]
     )
 
 
-@value_type("The release a partner record was handed over under.")
-class ReleaseReference:
+@value_type(description_of(shared.ReleaseReference))
+class ReleaseReference(shared.ReleaseReference):
+    pass
+
+
+@value_type(description_of(shared.GrantedConsent), name="Consent")
+class GrantedConsent(shared.GrantedConsent):
     id: strawberry.ID
-    basis: ReleaseBasis
-    request_reference: str | None
-    purpose: str
-    includes_personal_data: bool
 
 
-@value_type("The owner's consent to a further use of a record.", name="Consent")
-class GrantedConsent:
-    id: strawberry.ID
-    use: Use
-    recipient_agency: str | None
-    recipient_country: str | None
-    decided_at: datetime | None
-
-
-@value_type("The owner's handling conditions, carried wherever a record goes.")
-class Handling:
-    owner: Administration
-    marking: str
-    tlp: TLP
-    permitted_uses: list[Use]
-    consent_required_for: list[Use]
-    conditions: list[str]
-    expires_at: datetime | None
-
+@value_type(description_of(shared.HandlingFields))
+class Handling(shared.HandlingFields):
     @strawberry.field(description="Null for the owner's own reads.")
     def released_under(self) -> ReleaseReference | None:
-        handling: HandlingRecord = self  # type: ignore[assignment]
-        ref = handling.released_under
-        if ref is None:
-            return None
-        return ReleaseReference(
-            id=strawberry.ID(global_id("Release", handling.owner, ref.id)),
-            basis=ref.basis,  # type: ignore[arg-type]
-            request_reference=ref.request_reference,
-            purpose=ref.purpose,
-            includes_personal_data=ref.includes_personal_data,
-        )
+        return release_reference(self, ReleaseReference)  # type: ignore[arg-type]
 
     @strawberry.field
     def consents(self) -> list[GrantedConsent]:
         handling: HandlingRecord = self  # type: ignore[assignment]
         return [_consent(handling, consent) for consent in handling.consents]
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, HandlingRecord)
+    is_type_of = answers_for(HandlingRecord)
 
 
 def _consent(handling: HandlingRecord, consent: GrantedConsentRecord) -> GrantedConsent:
@@ -133,39 +98,20 @@ def _consent(handling: HandlingRecord, consent: GrantedConsentRecord) -> Granted
     )
 
 
-@value_type("A typed identifier: passport, PINFL, EIN, IMO, container number, ...")
-class Identifier:
+@value_type(description_of(shared.IdentifierFields))
+class Identifier(shared.IdentifierFields):
     type: IdentifierType
-    value: str
     normalised: str
-    issuing_country: str | None
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, IdentifierRecord)
+    is_type_of = answers_for(IdentifierRecord)
 
 
-@record_type("A person, organization, conveyance, transport equipment or shipment.", ENTITIES_READ)
-class Entity:
-    node_id: strawberry.ID = strawberry.field(name="id")
-    owner: Administration
-    kind: EntityKind
-    conveyance_type: ConveyanceType | None
-    name: str | None
-    name_cyrillic: str | None
+@record_type(shared.EntityFields, ENTITIES_READ)
+class Entity(shared.EntityFields):
     name_key: str | None
-    date_of_birth: date | None
-    address: str | None
-    country: str | None
-    description: str
-    personal_data_withheld: bool
     identifiers: list[Identifier]
     created_at: datetime
     handling: Handling
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, EntityRecord)
 
 
 def _entity_reference(administration: DomainAdministration) -> Any:
@@ -242,23 +188,11 @@ class CaseParty:
     def uz_entity(self) -> UzEntity | None:  # type: ignore[valid-type]
         return entity_reference(self, DomainAdministration.UZ)  # type: ignore[arg-type]
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, PartyRecord)
+    is_type_of = answers_for(PartyRecord)
 
 
-@record_type("A customs enforcement case of one administration.", CASES_READ)
-class Case:
-    node_id: strawberry.ID = strawberry.field(name="id")
-    owner: Administration
-    reference: str
-    title: str
-    status: CaseStatus
-    offence_types: list[OffenceType]
-    opened_at: datetime
-    closed_at: datetime | None
-    summary: str
-    legal_provisions: list[str]
+@record_type(shared.CaseFields, CASES_READ)
+class Case(shared.CaseFields):
     handling: Handling
 
     @strawberry.field(description="Its links to entities in roles, each entity of either holder.")
@@ -266,42 +200,16 @@ class Case:
         case: CaseRecord = self  # type: ignore[assignment]
         return await info.context.parties_of_case(case.id)
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, CaseRecord)
+
+@value_type(description_of(shared.CustodyEvent))
+class CustodyEvent(shared.CustodyEvent):
+    pass
 
 
-@value_type("One step in an evidence item's chain of custody.")
-class CustodyEvent:
-    sequence: int
-    from_holder: str
-    to_holder: str
-    at: datetime
-    purpose: str
-    seal: str | None
-    condition: str
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, CustodyRecord)
-
-
-@record_type("An evidence item and its chain of custody.", EVIDENCE_READ)
-class Evidence:
-    node_id: strawberry.ID = strawberry.field(name="id")
-    owner: Administration
+@record_type(shared.EvidenceFields, EVIDENCE_READ)
+class Evidence(shared.EvidenceFields):
     case_owner: Administration
-    kind: EvidenceKind
-    title: str
-    description: str
-    media_type: str
-    sha256: str
     size_bytes: Long
-    collected_at: datetime
-    collected_by: str
-    collected_place: str
-    return_due: datetime | None
-    returned_at: datetime | None
     custody: list[CustodyEvent]
     handling: Handling
 
@@ -310,47 +218,17 @@ class Evidence:
         evidence: EvidenceRecord = self  # type: ignore[assignment]
         return strawberry.ID(global_id("Case", evidence.case_owner, evidence.case_id))
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, EvidenceRecord)
+
+@value_type(description_of(shared.PersonConcerned))
+class PersonConcerned(shared.PersonConcerned):
+    pass
 
 
-@value_type("A person concerned by a request, as the request names them.")
-class PersonConcerned:
-    name: str
-    address: str | None
-
-
-@record_type("A request for assistance, held by the requesting administration.", REQUESTS_READ)
-class AssistanceRequest:
-    node_id: strawberry.ID = strawberry.field(name="id")
-    owner: Administration
-    reference: str
-    requesting_administration: Administration
-    requested_administration: Administration
-    agreement_reference: str
-    matter: str
-    assistance_type: AssistanceType
-    reasons: str
-    case_description: str
-    legal_provisions: list[str]
-    urgency: Urgency
-    oral: bool
-    confirmed_in_writing_at: datetime | None
-    submitted_at: datetime
-    due_at: datetime
-    status: RequestStatus
-    closed_at: datetime | None
-
+@record_type(shared.AssistanceRequestFields, REQUESTS_READ)
+class AssistanceRequest(shared.AssistanceRequestFields):
     @strawberry.field(description="Null where the caller may not read personal data.")
     def persons_concerned(self) -> list[PersonConcerned] | None:
-        request: RequestRecord = self  # type: ignore[assignment]
-        if request.persons_concerned is None:
-            return None
-        return [
-            PersonConcerned(name=person["name"], address=person.get("address"))
-            for person in request.persons_concerned
-        ]
+        return persons_concerned(self, PersonConcerned)  # type: ignore[arg-type]
 
     @strawberry.field(description="The requester's own case; null for the requested side.")
     def case_id(self) -> strawberry.ID | None:
@@ -358,10 +236,6 @@ class AssistanceRequest:
         if request.case_id is None:
             return None
         return strawberry.ID(global_id("Case", request.owner, request.case_id))
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, RequestRecord)
 
 
 @value_type("A record covered by a release.")
@@ -371,25 +245,11 @@ class ReleaseItem:
 
 
 @federation.type(
-    description="An owner's grant of its records to the partner administration.",
+    description=description_of(shared.ReleaseFields),
     shareable=True,
     requires_scopes=[[REQUESTS_READ]],
 )
-class Release:
-    node_id: strawberry.ID = strawberry.field(name="id")
-    owner: Administration
-    recipient: Administration
-    basis: ReleaseBasis
-    request_reference: str | None
-    purpose: str
-    permitted_uses: list[Use]
-    consent_required_for: list[Use]
-    conditions: list[str]
-    includes_personal_data: bool
-    created_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
-
+class Release(shared.ReleaseFields):
     @strawberry.field
     def items(self) -> list[ReleaseItem]:
         release: ReleaseRecord = self  # type: ignore[assignment]
@@ -403,42 +263,17 @@ class Release:
             for item in release.items
         ]
 
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, ReleaseRecord)
-
 
 @federation.type(
     description="One entry of this administration's audit log (its own officials only).",
     shareable=True,
     requires_scopes=[[AUDIT_READ]],
 )
-class AuditEvent:
+class AuditEvent(shared.AuditEventFields):
     owner: Administration
     seq: Long
-    at: datetime
-    actor_administration: Administration
-    subject: str
-    client_id: str
-    scopes: list[str]
-    operation: str
-    record_ids: list[str] = strawberry.field(description="As the log names them: type:local id.")
-    decision: AuditDecision
-    rule: str
-    prev_hash: str
-    entry_hash: str
-
-    @strawberry.field(description="The global ids of the releases the records were read under.")
-    def release_ids(self) -> list[strawberry.ID]:
-        entry: LoggedEntry = self  # type: ignore[assignment]
-        owner = entry.owner
-        return [strawberry.ID(global_id("Release", owner, item)) for item in entry.release_ids]
 
     @strawberry.field(description="What else was recorded, as a JSON object.")
     def detail(self) -> str:
         entry: LoggedEntry = self  # type: ignore[assignment]
         return orjson.dumps(entry.detail, option=orjson.OPT_SORT_KEYS).decode()
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Any) -> bool:
-        return isinstance(obj, LoggedEntry)

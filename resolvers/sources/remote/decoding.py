@@ -5,8 +5,11 @@ source reports the administration unavailable rather than hand on something half
 """
 
 from collections.abc import Callable
+from dataclasses import fields
 from datetime import UTC, date, datetime
-from typing import Any, NamedTuple, TypeVar
+from functools import cache
+from types import UnionType
+from typing import Any, NamedTuple, TypeVar, Union, get_args, get_origin, get_type_hints
 
 import orjson
 
@@ -110,24 +113,57 @@ def local_id(value: Any, type_name: str, owner: Administration | None = None) ->
     return decoded.local_id
 
 
+# How a field of each annotation a record uses is read; a record's other fields are given.
+READERS: dict[Any, Callable[[Any], Any]] = {
+    str: text,
+    int: whole,
+    bool: flag,
+    datetime: moment,
+    date: day,
+    Administration: administration,
+    tuple[str, ...]: texts,
+}
+NONE = type(None)
+
+
+def graphql_name(name: str) -> str:
+    """A record's attribute as GraphQL names its field (strawberry's camelCase)."""
+    head, *rest = name.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
+@cache
+def _reader(kind: type, name: str) -> tuple[str, Callable[[Any], Any]]:
+    """The subgraph's key for the attribute `name` of `kind`, and how its value is read: the
+    subgraph's types declare the records' fields under their GraphQL names
+    (resolvers.vocabulary.types), so one rule reads them all."""
+    annotation = get_type_hints(kind)[name]
+    if annotation in READERS:
+        return graphql_name(name), READERS[annotation]
+    arguments = get_args(annotation)
+    if get_origin(annotation) in (Union, UnionType) and len(arguments) == 2 and NONE in arguments:
+        inner = READERS[next(argument for argument in arguments if argument is not NONE)]
+        return graphql_name(name), lambda value: maybe(inner, value)
+    raise TypeError(f"{kind.__name__}.{name}: no reader for {annotation}")
+
+
+def record(kind: Callable[..., T], value: Json, **given: Any) -> T:
+    """A `kind` read from the subgraph's `value`, field by field; `given` are the fields read
+    otherwise (ids, the owner, nested records)."""
+    attributes = dict(given)
+    for field in fields(kind):  # type: ignore[arg-type]
+        if field.name not in attributes:
+            key, read = _reader(kind, field.name)  # type: ignore[arg-type]
+            attributes[field.name] = read(value[key])
+    return kind(**attributes)
+
+
 def release_ref(value: Json, owner: Administration) -> ReleaseRef:
-    return ReleaseRef(
-        id=local_id(value["id"], "Release", owner),
-        basis=text(value["basis"]),
-        request_reference=maybe(text, value["requestReference"]),
-        purpose=text(value["purpose"]),
-        includes_personal_data=flag(value["includesPersonalData"]),
-    )
+    return record(ReleaseRef, value, id=local_id(value["id"], "Release", owner))
 
 
 def consent(value: Json, owner: Administration) -> GrantedConsent:
-    return GrantedConsent(
-        id=local_id(value["id"], "Consent", owner),
-        use=text(value["use"]),
-        recipient_agency=maybe(text, value["recipientAgency"]),
-        recipient_country=maybe(text, value["recipientCountry"]),
-        decided_at=maybe(moment, value["decidedAt"]),
-    )
+    return record(GrantedConsent, value, id=local_id(value["id"], "Consent", owner))
 
 
 class Field(NamedTuple):
@@ -197,17 +233,11 @@ def handling(value: Any, parts: frozenset[str] = EVERY_PART.handling) -> Handlin
 
 def case(value: Any, owner: Administration) -> CaseRecord:
     value = obj(value)
-    return CaseRecord(
+    return record(
+        CaseRecord,
+        value,
         owner=_owner(value, owner),
         id=local_id(value["id"], "Case", owner),
-        reference=text(value["reference"]),
-        title=text(value["title"]),
-        status=text(value["status"]),
-        offence_types=texts(value["offenceTypes"]),
-        opened_at=moment(value["openedAt"]),
-        closed_at=maybe(moment, value["closedAt"]),
-        summary=text(value["summary"]),
-        legal_provisions=texts(value["legalProvisions"]),
         handling=handling(value["handling"]),
     )
 
@@ -228,13 +258,7 @@ def party(value: Any, owner: Administration) -> PartyRecord:
 
 
 def identifier(value: Any) -> IdentifierRecord:
-    value = obj(value)
-    return IdentifierRecord(
-        type=text(value["type"]),
-        value=text(value["value"]),
-        normalised=text(value["normalised"]),
-        issuing_country=maybe(text, value["issuingCountry"]),
-    )
+    return record(IdentifierRecord, obj(value))
 
 
 def _identifiers(value: Any, _owner: Administration) -> tuple[IdentifierRecord, ...]:
@@ -274,37 +298,18 @@ def entity(value: Any, owner: Administration, parts: EntityParts = EVERY_PART) -
 
 
 def custody(value: Any) -> CustodyRecord:
-    value = obj(value)
-    return CustodyRecord(
-        sequence=whole(value["sequence"]),
-        from_holder=text(value["fromHolder"]),
-        to_holder=text(value["toHolder"]),
-        at=moment(value["at"]),
-        purpose=text(value["purpose"]),
-        seal=maybe(text, value["seal"]),
-        condition=text(value["condition"]),
-    )
+    return record(CustodyRecord, obj(value))
 
 
 def evidence(value: Any, owner: Administration) -> EvidenceRecord:
     value = obj(value)
     case_owner = administration(value["caseOwner"])
-    return EvidenceRecord(
+    return record(
+        EvidenceRecord,
+        value,
         owner=_owner(value, owner),
         id=local_id(value["id"], "Evidence", owner),
-        case_owner=case_owner,
         case_id=local_id(value["caseId"], "Case", case_owner),
-        kind=text(value["kind"]),
-        title=text(value["title"]),
-        description=text(value["description"]),
-        media_type=text(value["mediaType"]),
-        sha256=text(value["sha256"]),
-        size_bytes=whole(value["sizeBytes"]),
-        collected_at=moment(value["collectedAt"]),
-        collected_by=text(value["collectedBy"]),
-        collected_place=text(value["collectedPlace"]),
-        return_due=maybe(moment, value["returnDue"]),
-        returned_at=maybe(moment, value["returnedAt"]),
         custody=items(value["custody"], custody),
         handling=handling(value["handling"]),
     )
@@ -319,27 +324,13 @@ def request(value: Any, owner: Administration) -> RequestRecord:
     value = obj(value)
     persons = value["personsConcerned"]
     case_id = value["caseId"]
-    return RequestRecord(
+    return record(
+        RequestRecord,
+        value,
         owner=_owner(value, owner),
         id=local_id(value["id"], "AssistanceRequest", owner),
-        reference=text(value["reference"]),
-        requesting_administration=administration(value["requestingAdministration"]),
-        requested_administration=administration(value["requestedAdministration"]),
-        agreement_reference=text(value["agreementReference"]),
-        matter=text(value["matter"]),
-        assistance_type=text(value["assistanceType"]),
-        reasons=text(value["reasons"]),
-        case_description=text(value["caseDescription"]),
-        legal_provisions=texts(value["legalProvisions"]),
         persons_concerned=None if persons is None else items(persons, person_concerned),
         case_id=None if case_id is None else local_id(case_id, "Case", owner),
-        urgency=text(value["urgency"]),
-        oral=flag(value["oral"]),
-        confirmed_in_writing_at=maybe(moment, value["confirmedInWritingAt"]),
-        submitted_at=moment(value["submittedAt"]),
-        due_at=moment(value["dueAt"]),
-        status=text(value["status"]),
-        closed_at=maybe(moment, value["closedAt"]),
     )
 
 
@@ -358,20 +349,11 @@ def release_item(value: Any, owner: Administration) -> ReleaseItemRef:
 
 def release(value: Any, owner: Administration) -> ReleaseRecord:
     value = obj(value)
-    return ReleaseRecord(
+    return record(
+        ReleaseRecord,
+        value,
         owner=_owner(value, owner),
         id=local_id(value["id"], "Release", owner),
-        recipient=administration(value["recipient"]),
-        basis=text(value["basis"]),
-        request_reference=maybe(text, value["requestReference"]),
-        purpose=text(value["purpose"]),
-        permitted_uses=texts(value["permittedUses"]),
-        consent_required_for=texts(value["consentRequiredFor"]),
-        conditions=texts(value["conditions"]),
-        includes_personal_data=flag(value["includesPersonalData"]),
-        created_at=moment(value["createdAt"]),
-        expires_at=moment(value["expiresAt"]),
-        revoked_at=maybe(moment, value["revokedAt"]),
         items=items(value["items"], lambda item: release_item(item, owner)),
     )
 
@@ -382,22 +364,13 @@ def audit_entry(value: Any, owner: Administration) -> LoggedEntry:
         detail = orjson.loads(text(value["detail"]))
     except orjson.JSONDecodeError:
         raise Malformed("expected a JSON object") from None
-    return LoggedEntry(
+    return record(
+        LoggedEntry,
+        value,
         owner=_owner(value, owner),
-        seq=whole(value["seq"]),
-        at=moment(value["at"]),
         actor_administration=administration(value["actorAdministration"]).value,
-        subject=text(value["subject"]),
-        client_id=text(value["clientId"]),
-        scopes=texts(value["scopes"]),
-        operation=text(value["operation"]),
-        record_ids=texts(value["recordIds"]),
         release_ids=items(value["releaseIds"], lambda item: local_id(item, "Release", owner)),
-        decision=text(value["decision"]),
-        rule=text(value["rule"]),
         detail=obj(detail),
-        prev_hash=text(value["prevHash"]),
-        entry_hash=text(value["entryHash"]),
     )
 
 
@@ -423,15 +396,7 @@ def positive(value: Any) -> int:
 
 def decision(value: Any, owner: Administration) -> DecisionRecord:
     value = obj(value)
-    return DecisionRecord(
-        owner=_owner(value, owner),
-        id=positive(value["localId"]),
-        decision=text(value["decision"]),
-        ground=maybe(text, value["ground"]),
-        reason=maybe(text, value["reason"]),
-        conditions=texts(value["conditions"]),
-        decided_at=moment(value["decidedAt"]),
-    )
+    return record(DecisionRecord, value, owner=_owner(value, owner), id=positive(value["localId"]))
 
 
 def partner_action(value: Any) -> PartnerAction:
@@ -444,18 +409,11 @@ def partner_action(value: Any) -> PartnerAction:
 
 def consent_request(value: Any, owner: Administration) -> ConsentRecord:
     value = obj(value)
-    return ConsentRecord(
+    return record(
+        ConsentRecord,
+        value,
         owner=_owner(value, owner),
         id=local_id(value["id"], "Consent", owner),
-        requesting_administration=administration(value["requestingAdministration"]),
-        use=text(value["use"]),
-        recipient_agency=maybe(text, value["recipientAgency"]),
-        recipient_country=maybe(text, value["recipientCountry"]),
-        purpose=text(value["purpose"]),
-        status=text(value["status"]),
-        requested_at=moment(value["requestedAt"]),
-        decided_at=maybe(moment, value["decidedAt"]),
-        reason=maybe(text, value["reason"]),
         items=items(value["items"], lambda item: release_item(item, owner)),
     )
 
@@ -463,13 +421,11 @@ def consent_request(value: Any, owner: Administration) -> ConsentRecord:
 def entity_link(value: Any, owner: Administration) -> EntityLinkRecord:
     value = obj(value)
     partner = administration(value["partnerAdministration"])
-    return EntityLinkRecord(
+    return record(
+        EntityLinkRecord,
+        value,
         owner=_owner(value, owner),
         id=positive(value["localId"]),
         entity_id=local_id(value["entityId"], "Entity", owner),
-        partner_administration=partner,
         partner_entity_id=local_id(value["partnerEntityId"], "Entity", partner),
-        reason=text(value["reason"]),
-        confirmed_by=text(value["confirmedBy"]),
-        confirmed_at=moment(value["confirmedAt"]),
     )

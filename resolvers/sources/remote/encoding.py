@@ -1,13 +1,13 @@
 """The source's filters and positions as the subgraph's GraphQL variables."""
 
+from dataclasses import fields
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from resolvers.sources.cursors import encode_cursor
 from resolvers.sources.drafts import (
     ConsentDraft,
-    CustodyDraft,
-    DecisionDraft,
     PartnerAction,
     RecordRef,
     ReleaseDraft,
@@ -16,6 +16,7 @@ from resolvers.sources.drafts import (
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.ids import TYPE_NAME_OF_RECORD, global_id
 from resolvers.sources.records import PageRequest, RequestRecord
+from resolvers.sources.remote.decoding import graphql_name
 from store.audit import AuditTrailFilter
 from store.identifiers import Identifier
 from store.models.domain import Administration, RecordType
@@ -145,45 +146,31 @@ def request_snapshot(request: RequestRecord) -> dict[str, Any]:
     }
 
 
-def decision_draft(draft: DecisionDraft) -> dict[str, Any]:
+def _wire(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_wire(item) for item in value]
+    return value
+
+
+def draft_input(draft: Any, **given: Any) -> dict[str, Any]:
+    """A draft as the subgraph's input for it, field for field under the GraphQL names: the
+    input declares the draft's very fields (resolvers.vocabulary.inputs; a unit test holds
+    them equal). `given` are the fields the subgraph names otherwise (records by global id)."""
     return {
-        "decision": draft.decision.value,
-        "ground": draft.ground,
-        "reason": draft.reason,
-        "conditions": list(draft.conditions),
+        graphql_name(field.name): given[field.name]
+        if field.name in given
+        else _wire(getattr(draft, field.name))
+        for field in fields(draft)
     }
 
 
-def release_draft(draft: ReleaseDraft, owner: Administration) -> dict[str, Any]:
-    return {
-        "records": _records(draft.records, owner),
-        "purpose": draft.purpose,
-        "permittedUses": list(draft.permitted_uses),
-        "includesPersonalData": draft.includes_personal_data,
-        "expiresAt": draft.expires_at.isoformat(),
-    }
-
-
-def consent_draft(draft: ConsentDraft, owner: Administration) -> dict[str, Any]:
-    return {
-        "records": _records(draft.records, owner),
-        "use": draft.use.value,
-        "purpose": draft.purpose,
-        "recipientAgency": draft.recipient_agency,
-        "recipientCountry": draft.recipient_country,
-    }
-
-
-def custody_draft(draft: CustodyDraft) -> dict[str, Any]:
-    return {
-        "fromHolder": draft.from_holder,
-        "toHolder": draft.to_holder,
-        "at": draft.at.isoformat(),
-        "purpose": draft.purpose,
-        "seal": draft.seal,
-        "condition": draft.condition,
-        "returned": draft.returned,
-    }
+def records_input(draft: ReleaseDraft | ConsentDraft, owner: Administration) -> dict[str, Any]:
+    """A release's or a consent request's draft as its input, its records by global id."""
+    return draft_input(draft, records=_records(draft.records, owner))
 
 
 def partner_action(action: PartnerAction) -> dict[str, Any]:

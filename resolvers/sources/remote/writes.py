@@ -187,7 +187,7 @@ class RemoteWrites:
             operations.DECIDE_REQUEST,
             {
                 "request": encoding.request_snapshot(request),
-                "input": encoding.decision_draft(draft),
+                "input": encoding.draft_input(draft),
                 "key": key,
             },
             decode,
@@ -212,7 +212,7 @@ class RemoteWrites:
             operations.RESPOND_TO_REQUEST,
             {
                 "request": encoding.request_snapshot(request),
-                "release": encoding.release_draft(draft, self.administration),
+                "release": encoding.records_input(draft, self.administration),
                 "key": key,
             },
             decode,
@@ -224,7 +224,7 @@ class RemoteWrites:
         return await self._procedure(
             principal,
             operations.DISCLOSE,
-            {"input": encoding.release_draft(draft, self.administration), "key": key},
+            {"input": encoding.records_input(draft, self.administration), "key": key},
             self._decode_release,
         )
 
@@ -250,7 +250,7 @@ class RemoteWrites:
         return await self._procedure(
             principal,
             operations.REQUEST_CONSENT,
-            {"input": encoding.consent_draft(draft, self.administration), "key": key},
+            {"input": encoding.records_input(draft, self.administration), "key": key},
             self._decode_consent,
         )
 
@@ -288,7 +288,7 @@ class RemoteWrites:
             operations.RECORD_CUSTODY,
             {
                 "evidenceId": global_id("Evidence", self.administration, evidence_id),
-                "input": encoding.custody_draft(draft),
+                "input": encoding.draft_input(draft),
                 "key": key,
             },
             lambda answer: decoding.evidence(answer, self.administration),
