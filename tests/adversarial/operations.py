@@ -152,7 +152,8 @@ class _Builder:
         if isinstance(type_, GraphQLInputObjectType):
             if type_.name == "IdentifierInput":
                 kind, value = self.draw(st.sampled_from(self.pools.identifiers))
-                return f"{{type: {_literal(kind)}, value: {_literal(value)}}}", {
+                # `type` is the IdentifierType enum: its value is written as a name.
+                return f"{{type: {kind}, value: {_literal(value)}}}", {
                     "type": kind,
                     "value": value,
                 }
