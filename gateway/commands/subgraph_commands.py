@@ -42,16 +42,23 @@ def given_issuers(values: list[str]) -> dict[str, str]:
 def partner_of(
     administration: Administration, url: str, trusts: list[IssuerTrust], timeout: float
 ) -> RemotePartner:
-    """The partner's subgraph, whose checkpoints are checked with the keys its issuers
-    publish (the JWKS this subgraph already trusts for the partner's tokens)."""
+    """The partner's subgraph, whose checkpoints and assertions are checked with the keys its
+    issuers publish (the JWKS this subgraph trusts for the partner's tokens), held in a key
+    cache of the exchange's own.
+
+    Not in the token verifier's cache: the exchange looks keys up from its first seconds,
+    often before the partner's issuer listens, and a cache whose fetch failed refreshes again
+    only after its refresh interval; sharing one, the subgraph refused the partner's people's
+    tokens (401, and SOURCE_UNAVAILABLE at the gateway) for that long after start-up."""
+    from auth.verification import IssuerKeys
     from gateway.audit_exchange import RemotePartner
 
     partner = next(a for a in Administration if a is not administration)
-    issuers = [trust for trust in trusts if trust.administration is partner]
+    caches = [IssuerKeys(t.keys.source) for t in trusts if t.administration is partner]
 
     async def key(kid: str) -> AsymmetricKey | None:
-        for trust in issuers:
-            found = await trust.keys.key(kid)
+        for cache in caches:
+            found = await cache.key(kid)
             if found is not None:
                 return found
         return None
