@@ -19,7 +19,8 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.models.audit import AuditTreeLeaf
@@ -27,7 +28,7 @@ from store.models.domain import Administration
 
 _LEAF, _NODE = b"\x00", b"\x01"
 EMPTY_ROOT = hashlib.sha256(b"").hexdigest()
-_leaves = AuditTreeLeaf.__table__
+_leaves = AuditTreeLeaf.metadata.tables[str(AuditTreeLeaf.__tablename__)]
 # Rows per INSERT when a checkpoint keeps many hashes at once (its first, over a long log).
 KEEP_BATCH = 5000
 
@@ -129,13 +130,13 @@ async def kept_leaves(
     """The kept (seq, entry hash) of `log` for after < seq ≤ up_to, in order."""
     rows = (
         await session.exec(
-            select(_leaves.c.seq, _leaves.c.entry_hash)
+            select(AuditTreeLeaf.seq, AuditTreeLeaf.entry_hash)
             .where(
-                _leaves.c.log_administration == log.value,
-                _leaves.c.seq > after,
-                _leaves.c.seq <= up_to,
+                col(AuditTreeLeaf.log_administration) == log.value,
+                col(AuditTreeLeaf.seq) > after,
+                col(AuditTreeLeaf.seq) <= up_to,
             )
-            .order_by(_leaves.c.seq)
+            .order_by(col(AuditTreeLeaf.seq))
         )
     ).all()
-    return [(int(row[0]), str(row[1])) for row in rows]
+    return [(seq, entry_hash) for seq, entry_hash in rows]
