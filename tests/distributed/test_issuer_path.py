@@ -1,7 +1,8 @@
 """README's distributed set-up, step by step, as real processes on 127.0.0.1: for each
 administration `cmaa migrate`, `cmaa seed`, its clients and people (`cmaa clients add`,
-`cmaa people add`), `cmaa issuer` and `cmaa subgraph`; then `cmaa secret cursor`,
-`cmaa gateway --config gateway.toml`, a token from each issuer and a first query.
+`cmaa people add`), `cmaa issuer` and `cmaa subgraph` (exchanging audit checkpoints with the
+partner's, `--partner-url`); then `cmaa secret cursor`, `cmaa gateway --config gateway.toml`,
+a token from each issuer and a first query.
 
 On SQLite always, on PostgreSQL (a throw-away database per administration) when
 CMAA_TEST_POSTGRES_URL is set.
@@ -101,7 +102,7 @@ def deployment(
         waiting: dict[str, Process] = {}
         client_secrets: dict[str, str] = {}
         passwords: dict[str, str] = {}
-        subgraphs: dict[str, str] = {}
+        subgraphs = {a: f"http://127.0.0.1:{free_port()}" for a in ADMINISTRATIONS}
         for administration, url in databases.items():
             store = ("--administration", administration, "--database-url", url)
             run_cmaa("migrate", *store)
@@ -128,11 +129,12 @@ def deployment(
                 "--public-url", public[administration], "--port", str(issuer_ports[administration]),
                 "--cors-origin", gateway_url,
             )  # fmt: skip
-            port = free_port()
-            subgraphs[administration] = f"http://127.0.0.1:{port}"
+            (partner,) = (a for a in ADMINISTRATIONS if a != administration)
             waiting[f"subgraph-{administration}"] = start(
-                f"subgraph-{administration}", "subgraph", *store, "--port", str(port), *issuer_jwks
-            )
+                f"subgraph-{administration}", "subgraph", *store,
+                "--port", str(urlsplit(subgraphs[administration]).port),
+                "--partner-url", subgraphs[partner], *issuer_jwks,
+            )  # fmt: skip
         run_cmaa("secret", "cursor", "--out", str(directory / "cursor.secret"))
         config = directory / "gateway.toml"
         config.write_text(
