@@ -45,7 +45,7 @@ class Connection(Generic[T]):
 
 
 class Listed(Protocol):
-    """A record a list pages by: its local id, after its sort key (SORT_KEYS)."""
+    """A record of a list: the list pages by its sort key (SORT_KEYS), then its local id."""
 
     @property
     def id(self) -> int: ...

@@ -150,6 +150,10 @@ class EntityReference:
         return await info.context.references("Entity").load(self.id)
 
 
+def reference_type_name(administration: DomainAdministration) -> str:
+    return f"{administration.value.capitalize()}Entity"
+
+
 def _reference_description(holder: DomainAdministration) -> str:
     return (
         f"An entity {holder.value} holds, by its global id; its record is read from "
@@ -158,7 +162,7 @@ def _reference_description(holder: DomainAdministration) -> str:
 
 
 @federation.type(
-    name="UsEntity",
+    name=reference_type_name(DomainAdministration.US),
     keys=["id"],
     authenticated=True,
     description=_reference_description(DomainAdministration.US),
@@ -168,17 +172,13 @@ class UsEntity(EntityReference):
 
 
 @federation.type(
-    name="UzEntity",
+    name=reference_type_name(DomainAdministration.UZ),
     keys=["id"],
     authenticated=True,
     description=_reference_description(DomainAdministration.UZ),
 )
 class UzEntity(EntityReference):
     pass
-
-
-def reference_type_name(administration: DomainAdministration) -> str:
-    return f"{administration.value.capitalize()}Entity"
 
 
 ENTITY_REFERENCES: dict[DomainAdministration, type[EntityReference]] = {
