@@ -1,7 +1,6 @@
 """The audit logs' checkpoints, countersignatures and verification, as `cmaa audit` runs them
 (gateway/commands/audit_commands.py says what each action does)."""
 
-
 import argparse
 import asyncio
 import sys
@@ -219,9 +218,9 @@ async def check_log(store: Store, partner: Store | None) -> LogReport:
         async with partner.session() as session:
             partner_keys = await store_keys(session)
             seen = {witness.row.signature for witness in witnesses}
-            for row in await _cosignatures(session, log):
-                if row.signature not in seen:
-                    witnesses.append(Witness(row, partner.administration))
+            for cosigned in await _cosignatures(session, log):
+                if cosigned.signature not in seen:
+                    witnesses.append(Witness(cosigned, partner.administration))
     positions = {row.size for row in checkpoints} | {w.row.size for w in witnesses}
     async with store.session() as session:
         chain = await check_chain(session, positions)
@@ -244,33 +243,37 @@ async def check_log(store: Store, partner: Store | None) -> LogReport:
         found = _at_position(chain, row.size, row.head_hash, what)
         problems.append(await _located(found, store, copies, row.size, row.tree_root, what))
     for witness in witnesses:
-        row = witness.row
-        cosigner = Administration(row.cosigner_administration)
+        cosigned = witness.row
+        cosigner = Administration(cosigned.cosigner_administration)
         what = (
-            f"the cosignature by {cosigner.value} of checkpoint (size {row.size}, signed "
-            f"{_moment(row.signed_at)}) kept in {witness.found_in.value}'s store"
+            f"the cosignature by {cosigner.value} of checkpoint (size {cosigned.size}, signed "
+            f"{_moment(cosigned.signed_at)}) kept in {witness.found_in.value}'s store"
         )
         keys = partner_keys if cosigner is not log else own_keys
         try:
-            key, _ = keys.key_for(row.kid, row.public_jwk)
-            check_signature(row.signature, SignedCosignature.of(row).claims(), key)
-            signer_kid = kid_of(row.checkpoint_signature)
+            key, _ = keys.key_for(cosigned.kid, cosigned.public_jwk)
+            check_signature(cosigned.signature, SignedCosignature.of(cosigned).claims(), key)
+            signer_kid = kid_of(cosigned.checkpoint_signature)
             recorded = next((c.public_jwk for c in checkpoints if c.kid == signer_kid), {})
             signer_key, _ = own_keys.key_for(signer_kid, recorded)
         except ValueError as exc:
-            problems.append(Problem(max(1, min(row.size, chain.size + 1)), f"{what}: {exc}"))
+            problems.append(Problem(max(1, min(cosigned.size, chain.size + 1)), f"{what}: {exc}"))
             continue
         try:
-            check_signature(row.checkpoint_signature, SignedCheckpoint.of(row).claims(), signer_key)
+            check_signature(
+                cosigned.checkpoint_signature, SignedCheckpoint.of(cosigned).claims(), signer_key
+            )
         except ValueError as exc:
             problems.append(
-                Problem(max(1, min(row.size, chain.size + 1)), f"{what}: the checkpoint {exc}")
+                Problem(max(1, min(cosigned.size, chain.size + 1)), f"{what}: the checkpoint {exc}")
             )
             continue
-        found = _at_position(chain, row.size, row.head_hash, what)
+        found = _at_position(chain, cosigned.size, cosigned.head_hash, what)
         # The copy kept where the witness was found first: the cosigner's is its own.
         kept_in = copies if witness.found_in is log else copies[::-1]
-        problems.append(await _located(found, store, kept_in, row.size, row.tree_root, what))
+        problems.append(
+            await _located(found, store, kept_in, cosigned.size, cosigned.tree_root, what)
+        )
     first = _first(problems)
     if first is not None:
         raise LogBroken(first)

@@ -65,6 +65,7 @@ from gateway.trust import trusted_issuers
 from resolvers.contracts.operations import DEFAULT_OPERATIONS_DIR, OperationsError, Safelist
 from resolvers.exchange.administrations import Administrations
 from resolvers.introspection import UnknownClientName, client_names
+from resolvers.sources.base import AdministrationSource
 from resolvers.sources.remote import RemoteSource
 from store.agreement import Agreement, ConfigurationError, KeyedReader
 from store.models.domain import Administration
@@ -282,7 +283,7 @@ def build_gateway_app(
 ) -> Starlette:
     """`span_exporter`: where spans go besides OTLP (a test's in-memory exporter)."""
     telemetry = Telemetry.for_service("cmaa-gateway", config.runtime, span_exporter)
-    remote = {
+    remote: dict[Administration, AdministrationSource] = {
         administration: RemoteSource(administration, url, agreement.limits)
         for administration, url in config.sources.items()
     }

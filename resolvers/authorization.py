@@ -68,9 +68,9 @@ def scoped_field(
     **options: Any,
 ) -> Any:
     """A strawberry field that requires `scope`: printed in the SDL and enforced."""
-    return strawberry.field(
-        resolver=resolver,
+    field = strawberry.field(
         directives=[RequiresScopes(scopes=[[scope]])],
         extensions=[ScopeGuard(scope, empty)],
         **options,
     )
+    return field if resolver is None else field(resolver)

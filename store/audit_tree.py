@@ -23,12 +23,13 @@ from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from store.models._base import table_of
 from store.models.audit import AuditTreeLeaf
 from store.models.domain import Administration
 
 _LEAF, _NODE = b"\x00", b"\x01"
 EMPTY_ROOT = hashlib.sha256(b"").hexdigest()
-_leaves = AuditTreeLeaf.metadata.tables[str(AuditTreeLeaf.__tablename__)]
+_leaves = table_of(AuditTreeLeaf)
 # Rows per INSERT when a checkpoint keeps many hashes at once (its first, over a long log).
 KEEP_BATCH = 5000
 

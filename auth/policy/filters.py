@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, true
 from sqlalchemy.sql.elements import ColumnClause
+from sqlmodel import col
 
 from auth.policy.release import ReadGrant, released_to_caller, released_under
 from store.models import Release
@@ -41,6 +42,6 @@ def filterable(
     if grant.own:
         return visible
     released_with_personal_data = released_under(
-        record_type, record_id, grant, now, Release.includes_personal_data == true()
+        record_type, record_id, grant, now, col(Release.includes_personal_data) == true()
     )
     return or_(and_(visible, ~is_personal), released_with_personal_data)

@@ -6,13 +6,14 @@ never leaves the owner's store.
 
 from sqlalchemy import ColumnElement, and_, case, false, null, true
 from sqlalchemy.sql.elements import ColumnClause
+from sqlmodel import col
 
 from auth.policy.release import ReadGrant
 from store.models import Entity, Release
 from store.models.domain import EntityKind
 
 # Personal data is a natural person's: an entity's name, date of birth, address, identifiers.
-IS_PERSON = Entity.kind == EntityKind.PERSON.value
+IS_PERSON = col(Entity.kind) == EntityKind.PERSON.value
 
 
 def personal_data_allowed(grant: ReadGrant) -> ColumnElement[bool]:
@@ -22,7 +23,7 @@ def personal_data_allowed(grant: ReadGrant) -> ColumnElement[bool]:
         return false()
     if grant.own:
         return true()
-    return Release.includes_personal_data == true()
+    return col(Release.includes_personal_data) == true()
 
 
 def personal_data(

@@ -8,10 +8,9 @@ Access tokens are JWTs: they are recognised by verifying them on the one verific
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin
+from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Request, TokenMixin
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
-from starlette.requests import Request
 
 from auth.errors import TokenRefused
 from auth.policy.scopes import parse_scope
@@ -75,7 +74,7 @@ class TokenIntrospection(IntrospectionEndpoint):
     def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
         return find_token(self.server, token_string, token_type_hint)
 
-    def check_permission(self, token: Token, client: ClientMixin, request: Request) -> bool:
+    def check_permission(self, token: Token, client: ClientMixin, request: OAuth2Request) -> bool:
         # An access token is meant to be shown to resource servers; a refresh token is only
         # ever the business of the client holding it.
         return isinstance(token, IssuedAccessToken) or token.check_client(client)
@@ -117,7 +116,7 @@ class TokenRevocation(RevocationEndpoint):
     def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
         return find_token(self.server, token_string, token_type_hint)
 
-    def revoke_token(self, token: Token, request: Request) -> None:
+    def revoke_token(self, token: Token, request: OAuth2Request) -> None:
         records = current_records()
         if isinstance(token, IssuedAccessToken):
             jti = token.claims["jti"]

@@ -3,10 +3,24 @@
 import argparse
 import os
 from pathlib import Path
+from typing import Any, TypedDict
 
 from gateway.commands import CommandError
 from gateway.settings import load_configured_agreement
 from store.agreement import ConfigurationError
+
+
+class ServerOptions(TypedDict):
+    """What uvicorn.run is given alike for one process and for several workers."""
+
+    host: str
+    port: int
+    proxy_headers: bool
+    server_header: bool
+    log_level: str
+    log_config: dict[str, Any]
+    access_log: bool
+    timeout_worker_healthcheck: int
 
 
 def gateway_command(arguments: argparse.Namespace) -> int:
@@ -31,7 +45,7 @@ def gateway_command(arguments: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     print(f"Gateway: {config.public_url}/graphql over", end=" ")
     print(", ".join(f"{a.value} at {url}" for a, url in sorted(config.sources.items())))
-    common = {
+    common: ServerOptions = {
         "host": config.host,
         "port": config.port,
         "proxy_headers": True,

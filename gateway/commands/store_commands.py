@@ -2,6 +2,8 @@
 
 import argparse
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 from gateway.commands import CommandError
 from gateway.commands.arguments import at_least, database_url, directory, port
@@ -31,7 +33,7 @@ def _targets(arguments: argparse.Namespace) -> dict[Administration, str]:
     return {administration: stores.url(administration) for administration in chosen}
 
 
-def _run(coroutine: object) -> None:
+def _run(coroutine: Coroutine[Any, Any, None]) -> None:
     # The data generator loads when a command runs, not for `cmaa --help` or a worker's start.
     from store.seed import SeedError
 

@@ -34,18 +34,20 @@ def _with_request_id(extensions: dict[str, Any]) -> dict[str, Any]:
     return extensions if request_id is None else {**extensions, "requestId": request_id}
 
 
-def _is_expected(error: GraphQLError) -> bool:
+def _unexpected(error: GraphQLError) -> Exception | None:
+    """The exception behind `error`, where it is neither ours nor graphql-core's."""
     original = error.original_error
-    return original is None or isinstance(original, ExchangeError | GraphQLError)
+    if original is None or isinstance(original, ExchangeError | GraphQLError):
+        return None
+    return original
 
 
 def format_error(error: GraphQLError, *, before_execution: bool) -> dict[str, Any]:
     """The error as sent to the caller; an unexpected one is logged and masked as INTERNAL."""
-    if not _is_expected(error):
+    unexpected = _unexpected(error)
+    if unexpected is not None:
         log.error(
-            "resolver failed at %s",
-            error.path,
-            exc_info=(type(error.original_error), error.original_error, None),
+            "resolver failed at %s", error.path, exc_info=(type(unexpected), unexpected, None)
         )
         internal = Internal()
         formatted: dict[str, Any] = {
@@ -55,14 +57,13 @@ def format_error(error: GraphQLError, *, before_execution: bool) -> dict[str, An
         if error.path:
             formatted["path"] = error.path
         return formatted
-    formatted = error.formatted
+    formatted = dict(error.formatted)
     extensions = dict(formatted.get("extensions") or {})
     if "code" not in extensions:
         if before_execution:
             extensions["code"] = VALIDATION_FAILED
         else:
             extensions["code"] = Internal.code
-    formatted = dict(formatted)
     formatted["message"] = without_suggestion(str(formatted.get("message", "")))
     formatted["extensions"] = _with_request_id(extensions)
     return formatted

@@ -226,8 +226,8 @@ class GraphQLEndpoint:
             outcome.kind = "rate_limited"
             if self.observer is not None:
                 self.observer.rate_limited(principal.administration)
-            refused = RequestRefused(429, "Too many requests; retry later.", "RATE_LIMITED")
-            return self._refused(refused, media_type, {"Retry-After": retry_after(wait)})
+            too_many = RequestRefused(429, "Too many requests; retry later.", "RATE_LIMITED")
+            return self._refused(too_many, media_type, {"Retry-After": retry_after(wait)})
         try:
             operation = safelisted(parse_body(await request.body()), self.safelist)
             assert operation.query is not None

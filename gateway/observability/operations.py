@@ -16,11 +16,9 @@ class OperationNamed(SchemaExtension):
         slot = _NAMED.get()
         if slot is None:
             return
-        context = self.execution_context
-        if context.graphql_document is None:
-            slot.append(context.provided_operation_name)
-        else:
-            slot.append(context.operation_name)
+        # The given operationName, else the name of the document's only operation; None where
+        # neither is known (the document did not parse, and no name was given).
+        slot.append(self.execution_context.operation_name)
 
 
 class NameSlot:

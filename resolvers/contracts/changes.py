@@ -135,7 +135,7 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(item)
 
 
-def requirement_of(directives: Iterable[Any]) -> Requirement | None:
+def requirement_of(directives: Iterable[Any] | None) -> Requirement | None:
     """The requirement the applied directives state (both present: both must be met)."""
     found: Requirement | None = None
     for directive in directives or ():

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     DefinitionNode,
@@ -65,7 +65,10 @@ def _sorted(nodes: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(sorted(nodes, key=_name))
 
 
-def _sort_node(node: Node) -> Node:
+SortedNode = TypeVar("SortedNode", bound=Node)
+
+
+def _sort_node(node: SortedNode) -> SortedNode:
     changes: dict[str, Any] = {}
     for attribute in _NAMED_LISTS:
         value = getattr(node, attribute, None)

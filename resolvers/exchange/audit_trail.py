@@ -21,7 +21,7 @@ from resolvers.sources.ids import decode_global_id
 from resolvers.sources.records import PageRequest, Position
 from resolvers.vocabulary.inputs import LOGGED_RECORD, AuditTrailFilterFields, text
 from resolvers.vocabulary.inputs import audit_filter as shared_audit_filter
-from resolvers.vocabulary.types import AuditEventFields, description_of
+from resolvers.vocabulary.types import AuditEventFields, description_of, served_as
 from store.audit import AuditTrailFilter as AuditTrailFilterValue
 from store.audit import LoggedEntry
 from store.models import domain
@@ -43,8 +43,8 @@ class AuditEvent(AuditEventFields):
     seq: int = strawberry.field(description="The entry's position in the log, from 1.")
 
     @strawberry.field(description="What else was recorded (e.g. why a procedure was refused).")
-    def detail(self) -> str | None:
-        record: LoggedEntry = self  # type: ignore[assignment]
+    @staticmethod
+    def detail(record: strawberry.Parent[LoggedEntry]) -> str | None:
         if not record.detail:
             return None
         return orjson.dumps(record.detail, option=orjson.OPT_SORT_KEYS).decode()
@@ -127,7 +127,7 @@ async def resolve_audit_trail(
     try:
         wanted = audit_filter(filter, own)
     except _NotInLog:
-        return empty_connection()  # type: ignore[return-value]
+        return served_as(AuditEventConnection, empty_connection())
     scope = CursorScope(LIST_NAME, filter_digest(wanted), own)
     position = None if after is None else context.cursors.decode(after, scope).get(own)
     request = PageRequest(limit=size, after=position)
@@ -147,8 +147,11 @@ async def resolve_audit_trail(
         for entry in page.items
     ]
     end_cursor = edges[-1].cursor if edges else after
-    return Connection(  # type: ignore[return-value]
-        edges=edges,
-        page_info=PageInfoValue(page.has_more, end_cursor),
-        total_count=page.total_count,
+    return served_as(
+        AuditEventConnection,
+        Connection(
+            edges=edges,
+            page_info=PageInfoValue(page.has_more, end_cursor),
+            total_count=page.total_count,
+        ),
     )

@@ -1,10 +1,12 @@
 """The exchange schema: one GraphQL API over both administrations."""
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers.exchange.mutations import Mutation
@@ -23,7 +25,11 @@ class ExchangeSchema(strawberry.Schema):
         unexpected ones with their traceback, expected ones (coded refusals) not at all."""
 
 
-def build_exchange_schema(extensions: tuple[type, ...] = ()) -> strawberry.Schema:
+# Extensions are given as classes or factories, made anew for each request.
+Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
+
+
+def build_exchange_schema(extensions: tuple[Extension, ...] = ()) -> strawberry.Schema:
     with warnings.catch_warnings():
         # @requiresScopes is Apollo Federation's directive; the exchange schema prints it so
         # partners see each field's scope, without being a subgraph itself.

@@ -18,7 +18,9 @@ from resolvers.sources.records import (
     EvidenceRecord,
     PartyRecord,
     ReleaseRecord,
+    RequestRecord,
 )
+from resolvers.sources.records import Handling as HandlingRecord
 from resolvers.vocabulary.enums import PartyRole
 from resolvers.vocabulary.types import (
     AssistanceRequestFields,
@@ -52,8 +54,9 @@ class Handling(HandlingFields):
     consents: list[GrantedConsent]
 
     @strawberry.field(description="Null for the owner's own reads.")
-    def released_under(self) -> ReleaseReference | None:
-        return release_reference(self, ReleaseReference)
+    @staticmethod
+    def released_under(handling: strawberry.Parent[HandlingRecord]) -> ReleaseReference | None:
+        return release_reference(handling, ReleaseReference)
 
 
 @strawberry.type(description=description_of(IdentifierFields))
@@ -72,22 +75,22 @@ class Case(CaseFields, Node):
     handling: Handling
 
     @scoped_field(ENTITIES_READ, empty=list)
-    async def parties(self, info: Info) -> list[CaseParty]:
+    @staticmethod
+    async def parties(record: strawberry.Parent[CaseRecord], info: Info) -> list[CaseParty]:
         """The case's parties the caller may see (an entity not released is left out)."""
-        record: CaseRecord = self
         loaders = _context(info).loaders
         links: tuple[PartyRecord, ...] = await loaders.parties.load((record.owner, record.id)) or ()
         entities = await loaders.entities.load_many([(p.entity_owner, p.entity_id) for p in links])
         return [
-            CaseParty(role=link.role, entity=entity)
+            CaseParty(role=PartyRole(link.role), entity=entity)
             for link, entity in zip(links, entities, strict=True)
             if entity is not None
         ]
 
     @scoped_field(EVIDENCE_READ, empty=list)
-    async def evidence(self, info: Info) -> list["Evidence"]:
+    @staticmethod
+    async def evidence(record: strawberry.Parent[CaseRecord], info: Info) -> list["Evidence"]:
         """Evidence for the case the caller may see, held by either administration."""
-        record: CaseRecord = self
         return list(await _context(info).loaders.case_evidence.load((record.owner, record.id)))
 
 
@@ -105,8 +108,8 @@ class Entity(EntityFields, Node):
     handling: Handling
 
     @strawberry.field(description="The same entity as the other administration holds it.")
-    async def matches(self, info: Info) -> list[EntityMatch]:
-        record: EntityRecord = self
+    @staticmethod
+    async def matches(record: strawberry.Parent[EntityRecord], info: Info) -> list[EntityMatch]:
         found = await _context(info).loaders.matches.load(record)
         return [
             EntityMatch(
@@ -126,16 +129,19 @@ class Evidence(EvidenceFields, Node):
     handling: Handling
 
     @strawberry.field(description="The case this evidence supports, if the caller may see it.")
-    async def case(self, info: Info) -> Case | None:
-        record: EvidenceRecord = self
+    @staticmethod
+    async def case(record: strawberry.Parent[EvidenceRecord], info: Info) -> Case | None:
         return await _context(info).loaders.cases.load((record.case_owner, record.case_id))
 
 
 @strawberry.type(description=description_of(AssistanceRequestFields))
 class AssistanceRequest(AssistanceRequestFields, Node):
     @strawberry.field(description="Null where the caller may not read personal data.")
-    def persons_concerned(self) -> list[PersonConcerned] | None:
-        return persons_concerned(self, PersonConcerned)
+    @staticmethod
+    def persons_concerned(
+        request: strawberry.Parent[RequestRecord],
+    ) -> list[PersonConcerned] | None:
+        return persons_concerned(request, PersonConcerned)
 
 
 @strawberry.type(description="A record covered by a release: its type and id.")
@@ -147,8 +153,8 @@ class ReleasedRecord:
 @strawberry.type(description=description_of(ReleaseFields))
 class Release(ReleaseFields, Node):
     @strawberry.field(description="The records this release covers.")
-    def records(self) -> list[ReleasedRecord]:
-        release: ReleaseRecord = self
+    @staticmethod
+    def records(release: strawberry.Parent[ReleaseRecord]) -> list[ReleasedRecord]:
         names = {"CASE": "Case", "ENTITY": "Entity", "EVIDENCE": "Evidence"}
         return [
             ReleasedRecord(

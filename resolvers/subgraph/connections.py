@@ -2,7 +2,8 @@
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Generic, TypeVar
+from operator import attrgetter
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 from strawberry import federation
@@ -43,23 +44,32 @@ class Connection(Generic[T]):
     )
 
 
+class Listed(Protocol):
+    """A record of a list: the list pages by its sort key (SORT_KEYS), then its local id."""
+
+    @property
+    def id(self) -> int: ...
+
+
+Item = TypeVar("Item", bound=Listed)
+
 # The order each list is kept in by its source: this key descending, then the local id.
-SortKey = Callable[[object], datetime]
+SortKey = Callable[[Any], datetime]
 
 SORT_KEYS: dict[type, SortKey] = {
-    CaseRecord: lambda record: record.opened_at,  # type: ignore[attr-defined]
-    EntityRecord: lambda record: record.created_at,  # type: ignore[attr-defined]
-    RequestRecord: lambda record: record.submitted_at,  # type: ignore[attr-defined]
-    ReleaseRecord: lambda record: record.created_at,  # type: ignore[attr-defined]
-    LoggedEntry: lambda record: record.at,  # type: ignore[attr-defined]
+    CaseRecord: attrgetter("opened_at"),
+    EntityRecord: attrgetter("created_at"),
+    RequestRecord: attrgetter("submitted_at"),
+    ReleaseRecord: attrgetter("created_at"),
+    LoggedEntry: attrgetter("at"),
 }
 
 
-def position_of(record: object) -> Position:
-    return Position(sort_key=SORT_KEYS[type(record)](record), id=record.id)  # type: ignore[attr-defined]
+def position_of(record: Listed) -> Position:
+    return Position(sort_key=SORT_KEYS[type(record)](record), id=record.id)
 
 
-def connection(page: Page[T]) -> Connection[T]:
+def connection(page: Page[Item]) -> Connection[Item]:
     edges = [Edge(cursor=encode_cursor(position_of(item)), node=item) for item in page.items]
     return Connection(
         edges=edges,

@@ -61,12 +61,13 @@ class SubgraphContext:
         return [found.get(case_id, ()) for case_id in case_ids]
 
     def _batch(self, type_name: str) -> Callable[[list[str]], Awaitable[list[Any]]]:
-        fetch: Fetch = {
+        fetches: dict[str, Fetch] = {
             "Case": self.source.cases_by_id,
             "Entity": self.source.entities_by_id,
             "Evidence": self.source.evidence_by_id,
             "AssistanceRequest": self.source.requests_by_id,
-        }[type_name]
+        }
+        fetch = fetches[type_name]
         owner = self.source.administration
 
         async def load(keys: list[str]) -> list[Any]:

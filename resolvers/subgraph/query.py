@@ -42,6 +42,7 @@ from resolvers.subgraph.types import (
     Evidence,
     Release,
 )
+from resolvers.vocabulary.types import served_as
 
 # As many as `_entities` takes in one call (resolvers.subgraph.schema).
 MAX_IDS = 2000
@@ -58,7 +59,7 @@ def root_field(scope: str, description: str) -> Any:
 
 
 def _context(info: Info) -> SubgraphContext:
-    return info.context  # type: ignore[no-any-return]
+    return info.context
 
 
 def _page(info: Info, first: int | None, after: str | None) -> PageRequest:
@@ -95,7 +96,7 @@ async def _cases(
     wanted, page_request = case_filter(where), _page(info, first, after)
     with store_errors():
         page = await context.source.list_cases(context.principal, wanted, page_request)
-    return connection(page)  # type: ignore[arg-type]
+    return served_as(Connection[Case], connection(page))
 
 
 CaseFilterArgument = Annotated[CaseFilterInput | None, strawberry.argument(name="filter")]
@@ -125,7 +126,7 @@ class Query:
         wanted, page_request = entity_filter(where), _page(info, first, after)
         with store_errors():
             page = await context.source.list_entities(context.principal, wanted, page_request)
-        return connection(page)  # type: ignore[arg-type]
+        return served_as(Connection[Entity], connection(page))
 
     @root_field(
         ENTITIES_READ,
@@ -136,7 +137,7 @@ class Query:
         wanted = match_probe(probe)
         with store_errors():
             found = await context.source.match_candidates(context.principal, wanted)
-        return list(found)  # type: ignore[arg-type]
+        return served_as(list[Entity], list(found))
 
     @root_field(
         REQUESTS_READ,
@@ -153,7 +154,7 @@ class Query:
         wanted, page_request = request_filter(where), _page(info, first, after)
         with store_errors():
             page = await context.source.list_requests(context.principal, wanted, page_request)
-        return connection(page)  # type: ignore[arg-type]
+        return served_as(Connection[AssistanceRequest], connection(page))
 
     @root_field(REQUESTS_READ, "This administration's releases (the owner's own reads only).")
     async def releases(
@@ -163,7 +164,7 @@ class Query:
         page_request = _page(info, first, after)
         with store_errors():
             page = await context.source.list_releases(context.principal, page_request)
-        return connection(page)  # type: ignore[arg-type]
+        return served_as(Connection[Release], connection(page))
 
     @root_field(CASES_READ, "The party links of this administration's cases among caseIds.")
     async def case_parties(self, info: Info, case_ids: list[strawberry.ID]) -> list[CaseParty]:
@@ -174,7 +175,7 @@ class Query:
             return []
         with store_errors():
             found = await context.source.parties_of_cases(context.principal, local)
-        return [party for links in found.values() for party in links]  # type: ignore[misc]
+        return served_as(list[CaseParty], [party for links in found.values() for party in links])
 
     @root_field(
         EVIDENCE_READ,
@@ -188,7 +189,7 @@ class Query:
             return []
         with store_errors():
             found = await context.source.evidence_for_cases(context.principal, keys)
-        return [item for items in found.values() for item in items]  # type: ignore[misc]
+        return served_as(list[Evidence], [item for items in found.values() for item in items])
 
     @root_field(AUDIT_READ, "This administration's audit log, newest first (its own officials).")
     async def audit_trail(
@@ -202,4 +203,4 @@ class Query:
         wanted, page_request = audit_filter(where), _page(info, first, after)
         with store_errors():
             page = await context.source.audit_trail(context.principal, wanted, page_request)
-        return connection(page)  # type: ignore[arg-type]
+        return served_as(Connection[AuditEvent], connection(page))

@@ -16,6 +16,7 @@ cannot tell apart: they are @inaccessible to routers (resolvers.subgraph.holders
 
 from typing import Any
 
+import strawberry
 from graphql import GraphQLError
 from strawberry import federation
 from strawberry.federation.schema import FederationAny
@@ -74,7 +75,7 @@ def _reference(context: SubgraphContext, representation: Any) -> Any:
         return None
     if type_name in REFERENCE_TYPES:
         # Only the key: its `entity` is read (under policy) if and when it is asked for.
-        return REFERENCE_TYPES[type_name](id=key)
+        return REFERENCE_TYPES[type_name](id=strawberry.ID(key))
     return context.references(type_name).load(key)
 
 

@@ -10,13 +10,15 @@ an entity of a given holder (UsEntity, UzEntity): only the holder's subgraph res
 case's party held by the partner is fetched from the partner's subgraph.
 """
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TypeVar, dataclass_transform
 
 import orjson
 import strawberry
 from strawberry import federation
 from strawberry.types import Info
+from strawberry.types.field import StrawberryField
 
 from auth.policy.scopes import AUDIT_READ, CASES_READ, ENTITIES_READ, EVIDENCE_READ, REQUESTS_READ
 from resolvers.sources.ids import TYPE_NAME_OF_RECORD, global_id
@@ -34,6 +36,7 @@ from resolvers.sources.records import (
 from resolvers.sources.records import (
     Handling as HandlingRecord,
 )
+from resolvers.subgraph.context import SubgraphContext
 from resolvers.subgraph.scalars import Long
 from resolvers.vocabulary import types as shared
 from resolvers.vocabulary.enums import (
@@ -41,23 +44,39 @@ from resolvers.vocabulary.enums import (
     IdentifierType,
     PartyRole,
     RecordType,
+    Use,
 )
 from resolvers.vocabulary.types import (
     answers_for,
     description_of,
     persons_concerned,
     release_reference,
+    served_as,
 )
 from store.audit import LoggedEntry
 from store.models.domain import Administration as DomainAdministration
 
+T = TypeVar("T")
 
-def value_type(description: str, name: str | None = None) -> Any:
+
+# As federation.type itself declares, so that a type checker knows the decorated classes'
+# fields and keyword constructors.
+@dataclass_transform(
+    order_default=False,
+    kw_only_default=True,
+    field_specifiers=(federation.field, strawberry.field, StrawberryField),
+)
+def value_type(description: str | None, name: str | None = None) -> Callable[[type[T]], type[T]]:
     """A shareable type any authenticated caller may read where its parent is readable."""
     return federation.type(name=name, description=description, shareable=True, authenticated=True)
 
 
-def record_type(fields: type, scope: str) -> Any:
+@dataclass_transform(
+    order_default=False,
+    kw_only_default=True,
+    field_specifiers=(federation.field, strawberry.field, StrawberryField),
+)
+def record_type(fields: type, scope: str) -> Callable[[type[T]], type[T]]:
     """A record kind: an entity keyed by its global id, readable with its read scope."""
     return federation.type(
         description=description_of(fields), keys=["id"], shareable=True, requires_scopes=[[scope]]
@@ -77,12 +96,13 @@ class GrantedConsent(shared.GrantedConsent):
 @value_type(description_of(shared.HandlingFields))
 class Handling(shared.HandlingFields):
     @strawberry.field(description="Null for the owner's own reads.")
-    def released_under(self) -> ReleaseReference | None:
-        return release_reference(self, ReleaseReference)  # type: ignore[arg-type]
+    @staticmethod
+    def released_under(handling: strawberry.Parent[HandlingRecord]) -> ReleaseReference | None:
+        return release_reference(handling, ReleaseReference)
 
     @strawberry.field
-    def consents(self) -> list[GrantedConsent]:
-        handling: HandlingRecord = self  # type: ignore[assignment]
+    @staticmethod
+    def consents(handling: strawberry.Parent[HandlingRecord]) -> list[GrantedConsent]:
         return [_consent(handling, consent) for consent in handling.consents]
 
     is_type_of = answers_for(HandlingRecord)
@@ -91,7 +111,7 @@ class Handling(shared.HandlingFields):
 def _consent(handling: HandlingRecord, consent: GrantedConsentRecord) -> GrantedConsent:
     return GrantedConsent(
         id=strawberry.ID(global_id("Consent", handling.owner, consent.id)),
-        use=consent.use,  # type: ignore[arg-type]
+        use=Use(consent.use),
         recipient_agency=consent.recipient_agency,
         recipient_country=consent.recipient_country,
         decided_at=consent.decided_at,
@@ -114,49 +134,67 @@ class Entity(shared.EntityFields):
     handling: Handling
 
 
-def _entity_reference(administration: DomainAdministration) -> Any:
-    """The type naming an entity `administration` holds (UsEntity, UzEntity), for a case of
-    either administration to point at. Both subgraphs declare it, keyed by the entity's global
-    id, but only the holder's gives it its `entity`: Federation then fetches the record from the
-    holder, through `_entities`, under the holder's policy (resolvers.subgraph.schema hides the
-    field in the other subgraph)."""
-    name = reference_type_name(administration)
+@strawberry.type(name="EntityReference")
+class EntityReference:
+    """An entity by the global id its holder gives it, for a case of either administration to
+    point at. Each holder has its own type (UsEntity, UzEntity), keyed by the entity's global
+    id; both subgraphs declare both, but only the holder's gives its own its `entity`:
+    Federation then fetches the record from the holder, through `_entities`, under the holder's
+    policy (resolvers.subgraph.schema hides the field in the other subgraph). This base is in
+    no schema itself."""
 
-    @federation.type(
-        name=name,
-        keys=["id"],
-        authenticated=True,
-        description=f"An entity {administration.value} holds, by its global id; its record is "
-        f"read from {administration.value}'s subgraph.",
-    )
-    class EntityReference:
-        id: strawberry.ID
+    id: strawberry.ID
 
-        @strawberry.field(description="The entity, where the caller may read it; else null.")
-        async def entity(self, info: Info) -> Entity | None:
-            return await info.context.references("Entity").load(self.id)
-
-    return EntityReference
+    @strawberry.field(description="The entity, where the caller may read it; else null.")
+    async def entity(self, info: Info[SubgraphContext, None]) -> Entity | None:
+        return await info.context.references("Entity").load(self.id)
 
 
 def reference_type_name(administration: DomainAdministration) -> str:
     return f"{administration.value.capitalize()}Entity"
 
 
-ENTITY_REFERENCES: dict[DomainAdministration, Any] = {
-    administration: _entity_reference(administration) for administration in DomainAdministration
-}
-UsEntity = ENTITY_REFERENCES[DomainAdministration.US]
-UzEntity = ENTITY_REFERENCES[DomainAdministration.UZ]
-
-
-def entity_reference(party: PartyRecord, administration: DomainAdministration) -> Any:
-    """The party's entity as a reference, where `administration` holds it; else None."""
-    if party.entity_owner != administration:
-        return None
-    return ENTITY_REFERENCES[administration](
-        id=strawberry.ID(global_id("Entity", party.entity_owner, party.entity_id))
+def _reference_description(holder: DomainAdministration) -> str:
+    return (
+        f"An entity {holder.value} holds, by its global id; its record is read from "
+        f"{holder.value}'s subgraph."
     )
+
+
+@federation.type(
+    name=reference_type_name(DomainAdministration.US),
+    keys=["id"],
+    authenticated=True,
+    description=_reference_description(DomainAdministration.US),
+)
+class UsEntity(EntityReference):
+    pass
+
+
+@federation.type(
+    name=reference_type_name(DomainAdministration.UZ),
+    keys=["id"],
+    authenticated=True,
+    description=_reference_description(DomainAdministration.UZ),
+)
+class UzEntity(EntityReference):
+    pass
+
+
+ENTITY_REFERENCES: dict[DomainAdministration, type[EntityReference]] = {
+    DomainAdministration.US: UsEntity,
+    DomainAdministration.UZ: UzEntity,
+}
+Reference = TypeVar("Reference", bound=EntityReference)
+
+
+def entity_reference(
+    party: PartyRecord, holder: DomainAdministration, kind: type[Reference]
+) -> Reference | None:
+    """The party's entity as a `kind` reference, where `holder` holds it; else None."""
+    if party.entity_owner != holder:
+        return None
+    return kind(id=strawberry.ID(global_id("Entity", party.entity_owner, party.entity_id)))
 
 
 @federation.type(
@@ -171,22 +209,24 @@ class CaseParty:
     entity_owner: Administration
 
     @strawberry.field(description="The global id of the case.")
-    def case_id(self) -> strawberry.ID:
-        party: PartyRecord = self  # type: ignore[assignment]
+    @staticmethod
+    def case_id(party: strawberry.Parent[PartyRecord]) -> strawberry.ID:
         return strawberry.ID(global_id("Case", party.case_owner, party.case_id))
 
     @strawberry.field(description="The global id of the entity, held by entityOwner.")
-    def entity_id(self) -> strawberry.ID:
-        party: PartyRecord = self  # type: ignore[assignment]
+    @staticmethod
+    def entity_id(party: strawberry.Parent[PartyRecord]) -> strawberry.ID:
         return strawberry.ID(global_id("Entity", party.entity_owner, party.entity_id))
 
     @strawberry.field(description="The entity, where the US holds it.")
-    def us_entity(self) -> UsEntity | None:  # type: ignore[valid-type]
-        return entity_reference(self, DomainAdministration.US)  # type: ignore[arg-type]
+    @staticmethod
+    def us_entity(party: strawberry.Parent[PartyRecord]) -> UsEntity | None:
+        return entity_reference(party, DomainAdministration.US, UsEntity)
 
     @strawberry.field(description="The entity, where UZ holds it.")
-    def uz_entity(self) -> UzEntity | None:  # type: ignore[valid-type]
-        return entity_reference(self, DomainAdministration.UZ)  # type: ignore[arg-type]
+    @staticmethod
+    def uz_entity(party: strawberry.Parent[PartyRecord]) -> UzEntity | None:
+        return entity_reference(party, DomainAdministration.UZ, UzEntity)
 
     is_type_of = answers_for(PartyRecord)
 
@@ -196,9 +236,11 @@ class Case(shared.CaseFields):
     handling: Handling
 
     @strawberry.field(description="Its links to entities in roles, each entity of either holder.")
-    async def parties(self, info: Info) -> list[CaseParty]:
-        case: CaseRecord = self  # type: ignore[assignment]
-        return await info.context.parties_of_case(case.id)
+    @staticmethod
+    async def parties(
+        case: strawberry.Parent[CaseRecord], info: Info[SubgraphContext, None]
+    ) -> list[CaseParty]:
+        return served_as(list[CaseParty], await info.context.parties_of_case(case.id))
 
 
 @value_type(description_of(shared.CustodyEvent))
@@ -214,8 +256,8 @@ class Evidence(shared.EvidenceFields):
     handling: Handling
 
     @strawberry.field(description="The global id of the case it supports, held by caseOwner.")
-    def case_id(self) -> strawberry.ID:
-        evidence: EvidenceRecord = self  # type: ignore[assignment]
+    @staticmethod
+    def case_id(evidence: strawberry.Parent[EvidenceRecord]) -> strawberry.ID:
         return strawberry.ID(global_id("Case", evidence.case_owner, evidence.case_id))
 
 
@@ -227,12 +269,15 @@ class PersonConcerned(shared.PersonConcerned):
 @record_type(shared.AssistanceRequestFields, REQUESTS_READ)
 class AssistanceRequest(shared.AssistanceRequestFields):
     @strawberry.field(description="Null where the caller may not read personal data.")
-    def persons_concerned(self) -> list[PersonConcerned] | None:
-        return persons_concerned(self, PersonConcerned)  # type: ignore[arg-type]
+    @staticmethod
+    def persons_concerned(
+        request: strawberry.Parent[RequestRecord],
+    ) -> list[PersonConcerned] | None:
+        return persons_concerned(request, PersonConcerned)
 
     @strawberry.field(description="The requester's own case; null for the requested side.")
-    def case_id(self) -> strawberry.ID | None:
-        request: RequestRecord = self  # type: ignore[assignment]
+    @staticmethod
+    def case_id(request: strawberry.Parent[RequestRecord]) -> strawberry.ID | None:
         if request.case_id is None:
             return None
         return strawberry.ID(global_id("Case", request.owner, request.case_id))
@@ -251,11 +296,11 @@ class ReleaseItem:
 )
 class Release(shared.ReleaseFields):
     @strawberry.field
-    def items(self) -> list[ReleaseItem]:
-        release: ReleaseRecord = self  # type: ignore[assignment]
+    @staticmethod
+    def items(release: strawberry.Parent[ReleaseRecord]) -> list[ReleaseItem]:
         return [
             ReleaseItem(
-                record_type=item.record_type,  # type: ignore[arg-type]
+                record_type=RecordType(item.record_type),
                 record_id=strawberry.ID(
                     global_id(TYPE_NAME_OF_RECORD[item.record_type], release.owner, item.record_id)
                 ),
@@ -274,6 +319,6 @@ class AuditEvent(shared.AuditEventFields):
     seq: Long
 
     @strawberry.field(description="What else was recorded, as a JSON object.")
-    def detail(self) -> str:
-        entry: LoggedEntry = self  # type: ignore[assignment]
+    @staticmethod
+    def detail(entry: strawberry.Parent[LoggedEntry]) -> str:
         return orjson.dumps(entry.detail, option=orjson.OPT_SORT_KEYS).decode()

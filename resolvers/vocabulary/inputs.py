@@ -194,7 +194,7 @@ class AssistanceRequestInput:
     case_id: strawberry.ID | None = strawberry.field(
         default=None, description="The requester's own case."
     )
-    urgency: Urgency = strawberry.field(default=Urgency.ROUTINE)  # type: ignore[attr-defined]
+    urgency: Urgency = strawberry.field(default=Urgency.ROUTINE)
     oral: bool = False
 
 

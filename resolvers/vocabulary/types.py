@@ -10,9 +10,10 @@ schema-specific class (`handling`, `custody`, `identifiers`) is declared by each
 """
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import strawberry
+from strawberry.types import get_object_definition
 
 from resolvers.sources.ids import global_id
 from resolvers.sources.records import (
@@ -43,15 +44,28 @@ from resolvers.vocabulary.enums import (
 )
 from store.audit import LoggedEntry
 
+T = TypeVar("T")
+
 
 def answers_for(record: type) -> Any:
     """`is_type_of` of a type that serves `record`: how an interface or a union tells it."""
     return classmethod(lambda _cls, obj, _info: isinstance(obj, record))
 
 
+def served_as(kind: type[T], value: object) -> T:
+    """`value`, a source's record (or a list or page of them), where the schema declares `kind`.
+
+    strawberry takes the GraphQL type from the resolver's annotation and reads each field of an
+    object type as the attribute of the same name of whatever value it is given; `is_type_of`
+    (answers_for) tells an interface or a union which record a type serves. The type checker
+    cannot relate the record to the GraphQL type that serves it: this is the one place that
+    says so, and it converts nothing."""
+    return cast(T, value)
+
+
 def description_of(shared: type) -> str | None:
     """The shared type's description, for a schema's subclass to carry it too."""
-    return shared.__strawberry_definition__.description  # type: ignore[attr-defined]
+    return get_object_definition(shared, strict=True).description
 
 
 @strawberry.type(description="The release a partner record was handed over under.")
@@ -63,14 +77,17 @@ class ReleaseReference:
     includes_personal_data: bool
 
 
-def release_reference(handling: HandlingRecord, kind: type[Any]) -> Any:
+Reference = TypeVar("Reference", bound=ReleaseReference)
+
+
+def release_reference(handling: HandlingRecord, kind: type[Reference]) -> Reference | None:
     """The release the record was handed over under, as `kind`; None for the owner's reads."""
     ref = handling.released_under
     if ref is None:
         return None
     return kind(
         node_id=strawberry.ID(global_id("Release", handling.owner, ref.id)),
-        basis=ref.basis,
+        basis=ReleaseBasis(ref.basis),
         request_reference=ref.request_reference,
         purpose=ref.purpose,
         includes_personal_data=ref.includes_personal_data,
@@ -180,7 +197,10 @@ class PersonConcerned:
     address: str | None
 
 
-def persons_concerned(record: RequestRecord, kind: type[Any]) -> list[Any] | None:
+Person = TypeVar("Person", bound=PersonConcerned)
+
+
+def persons_concerned(record: RequestRecord, kind: type[Person]) -> list[Person] | None:
     """The request's persons concerned as `kind`; None where personal data is withheld."""
     if record.persons_concerned is None:
         return None
@@ -262,8 +282,8 @@ class AuditEventFields:
     )
 
     @strawberry.field(description="The releases the records were read under.")
-    def release_ids(self) -> list[strawberry.ID]:
-        entry: LoggedEntry = self  # type: ignore[assignment]
+    @staticmethod
+    def release_ids(entry: strawberry.Parent[LoggedEntry]) -> list[strawberry.ID]:
         owner = entry.owner
         return [strawberry.ID(global_id("Release", owner, item)) for item in entry.release_ids]
 

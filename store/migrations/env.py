@@ -34,4 +34,7 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     run_on(connection)
 else:
-    asyncio.run(run_standalone(context.config.get_main_option("sqlalchemy.url")))
+    url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise SystemExit("Give the store's URL as sqlalchemy.url (cmaa store migrate does).")
+    asyncio.run(run_standalone(url))

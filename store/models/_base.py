@@ -7,8 +7,8 @@ SQLite and PostgreSQL schemas stay column-for-column identical; timestamps are a
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime
-from sqlmodel import Field
+from sqlalchemy import JSON, Column, DateTime, Table, inspect
+from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
@@ -20,6 +20,15 @@ def as_utc(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table a `table=True` model maps to, for Core statements. SQLModel sets `__table__`
+    on such a class without declaring it; the class's mapper names the same table, typed."""
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
 
 
 def timestamp(*, nullable: bool = False, index: bool = False, default_now: bool = False) -> Any:

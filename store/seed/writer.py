@@ -29,12 +29,13 @@ from store.models import (
     Release,
     ReleaseItem,
 )
+from store.models._base import table_of
 
 Row = dict[str, Any]
 
 # Parents before children.
 SEEDED_TABLES: tuple[Table, ...] = tuple(
-    model.__table__  # type: ignore[attr-defined,union-attr]
+    table_of(model)
     for model in (Case, CaseOffence, Entity, EntityIdentifier, CaseParty, EntityLink,
                   AssistanceRequest, Decision, Evidence, EvidenceContent, CustodyEvent, Release,
                   ReleaseItem, Consent, ConsentItem)
