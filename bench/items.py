@@ -18,6 +18,7 @@ import httpx
 from sqlalchemy import event
 
 from bench import world
+from bench.demo_load import measure_demo_load
 from bench.harness import Side, answer_bytes, compare, measure, post, request_body
 from bench.profiles_summary import summarise
 from bench.servers import Server, free_port, python_server, started
@@ -111,6 +112,10 @@ class Run:
         # administrations' identity providers) never shares a SQLite file with them.
         copies = self.directory / "sqlite-subgraphs"
         shutil.copytree(data_dir, copies)
+        # And `cmaa demo`'s, for item 7.
+        self.demo_data_dir = self.directory / "sqlite-demo"
+        if "load" in self.arguments.only:
+            shutil.copytree(data_dir, self.demo_data_dir)
         self.subgraph_stores_file = self._stores_file(
             world.Stores.sqlite(copies), "sqlite-subgraph-stores"
         )
@@ -143,8 +148,9 @@ class Run:
 
     def execute(self) -> None:
         only = set(self.arguments.only)
-        if only & {"physical", "counts", "memory", "overhead", "peer"}:
+        if only & {"physical", "counts", "memory", "overhead", "peer", "load"}:
             self._sqlite_world()
+        if only & {"physical", "counts", "memory", "overhead", "peer"}:
             with self._embedded(
                 self.stores_file, self.embedded_port, self.public_url, "embedded"
             ) as embedded:
@@ -156,6 +162,7 @@ class Run:
                     with self._distributed(embedded) as distributed:
                         self._item("overhead", self.overhead, distributed)
                         self._item("peer", self.peer, distributed)
+        self._item("load", self.load)
         self._item("scale", self.scale)
 
     # -- 1. physical limit -------------------------------------------------------------------
@@ -529,8 +536,9 @@ class Run:
                 self.arguments.rounds,
                 self.arguments.warmup,
             )
+            profile = None
             if self.arguments.profile_seconds > 0:
-                self.results["peer_profile"] = self.profile(
+                profile = self.profile(
                     servers["gateway"], ours_url, ours_body, token, "peer-distributed", "PeerCases"
                 )
         partners = _partner_entities(ours_answer)
@@ -556,6 +564,7 @@ class Run:
                 },
             },
             "versions": _node_versions(),
+            "profile": profile,
         }
 
     def _compose(self, servers: dict[str, Server], token: str) -> Path:
@@ -575,6 +584,14 @@ class Run:
             text=True,
         )
         return supergraph
+
+    # -- 7. load: `cmaa demo` with one worker and with two, at 50 connections ---------------
+
+    def load(self) -> None:
+        _log("7. load: cmaa demo, 1 and 2 workers, 50 connections")
+        self.results["load"] = measure_demo_load(
+            self.demo_data_dir, self.logs, self.env, self.arguments.quick
+        )
 
     # -- 4. scale: keyset pagination in PostgreSQL ------------------------------------------
 
