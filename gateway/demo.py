@@ -45,7 +45,7 @@ from starlette.routing import BaseRoute
 from auth.checkpoints import AuditSigner
 from auth.demo_identities import ClientCredential, UserCredential, provision_demo_identities
 from auth.keys import ensure_signing_key
-from auth.revocations import StoreRevocations
+from auth.revocations import DEFAULT_TTL_SECONDS, StoreRevocations
 from auth.server.app import AuthorizationService
 from auth.verification import (
     BuiltinIssuer,
@@ -128,11 +128,10 @@ class DemoWorkers:
         """A key of its own for each use of the shared secret."""
         return hmac.new(self.secret, purpose.encode("utf-8"), hashlib.sha256).digest()
 
-    def revocation_ttl(self, runtime: Runtime) -> float | None:
+    def revocation_ttl(self, runtime: Runtime) -> float:
         """How long a worker may trust a token it found not revoked: not at all when several
-        workers share no deny-list (a revocation through another worker must hold at once);
-        None keeps the deny-list's own default."""
-        return 0.0 if self.count > 1 and runtime.redis_url is None else None
+        workers share no deny-list (a revocation through another worker must hold at once)."""
+        return 0.0 if self.count > 1 and runtime.redis_url is None else DEFAULT_TTL_SECONDS
 
     def rate_limiter(self, runtime: Runtime, rate_per_minute: int) -> RateLimit:
         if self.count == 1 or runtime.redis_url is not None:
@@ -176,11 +175,7 @@ def build_demo_app(
     services: dict[Administration, AuthorizationService] = {}
     builtin: dict[Administration, BuiltinIssuer] = {}
     for administration, engine in engines.items():
-        revocations = (
-            StoreRevocations(engine, shared=deny_list)
-            if ttl is None
-            else StoreRevocations(engine, shared=deny_list, ttl_seconds=ttl)
-        )
+        revocations = StoreRevocations(engine, shared=deny_list, ttl_seconds=ttl)
         telemetry.watch_audit(engine, administration)
         services[administration] = AuthorizationService(
             administration=administration,
