@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from auth.checkpoints import AuditSigner
@@ -58,6 +59,7 @@ from gateway.app import GatewayParts, gateway_routes, hardening
 from gateway.audit_exchange import Checkpointer, InProcessPartner
 from gateway.dashboard import DashboardLogin, dashboard_routes
 from gateway.graphiql import GraphiQLLogin, graphiql_assets, graphiql_page, login_assets
+from gateway.http.admission import OperationAdmission
 from gateway.http.rate_limit import RateLimit, default_burst
 from gateway.observability.logs import log_config
 from gateway.observability.telemetry import Telemetry
@@ -250,7 +252,11 @@ def build_demo_app(
         ),
         *(route for service in services.values() for route in service.routes()),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=hardening(parts, public_url))
+    middleware = hardening(parts, public_url)
+    if runtime.max_operations is not None:
+        # Innermost: an operation waits its turn after its body is read and limited.
+        middleware.append(Middleware(OperationAdmission, limit=runtime.max_operations))
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.verifier = verifier
     app.state.administrations = administrations
     app.state.authorization_services = services
