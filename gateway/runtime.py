@@ -14,7 +14,7 @@ the environment, see gateway.distributed):
     CMAA_ACCESS_LOG                  "json" (one JSON line per request, default) or "off"
     CMAA_MAX_OPERATIONS              GraphQL operations one process runs at once, the rest
                                      waiting their turn (gateway.http.admission); "off": no
-                                     bound. The demo applies it (8 by default).
+                                     bound. The demo applies it (4 by default).
 """
 
 import os
@@ -28,8 +28,10 @@ from store.agreement import ConfigurationError, KeyedReader
 # uvicorn's own default (5 s) is shorter than a worker's start-up on a busy machine.
 DEFAULT_WORKER_HEALTHCHECK_SECONDS = 30
 # Enough to keep a process's CPU and its stores' threads busy; more only lengthen every
-# operation's waits (and a held SQLite write lock) inside the source timeout.
-DEFAULT_MAX_OPERATIONS = 8
+# operation's waits (and a held SQLite write lock) inside the source timeout. Under 50
+# connections on a loaded machine, 4 per demo worker kept every source call within it where
+# no bound, 15 connections' worth, did not (bench/RESULTS.md, item 7).
+DEFAULT_MAX_OPERATIONS = 4
 MIN_METRICS_TOKEN_CHARS = 32
 
 
