@@ -10,7 +10,7 @@ of bench/RESULTS.md. Every figure is a ratio or a count taken within the same ru
         [--scale-cases 10000,1000000] [--postgres-url URL] [--no-write]
 
 What it needs beside the project (bench/setup.sh installs them when missing): wrk, py-spy,
-and Node.js with bench/apollo's packages.
+and Node.js with bench/apollo's packages (Apollo Gateway and Hive Gateway).
 """
 
 import argparse
