@@ -168,8 +168,10 @@ def load_section(load: dict[str, Any]) -> list[str]:
         "the run's SQLite stores (the per-client rate limit raised, the agreement's source "
         f"timeout as it is), `{load['operation']}` (first: {load['first']}) as "
         f"`{load['caller']}`, {load['connections']} connections for {load['seconds']:.0f} s "
-        "after a warm-up, wrk with a 30 s request timeout. Server CPU counts the supervisor "
-        "and every worker process. Load average (1 min) before and after each run as given.",
+        "after a warm-up, wrk with a 30 s request timeout. The demo's own defaults: at most 4 "
+        "operations at once per worker (`CMAA_MAX_OPERATIONS`), one call at a time per SQLite "
+        "store per worker. Server CPU counts the supervisor and every worker process. Load "
+        "average (1 min) before and after each run as given.",
         "",
         "| | requests/s | p50 ms | p99 ms | max ms | server CPU ms/request | requests | "
         "SOURCE_UNAVAILABLE | other GraphQL errors | non-2xx | socket errors | load avg |",
@@ -189,4 +191,6 @@ def load_section(load: dict[str, Any]) -> list[str]:
         f"Afterwards `cmaa audit verify --data-dir COPY` (both administrations' audit chains, "
         f"after every worker appended to them at once): {verdict} (exit {audit['exit_code']}).",
     ]
+    if load.get("note"):
+        lines += ["", load["note"]]
     return lines

@@ -11,7 +11,8 @@ which worker answers:
 - the stores are migrated and seeded, the identities provisioned and each issuer's signing
   key made before any worker starts (two workers would each make a first key);
 - the audit chains are the stores' own: every append takes the store's write lock before it
-  reads the chain's head, so appends from several processes line up one after another; the
+  reads the chain's head, so appends from several processes line up one after another (each
+  worker lets one call at a time at a store, so its calls wait for that lock in order); the
   checkpointers of several workers may race, and a round that finds the log signed meanwhile
   keeps nothing;
 - the workers share one secret (an environment variable the supervisor sets): cursors one
@@ -39,6 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
@@ -81,6 +83,13 @@ STORE_KEYS_REFRESH_SECONDS = 1.0
 WORKER_VARIABLE = "CMAA_DEMO_WORKER"
 WORKER_SECRET_VARIABLE = "CMAA_DEMO_WORKER_SECRET"  # noqa: S105  (a variable's name)
 WORKER_SECRET_BYTES = 32
+# SQLite has one writer, and every audited partner read takes its write lock before it reads.
+# Connections waiting for it poll (SQLite's busy handler sleeps up to 100 ms between tries, in
+# no order), so with many calls at a store one can wait past the source timeout while later
+# ones get through, in this worker or another. One call at a time per store in each process
+# makes its calls wait their turn in order, and a wait for a turn reads as overload, not as a
+# store gone (bench/RESULTS.md, item 7).
+SQLITE_STORE_CALLS = 1
 
 
 class DemoError(ValueError):
@@ -117,6 +126,12 @@ def allow_loopback_http(public_url: str) -> None:
         # Authlib refuses plain-HTTP OAuth URIs unless told; only ever on loopback (the demo,
         # or an issuer tried out on one machine).
         os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
+
+
+def _store_calls(engine: AsyncEngine) -> int | None:
+    """Calls at once at one store from this process; None: as many as its pool has
+    connections."""
+    return SQLITE_STORE_CALLS if engine.dialect.name == "sqlite" else None
 
 
 @dataclass(frozen=True)
@@ -220,7 +235,10 @@ def build_demo_app(
             telemetry.shutdown()
 
     administrations = Administrations(
-        {a: InProcessSource(a, engine) for a, engine in engines.items()},
+        {
+            a: InProcessSource(a, engine, store_slots=_store_calls(engine))
+            for a, engine in engines.items()
+        },
         timeout_seconds=agreement.limits.source_timeout_seconds,
         observer=telemetry,
     )
