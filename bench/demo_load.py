@@ -32,7 +32,7 @@ STARTUP_SECONDS = 300.0
 
 
 def _children(pid: int) -> list[int]:
-    """Every process below `pid` (uvicorn's workers and their helpers)."""
+    """Every process below `pid` (uvicorn's workers and any process they start)."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
