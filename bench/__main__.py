@@ -5,12 +5,12 @@ databases for the scale figures), starts every server it measures on 127.0.0.1 a
 process, drives them with wrk for a fixed time each, stops them all, and writes its sections
 of bench/RESULTS.md. Every figure is a ratio or a count taken within the same run.
 
-    .venv/bin/python -m bench [--quick] [--only physical,overhead,peer,scale,counts,memory]
+    .venv/bin/python -m bench [--quick] [--only physical,overhead,peer,load,scale,counts,memory]
         [--cases 1000] [--seconds 10] [--rounds 2] [--connections 4] [--memory-seconds 60]
         [--scale-cases 10000,1000000] [--postgres-url URL] [--no-write]
 
 What it needs beside the project (bench/setup.sh installs them when missing): wrk, py-spy,
-and Node.js with bench/apollo's packages.
+and Node.js with bench/apollo's packages (Apollo Gateway and Hive Gateway).
 """
 
 import argparse
@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
 from bench import items, machine, report  # noqa: E402
 from bench.world import DEFAULT_POSTGRES  # noqa: E402
 
-ITEMS = ("physical", "counts", "memory", "overhead", "peer", "scale")
+ITEMS = ("physical", "counts", "memory", "overhead", "peer", "load", "scale")
 
 
 def _ensure_tools(arguments: argparse.Namespace) -> None:

@@ -18,6 +18,7 @@ import httpx
 from sqlalchemy import event
 
 from bench import world
+from bench.demo_load import measure_demo_load
 from bench.harness import Side, answer_bytes, compare, measure, post, request_body
 from bench.profiles_summary import summarise
 from bench.servers import Server, free_port, python_server, started
@@ -25,6 +26,22 @@ from store.models.domain import Administration
 
 BENCH = Path(__file__).resolve().parent
 APOLLO = BENCH / "apollo"
+HIVE_BIN = APOLLO / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"
+# The Node peers of item 3, as the report names them.
+PEER_LABELS = {
+    "apollo-gateway": "Apollo Gateway",
+    "hive-gateway": "Hive Gateway (its default: identical subgraph requests in flight shared)",
+    "hive-gateway-unshared": "Hive Gateway (each answer its own subgraph requests)",
+}
+NODE_ENV = {"NODE_ENV": "production", "APOLLO_TELEMETRY_DISABLED": "1"}
+NODE_PACKAGES = (
+    "@apollo/gateway",
+    "@apollo/server",
+    "@apollo/composition",
+    "@graphql-hive/gateway",
+    "@graphql-hive/gateway-runtime",
+    "graphql",
+)
 PROFILES = BENCH / "profiles"
 SERVICE_SDL = b'{"query": "{ _service { sdl } }"}'
 # The caller of the dashboard figures: a designated UZ official with every read scope, who
@@ -95,6 +112,10 @@ class Run:
         # administrations' identity providers) never shares a SQLite file with them.
         copies = self.directory / "sqlite-subgraphs"
         shutil.copytree(data_dir, copies)
+        # And `cmaa demo`'s, for item 7.
+        self.demo_data_dir = self.directory / "sqlite-demo"
+        if "load" in self.arguments.only:
+            shutil.copytree(data_dir, self.demo_data_dir)
         self.subgraph_stores_file = self._stores_file(
             world.Stores.sqlite(copies), "sqlite-subgraph-stores"
         )
@@ -127,8 +148,9 @@ class Run:
 
     def execute(self) -> None:
         only = set(self.arguments.only)
-        if only & {"physical", "counts", "memory", "overhead", "peer"}:
+        if only & {"physical", "counts", "memory", "overhead", "peer", "load"}:
             self._sqlite_world()
+        if only & {"physical", "counts", "memory", "overhead", "peer"}:
             with self._embedded(
                 self.stores_file, self.embedded_port, self.public_url, "embedded"
             ) as embedded:
@@ -140,6 +162,7 @@ class Run:
                     with self._distributed(embedded) as distributed:
                         self._item("overhead", self.overhead, distributed)
                         self._item("peer", self.peer, distributed)
+        self._item("load", self.load)
         self._item("scale", self.scale)
 
     # -- 1. physical limit -------------------------------------------------------------------
@@ -194,7 +217,15 @@ class Run:
                 embedded, url, body, token, "dashboard-embedded"
             )
 
-    def profile(self, server: Server, url: str, body: bytes, token: str, name: str) -> str:
+    def profile(
+        self,
+        server: Server,
+        url: str,
+        body: bytes,
+        token: str,
+        name: str,
+        operation: str = "DashboardCases",
+    ) -> str:
         """py-spy samples the server under the same load; a text summary of the event loop's
         thread goes to bench/profiles/NAME.txt."""
         py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
@@ -235,7 +266,7 @@ class Run:
             f"# py-spy profile of the {'distributed' if server.name == 'gateway' else server.name}"
             " gateway's event-loop thread under load "
             "(the subgraphs' processes, for the distributed one, are not in it)\n"
-            f"# operation DashboardCases (first: {PAGE}), caller {DASHBOARD_CALLER}, "
+            f"# operation {operation} (first: {PAGE}), caller {DASHBOARD_CALLER}, "
             f"{self.arguments.connections} connections, {seconds} s at 100 Hz; "
             f"{load.load.rps:.1f} requests/s while sampled\n"
             f"# command: {self.results['command']}\n\n"
@@ -443,37 +474,42 @@ class Run:
             "ratio_same_fields": sides[1].rps / sides[2].rps,
         }
 
-    # -- 3. the peer: Apollo Gateway over the same two subgraphs ----------------------------
+    # -- 3. the peers: Apollo Gateway and Hive Gateway over the same two subgraphs ---------
 
     def peer(self, servers: dict[str, Server]) -> None:
-        _log("3. peer: the gateway vs Apollo Gateway over the same subgraphs")
+        _log("3. peers: the gateway vs Apollo Gateway and Hive Gateway over the same subgraphs")
         node = shutil.which("node")
         if node is None:
-            raise RuntimeError("Node.js is needed for Apollo Gateway")
+            raise RuntimeError("Node.js is needed for Apollo Gateway and Hive Gateway")
         # A designated official with every read scope: the partner's entities among their
-        # own cases' parties are released to them, so both gateways cross into the partner.
+        # own cases' parties are released to them, so every gateway crosses into the partner.
         caller = PEER_CALLER
         token = self.token(caller)
         supergraph = self._compose(servers, token)
-        port = free_port()
-        with started(
-            "apollo-gateway",
-            [node, str(APOLLO / "gateway.mjs"), str(supergraph), str(port)],
-            port,
-            self.logs,
-            {"NODE_ENV": "production", "APOLLO_TELEMETRY_DISABLED": "1"},
-            probe="/graphql",
-        ) as apollo:
-            ours_url, apollo_url = f"{servers['gateway'].url}/graphql", f"{apollo.url}/graphql"
-            apollo_body = request_body("PeerSubgraphCases", first=PAGE)
-            apollo_answer = post(apollo_url, apollo_body, token)
+        with ExitStack() as stack:
+            peers = {
+                name: stack.enter_context(
+                    started(name, command, port, self.logs, env, probe="/graphql")
+                )
+                for name, command, port, env in _peer_commands(node, supergraph)
+            }
+            ours_url = f"{servers['gateway'].url}/graphql"
+            peer_body = request_body("PeerSubgraphCases", first=PAGE)
+            answers = {
+                name: post(f"{server.url}/graphql", peer_body, token)
+                for name, server in peers.items()
+            }
             # Ours lists the same administration's cases (PeerSubgraphCases names the holder).
+            apollo_answer = answers["apollo-gateway"]
             owners = sorted({edge["node"]["owner"] for edge in _edges(apollo_answer)})
             ours_body = request_body("PeerCases", first=PAGE, owners=owners)
             ours_answer = post(ours_url, ours_body, token)
-            same = _peer_view(ours_answer, exchange=True) == _peer_view(apollo_answer)
-            if not same:
-                raise RuntimeError("our gateway and Apollo Gateway give different answers")
+            ours_view = _peer_view(ours_answer, exchange=True)
+            for name, answer in answers.items():
+                if _peer_view(answer) != ours_view:
+                    raise RuntimeError(
+                        f"our gateway and {PEER_LABELS[name]} give different answers"
+                    )
             subgraphs = (servers["US"], servers["UZ"])
             sides = compare(
                 [
@@ -484,25 +520,51 @@ class Run:
                         token,
                         (servers["gateway"], *subgraphs),
                     ),
-                    Side("Apollo Gateway", apollo_url, apollo_body, token, (apollo, *subgraphs)),
+                    *(
+                        Side(
+                            PEER_LABELS[name],
+                            f"{server.url}/graphql",
+                            peer_body,
+                            token,
+                            (server, *subgraphs),
+                        )
+                        for name, server in peers.items()
+                    ),
                 ],
                 self.arguments.seconds,
                 self.arguments.connections,
                 self.arguments.rounds,
                 self.arguments.warmup,
             )
+            profile = None
+            if self.arguments.profile_seconds > 0:
+                profile = self.profile(
+                    servers["gateway"], ours_url, ours_body, token, "peer-distributed", "PeerCases"
+                )
         partners = _partner_entities(ours_answer)
+        by_side = [side.as_dict() for side in sides]
         self.results["peer"] = {
             "caller": caller,
             "owners": owners,
             "first": PAGE,
-            "same_answer": same,
+            "same_answer": True,
             "cases": len(_edges(ours_answer)),
             "parties": sum(len(edge["node"]["parties"]) for edge in _edges(ours_answer)),
             "partner_entities": partners,
-            "sides": [side.as_dict() for side in sides],
+            "sides": by_side,
             "ratio": sides[0].rps / sides[1].rps,
-            "versions": _apollo_versions(),
+            "ratio_by_peer": {
+                name: sides[0].rps / side.rps for name, side in zip(peers, sides[1:], strict=True)
+            },
+            "gateway_cpu_ms": {
+                "ours": by_side[0]["cpu_ms_by_server"].get("gateway"),
+                **{
+                    name: side["cpu_ms_by_server"].get(name)
+                    for name, side in zip(peers, by_side[1:], strict=True)
+                },
+            },
+            "versions": _node_versions(),
+            "profile": profile,
         }
 
     def _compose(self, servers: dict[str, Server], token: str) -> Path:
@@ -522,6 +584,14 @@ class Run:
             text=True,
         )
         return supergraph
+
+    # -- 7. load: `cmaa demo` with one worker and with two, at 50 connections ---------------
+
+    def load(self) -> None:
+        _log("7. load: cmaa demo, 1 and 2 workers, 50 connections")
+        self.results["load"] = measure_demo_load(
+            self.demo_data_dir, self.logs, self.env, self.arguments.quick
+        )
 
     # -- 4. scale: keyset pagination in PostgreSQL ------------------------------------------
 
@@ -654,9 +724,41 @@ def _partner_entities(document: dict[str, Any]) -> int:
     )
 
 
-def _apollo_versions() -> dict[str, str]:
+def _peer_commands(node: str, supergraph: Path) -> list[tuple[str, list[str], int, dict[str, str]]]:
+    """How each Node peer is started over the supergraph: (name, command, port, environment)."""
+    apollo = free_port()
+    peers = [
+        (
+            "apollo-gateway",
+            [node, str(APOLLO / "gateway.mjs"), str(supergraph), str(apollo)],
+            apollo,
+            NODE_ENV,
+        )
+    ]
+    for name, share in (("hive-gateway", "1"), ("hive-gateway-unshared", "0")):
+        port = free_port()
+        command = [
+            node,
+            str(HIVE_BIN),
+            "supergraph",
+            str(supergraph),
+            "--config-path",
+            str(APOLLO / "hive-gateway.config.mjs"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--fork",
+            "1",
+            "--disable-websockets",
+        ]
+        peers.append((name, command, port, {**NODE_ENV, "CMAA_HIVE_SHARE_INFLIGHT": share}))
+    return peers
+
+
+def _node_versions() -> dict[str, str]:
     found = {}
-    for name in ("@apollo/gateway", "@apollo/server", "@apollo/composition", "graphql"):
+    for name in NODE_PACKAGES:
         manifest = APOLLO / "node_modules" / name / "package.json"
         if manifest.exists():
             found[name] = json.loads(manifest.read_text())["version"]

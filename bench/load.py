@@ -17,29 +17,38 @@ wrk.headers["Accept"] = "application/json"
 {authorization}
 
 -- Answers with GraphQL errors (a source timing out under load gives a 200 with a partial
--- answer and an error) are counted, so a degraded answer is never taken for a fast one.
+-- answer and an error) are counted, so a degraded answer is never taken for a fast one; those
+-- naming SOURCE_UNAVAILABLE are counted apart.
 local threads = {{}}
 function setup(thread) table.insert(threads, thread) end
-function init(args) graphql_errors = 0 end
+function init(args)
+  graphql_errors = 0
+  source_unavailable = 0
+end
 function response(status, headers, body)
   if body and string.find(body, '"errors"', 1, true) then
     graphql_errors = graphql_errors + 1
+    if string.find(body, 'SOURCE_UNAVAILABLE', 1, true) then
+      source_unavailable = source_unavailable + 1
+    end
   end
 end
 
 done = function(summary, latency, requests)
   local e = summary.errors
   local answered_with_errors = 0
+  local unavailable = 0
   for _, thread in ipairs(threads) do
     answered_with_errors = answered_with_errors + (thread:get("graphql_errors") or 0)
+    unavailable = unavailable + (thread:get("source_unavailable") or 0)
   end
   io.write(string.format(
     'WRK_RESULT {{"requests": %d, "duration_us": %d, "bytes": %d, "connect": %d, "read": %d,'
     .. ' "write": %d, "status": %d, "timeout": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d,'
-    .. ' "max_us": %d, "mean_us": %.1f, "graphql_errors": %d}}\\n',
+    .. ' "max_us": %d, "mean_us": %.1f, "graphql_errors": %d, "source_unavailable": %d}}\\n',
     summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status,
     e.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency.max, latency.mean, answered_with_errors))
+    latency.max, latency.mean, answered_with_errors, unavailable))
 end
 """
 
@@ -64,6 +73,9 @@ class LoadResult:
     p99_ms: float
     max_ms: float
     connections: int
+    # Answers naming SOURCE_UNAVAILABLE (of `graphql_errors`); socket timeouts are in `errors`.
+    source_unavailable: int = 0
+    timeouts: int = 0
 
     @property
     def rps(self) -> float:
@@ -133,4 +145,6 @@ def run_wrk(
         p99_ms=figures["p99_us"] / 1000,
         max_ms=figures["max_us"] / 1000,
         connections=connections,
+        source_unavailable=figures["source_unavailable"],
+        timeouts=figures["timeout"],
     )

@@ -5,13 +5,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.machine import PACKAGES
+from bench.report_peers import load_section, load_summary, peer_section, peer_summary
 
 START = "<!-- python -m bench: start -->"
 END = "<!-- python -m bench: end -->"
 
 TARGETS = {
     "physical": ("gateway ≥ 1/4 of the plain endpoint's requests/s", lambda r: r >= 0.25),
-    "peer": ("ours ≥ Apollo Gateway's requests/s", lambda r: r >= 1.0),
     "scale": ("deep page / first page latency ≤ 1.5", lambda r: r <= 1.5),
     "memory": ("RSS growth < 10 %", lambda r: r < 0.10),
 }
@@ -87,13 +87,15 @@ def render(results: dict[str, Any]) -> str:
     if "overhead" in results:
         lines += _overhead(results["overhead"])
     if "peer" in results:
-        lines += _peer(results["peer"])
+        lines += peer_section(results["peer"])
     if "scale" in results:
         lines += _scale(results["scale"])
     if "counts" in results:
         lines += _counts(results["counts"])
     if "memory" in results:
         lines += _memory(results["memory"])
+    if "load" in results:
+        lines += load_section(results["load"])
     for name, failure in results.get("failed", {}).items():
         lines += ["", f"**{name} failed in this run:** `{failure}`"]
     lines += ["", END, ""]
@@ -116,11 +118,7 @@ def _summary(results: dict[str, Any]) -> list[str]:
             "fields) | no target |"
         )
     if "peer" in results:
-        ratio = results["peer"]["ratio"]
-        rows.append(
-            f"| 3. peer | ours / Apollo Gateway requests/s = {ratio:.3f} | "
-            f"{_verdict('peer', ratio)} |"
-        )
+        rows += peer_summary(results["peer"])
     for figure in results.get("scale", []):
         ratio = figure["ratio_p50"]
         rows.append(
@@ -144,6 +142,8 @@ def _summary(results: dict[str, Any]) -> list[str]:
             f"| 6. memory | RSS growth over {results['memory']['seconds']:.0f} s of load = "
             f"{100 * growth:+.1f} % | {_verdict('memory', growth)} |"
         )
+    if "load" in results:
+        rows += load_summary(results["load"])
     return rows
 
 
@@ -204,86 +204,6 @@ def _overhead(o: dict[str, Any]) -> list[str]:
         "",
         *_sides_table(sides, sides[2]),
     ]
-
-
-def _peer(p: dict[str, Any]) -> list[str]:
-    sides = p["sides"]
-    versions = ", ".join(f"{name} {version}" for name, version in p["versions"].items())
-    return [
-        "",
-        "### 3. Peer: Apollo Gateway",
-        "",
-        f"Apollo Gateway ({versions}; `bench/apollo/`) over a supergraph composed by "
-        "@apollo/composition from the two subgraphs' own SDLs (`_service { sdl }`), forwarding "
-        "the caller's Authorization header to the subgraphs (a RemoteGraphQLDataSource with "
-        "willSendRequest), against our distributed gateway over the same two subgraph "
-        "processes.",
-        "",
-        f"The operation: one administration's cases (first: {p['first']}) with their handling and "
-        "their parties' entities, each entity read from the administration that holds it, as "
-        f"`{p['caller']}` (a designated official with every read scope). Apollo Gateway gets "
-        "`PeerSubgraphCases`: its query planner sends `uzCases` (with `parties`) to the UZ "
-        "subgraph, the one that serves it, then fetches the entities the US holds from the US "
-        "subgraph through `_entities` (`UsEntity` references, whose `entity` only "
-        "the holder's subgraph resolves). Ours gets `PeerCases`: `cases` filtered to the same "
-        f"owner ({', '.join(p['owners'])}); it asks that subgraph for the cases and their "
-        "party links, then each holder for its entities. The page holds "
-        f"{p['cases']} cases with {p['parties']} parties, {p['partner_entities']} of whose "
-        "entities the partner holds; both answers carry the same cases and the same entities "
-        "in the same order (the run checks this first and stops if not; a party whose entity "
-        "the caller may not see is absent from ours and has a null `entity` in Apollo's).",
-        "",
-        *_sides_table(sides, sides[1]),
-        "",
-        *_cpu_split(sides),
-        *_peer_reading(sides),
-    ]
-
-
-def _peer_reading(sides: list[dict[str, Any]]) -> list[str]:
-    """What the requests/s alone would hide: which side needs more CPU for the same answer,
-    and which process both sides wait on."""
-    ours, apollo = sides[0]["cpu_ms_per_request"], sides[1]["cpu_ms_per_request"]
-    if ours is None or apollo is None or ours <= apollo:
-        return []
-    spent = [side["cpu_ms_by_server"] for side in sides]
-    subgraphs = [name for name in spent[0] if name.startswith("subgraph") and name in spent[1]]
-    busiest = max(subgraphs, key=lambda name: spent[1][name], default=None)
-    lines = [
-        "",
-        f"Ours spends more server CPU per answer ({ours:,.1f} ms against {apollo:,.1f} ms, "
-        f"{ours / apollo:.2f}×). Apollo's query planner asks each subgraph for the fields the "
-        "operation selects, in one nested query; our remote source makes one call per "
-        "interface call (the cases, their party links, then the entities), asks for whole "
-        "cases and, of the entities, for the parts the operation uses "
-        "(resolvers.sources.parts), and our gateway executes the operation once more itself.",
-    ]
-    if busiest is not None:
-        lines.append(
-            f"The busiest subgraph is `{busiest}` (one uvicorn process): "
-            f"{_ms(spent[0][busiest])} ms per answer for ours, {_ms(spent[1][busiest])} ms for "
-            "Apollo's; a side's requests/s cannot exceed what its busiest process can serve."
-        )
-    return lines
-
-
-def _cpu_split(sides: list[dict[str, Any]]) -> list[str]:
-    """Who spends the CPU: each process's milliseconds per request, on each side."""
-    names = list(dict.fromkeys(name for side in sides for name in side["cpu_ms_by_server"]))
-    if not names:
-        return []
-    lines = [
-        "Server CPU ms per request, by process (the median of the runs):",
-        "",
-        "| | " + " | ".join(names) + " |",
-        "|---|" + "---:|" * len(names),
-    ]
-    for side in sides:
-        spent = side["cpu_ms_by_server"]
-        lines.append(
-            f"| {side['label']} | " + " | ".join(_ms(spent.get(name)) for name in names) + " |"
-        )
-    return lines
 
 
 def _scale(figures: list[dict[str, Any]]) -> list[str]:

@@ -63,9 +63,9 @@ def embedded_app(stores_file: Path, public_url: str) -> Starlette:
 def subgraph_app(stores_file: Path, administration: str, identity: str) -> Starlette:
     from auth.revocations import StoreRevocations
     from auth.verification import TokenVerifier
-    from gateway.commands.subgraph_commands import trusted_issuers
     from gateway.settings import load_configured_agreement
     from gateway.subgraph import create_subgraph_app
+    from gateway.trust import trusted_issuers
     from store.database import create_engine
     from store.models.domain import Administration
 

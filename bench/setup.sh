@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What `python -m bench` needs beside the project: wrk (Debian), py-spy (PyPI, in the
-# project's virtual environment) and Apollo Gateway with its composition (npm, in
-# bench/apollo). `python -m bench` runs this itself when one of them is missing.
+# project's virtual environment) and the Node peers, Apollo Gateway with its composition and
+# Hive Gateway (npm, pinned by bench/apollo/package-lock.json: nothing is fetched when a run
+# starts them). `python -m bench` runs this itself when one of them is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"

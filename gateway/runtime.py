@@ -12,6 +12,9 @@ the environment, see gateway.distributed):
     CMAA_METRICS_TOKEN_FILE          serve /metrics to `Authorization: Bearer <its text>` (off)
     CMAA_OTLP_ENDPOINT               export traces over OTLP/HTTP, e.g. http://HOST:4318 (off)
     CMAA_ACCESS_LOG                  "json" (one JSON line per request, default) or "off"
+    CMAA_MAX_OPERATIONS              GraphQL operations one process runs at once, the rest
+                                     waiting their turn (gateway.http.admission); "off": no
+                                     bound. The demo applies it (4 by default).
 """
 
 import os
@@ -24,6 +27,11 @@ from store.agreement import ConfigurationError, KeyedReader
 
 # uvicorn's own default (5 s) is shorter than a worker's start-up on a busy machine.
 DEFAULT_WORKER_HEALTHCHECK_SECONDS = 30
+# Enough to keep a process's CPU and its stores' threads busy; more only lengthen every
+# operation's waits (and a held SQLite write lock) inside the source timeout. Under 50
+# connections on a loaded machine, 4 per demo worker kept every source call within it where
+# no bound, 15 connections' worth, did not (bench/RESULTS.md, item 7).
+DEFAULT_MAX_OPERATIONS = 4
 MIN_METRICS_TOKEN_CHARS = 32
 
 
@@ -39,6 +47,8 @@ class Runtime:
     metrics_token: str | None = None
     otlp_endpoint: str | None = None
     access_log: bool = True
+    # None: no bound on the operations a process runs at once.
+    max_operations: int | None = DEFAULT_MAX_OPERATIONS
 
 
 def _redis_url(value: str, fail: Any) -> str:
@@ -93,6 +103,14 @@ def runtime_from_environment(environ: dict[str, str] | None = None) -> Runtime:
         if access not in ("json", "off"):
             raise failing("CMAA_ACCESS_LOG")('must be "json" or "off"')
         runtime = replace(runtime, access_log=access == "json")
+    operations = env.get("CMAA_MAX_OPERATIONS")
+    if operations:
+        if operations == "off":
+            runtime = replace(runtime, max_operations=None)
+        elif not operations.isdigit() or int(operations) < 1:
+            raise failing("CMAA_MAX_OPERATIONS")('must be a whole number ≥ 1 or "off"')
+        else:
+            runtime = replace(runtime, max_operations=int(operations))
     return runtime
 
 

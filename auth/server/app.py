@@ -68,7 +68,10 @@ class AuthorizationService:
         engine: AsyncEngine,
         agreement: Agreement,
         revocations: StoreRevocations | None = None,
+        form_key: bytes | None = None,
     ) -> None:
+        """`form_key`: the login forms' HMAC key, the same in every process serving this
+        issuer; a key of this process's own when not given."""
         self.administration = administration
         self.issuer = issuer.rstrip("/")
         self.engine = engine
@@ -97,7 +100,7 @@ class AuthorizationService:
         )
         self.metadata = server_metadata(self.issuer, agreement.scopes)
         self._sessions = session_factory(engine)
-        self._guard = FormGuard()
+        self._guard = FormGuard(key=form_key)
         self._path = issuer_path(self.issuer)
         self._cookie = f"cmaa_oauth_{administration.value.lower()}"
         self._secure = self.issuer.startswith("https://")

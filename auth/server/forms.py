@@ -6,7 +6,9 @@
   It is bound to that cookie and to a digest of the exact authorization request, so it can be
   neither replayed from another browser nor reused for a different client or scope.
 
-The HMAC key lives only in this process's memory: a restart merely asks people to sign in again.
+The HMAC key lives only in memory: a restart merely asks people to sign in again. Processes
+that serve the same issuer side by side (workers) are given one key, so a form one renders
+another accepts.
 """
 
 import base64
@@ -35,8 +37,8 @@ def request_digest(parameters: Iterable[tuple[str, str]]) -> str:
 
 
 class FormGuard:
-    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
-        self._key = secrets.token_bytes(32)
+    def __init__(self, *, clock: Callable[[], float] = time.time, key: bytes | None = None) -> None:
+        self._key = key if key is not None else secrets.token_bytes(32)
         self._clock = clock
 
     def _mac(self, purpose: str, *parts: str) -> str:

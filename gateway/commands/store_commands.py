@@ -98,7 +98,9 @@ def demo_command(arguments: argparse.Namespace) -> int:
     arguments.data_dir.mkdir(parents=True, exist_ok=True)
     _run(_prepare_demo(stores, arguments.cases, arguments.seed))
     try:
-        serve_demo(stores, arguments.host, arguments.port, load_configured_agreement())
+        serve_demo(
+            stores, arguments.host, arguments.port, load_configured_agreement(), arguments.workers
+        )
     except (DemoError, AgreementError) as exc:
         raise CommandError(str(exc)) from None
     return 0
@@ -160,4 +162,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     demo.add_argument("--host", default="127.0.0.1", help="loopback address to serve on")
     demo.add_argument("--port", type=port, default=8000, help="port to serve on (default: 8000)")
+    demo.add_argument(
+        "--workers",
+        type=at_least(1),
+        default=1,
+        help="uvicorn worker processes serving the demo on the one port (default: 1); they "
+        "share the stores, and with CMAA_REDIS_URL one rate limit and deny-list",
+    )
     demo.set_defaults(handler=demo_command)
