@@ -449,7 +449,9 @@ def render_floor(results: dict[str, Any]) -> str:
         f"{'met' if audit_most <= AUDIT_PER_STORE else '**not met**'} "
         f"(target ≤ {AUDIT_PER_STORE}) |",
         "",
-        "SQL statements per answer (SQLAlchemy's `before_cursor_execute` on both stores):",
+        "SQL statements per answer (SQLAlchemy's `before_cursor_execute` on both stores, "
+        "after the warm-up, with the audit checkpointers stopped: they sign the logs in the "
+        "background, on no answer's path):",
         "",
         "| first | cases (by owner) | statements | US records + audit | UZ records + audit |",
         "|---:|---|---:|---:|---:|",

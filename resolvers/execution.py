@@ -11,12 +11,19 @@ graphql-core's own path, so results and errors are exactly the general path's.
 
 graphql-core also looks for an `@stream` directive on every list it completes; a schema that
 does not define `@stream` cannot be asked for it, so that look-up is skipped.
+
+Every operation executes with a ledger of its partner reads (resolvers.sources.in_process.
+ledger): when its data is complete, each owner's entries are appended to that owner's audit
+chain, and only then is the result built. If an append fails, the operation's data is
+withheld: the caller gets an error and no data.
 """
 
+from collections.abc import Awaitable
 from typing import Any, NamedTuple
 
 from graphql import (
     GraphQLEnumType,
+    GraphQLError,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
@@ -26,6 +33,9 @@ from graphql import (
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
+
+from resolvers.errors import SourceUnavailableError
+from resolvers.sources.in_process.ledger import CURRENT_LEDGER, AuditUnrecorded, ReadLedger
 
 _MISSING = object()
 
@@ -145,3 +155,52 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    def execute_root_grouped_field_set(
+        self,
+        root_type: GraphQLObjectType,
+        root_value: Any,
+        grouped_field_set: Any,
+        serially: bool,
+        position_context: Any,
+    ) -> Any:
+        """The operation's fields, executed with a ledger of its partner reads, which are
+        appended to their owners' audit chains before the data is returned."""
+        ledger = ReadLedger()
+        token = CURRENT_LEDGER.set(ledger)
+        try:
+            data = super().execute_root_grouped_field_set(
+                root_type, root_value, grouped_field_set, serially, position_context
+            )
+        except BaseException:
+            CURRENT_LEDGER.reset(token)
+            raise
+        if not self.is_awaitable(data):
+            CURRENT_LEDGER.reset(token)
+            if ledger.pending:  # every read is awaited: a completed operation has none left
+                raise _withheld(AuditUnrecorded(()))
+            return data
+        return self._recorded(data, ledger, token)
+
+    async def _recorded(self, data: Awaitable[Any], ledger: ReadLedger, token: Any) -> Any:
+        try:
+            completed = await data
+        finally:
+            CURRENT_LEDGER.reset(token)
+        if ledger.pending:
+            try:
+                await ledger.append_all()
+            except AuditUnrecorded as failure:
+                raise _withheld(failure) from None
+        return completed
+
+
+def _withheld(failure: AuditUnrecorded) -> GraphQLError:
+    """The error that replaces an answer whose reads its owners' logs did not take: the answer
+    is not sent (graphql-core's execute_operation turns this into data null)."""
+    administration = failure.administrations[0].value if failure.administrations else "partner"
+    return GraphQLError(
+        f"The {administration} administration's data is unavailable right now; "
+        "no data was returned. Try again shortly.",
+        extensions={"code": SourceUnavailableError.code, "administration": administration},
+    )

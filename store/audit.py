@@ -18,7 +18,7 @@ is the one row that changes, and `check_chain` compares it with the log.
 
 import hashlib
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -48,11 +48,11 @@ CHECK_BATCH = 5000
 
 _events = AuditEvent.__table__
 _head = AuditHead.__table__
-# Built once: an append runs these three statements and nothing else.
-_ADVANCE_HEAD = (
+# Built once: an append of any number of entries runs these three statements and nothing else.
+_ADVANCE_HEAD_BY = (
     update(_head)
     .where(_head.c.id == 1)
-    .values(seq=_head.c.seq + 1)
+    .values(seq=_head.c.seq + bindparam("count"))
     .returning(_head.c.seq, _head.c.entry_hash)
 )
 _INSERT_EVENT = insert(_events)
@@ -113,32 +113,48 @@ def observe_appends(engine: Any, observer: Callable[[], None]) -> None:
 
 async def append_audit(session: AsyncSession, entry: AuditEntry) -> AuditEvent:
     """Append one entry in the session's transaction (the caller commits)."""
+    return (await append_audit_entries(session, (entry,)))[0]
+
+
+async def append_audit_entries(
+    session: AsyncSession, entries: Sequence[AuditEntry]
+) -> list[AuditEvent]:
+    """Append entries, in order, in the session's transaction (the caller commits): three
+    statements however many entries: move the head past them, insert them, set its hash."""
+    if not entries:
+        return []
     # Moving the head first takes the write lock before the previous hash is read.
-    head = (await session.exec(_ADVANCE_HEAD)).one()
-    seq, prev_hash = int(head[0]), str(head[1])
-    digest = entry_hash(seq, prev_hash, entry)
-    values = {
-        "seq": seq,
-        "at": entry.at,
-        "actor_administration": entry.actor_administration,
-        "subject": entry.subject,
-        "client_id": entry.client_id,
-        "scopes": list(entry.scopes),
-        "operation": entry.operation,
-        "record_ids": list(entry.record_ids),
-        "release_ids": list(entry.release_ids),
-        "decision": entry.decision,
-        "rule": entry.rule,
-        "detail": entry.detail,
-        "prev_hash": prev_hash,
-        "entry_hash": digest,
-    }
-    await session.exec(_INSERT_EVENT, params=values)
-    await session.exec(_SET_HEAD_HASH, params={"digest": digest})
+    head = (await session.exec(_ADVANCE_HEAD_BY, params={"count": len(entries)})).one()
+    last_seq, prev_hash = int(head[0]), str(head[1])
+    rows: list[dict[str, Any]] = []
+    for seq, entry in enumerate(entries, start=last_seq - len(entries) + 1):
+        digest = entry_hash(seq, prev_hash, entry)
+        rows.append(
+            {
+                "seq": seq,
+                "at": entry.at,
+                "actor_administration": entry.actor_administration,
+                "subject": entry.subject,
+                "client_id": entry.client_id,
+                "scopes": list(entry.scopes),
+                "operation": entry.operation,
+                "record_ids": list(entry.record_ids),
+                "release_ids": list(entry.release_ids),
+                "decision": entry.decision,
+                "rule": entry.rule,
+                "detail": entry.detail,
+                "prev_hash": prev_hash,
+                "entry_hash": digest,
+            }
+        )
+        prev_hash = digest
+    await session.exec(_INSERT_EVENT, params=rows)
+    await session.exec(_SET_HEAD_HASH, params={"digest": prev_hash})
     observer = _append_observers.get(session.sync_session.bind)
     if observer is not None:
-        observer()
-    return AuditEvent(**values)
+        for _ in rows:
+            observer()
+    return [AuditEvent(**values) for values in rows]
 
 
 async def lock_the_log(session: AsyncSession) -> None:
