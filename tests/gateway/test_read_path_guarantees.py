@@ -157,9 +157,10 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
     public_url = f"http://127.0.0.1:{port}"
     credentials = await prepare_demo_identities(stores, public_url, agreement)
     app = build_demo_app(stores, public_url, agreement)
-    with running_server(app, port=port) as embedded_url:
-        with _remote_gateway(stores, agreement, embedded_url) as remote_url:
-            yield Stack(stores, credentials, {"embedded": embedded_url, "remote": remote_url})
+    with ExitStack() as servers:
+        embedded_url = servers.enter_context(running_server(app, port=port))
+        remote_url = servers.enter_context(_remote_gateway(stores, agreement, embedded_url))
+        yield Stack(stores, credentials, {"embedded": embedded_url, "remote": remote_url})
 
 
 @pytest.fixture(scope="module")
