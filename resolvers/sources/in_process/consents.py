@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.release import ReadGrant
 from resolvers.sources.in_process.handling import utc
+from resolvers.sources.in_process.query import rows_of
 from resolvers.sources.records import ConsentRecord, GrantedConsent, ReleaseItemRef
 from store.models import Consent, ConsentItem
 from store.models.domain import Administration, ConsentStatus, RecordType
@@ -43,7 +44,8 @@ async def granted_consents(
             Consent.requesting_administration == grant.principal.administration.value
         )
     found: dict[int, list[GrantedConsent]] = defaultdict(list)
-    for record_id, consent_id, use, agency, country, decided_at in await session.exec(statement):
+    rows = await rows_of(session, statement)
+    for record_id, consent_id, use, agency, country, decided_at in rows:
         found[record_id].append(GrantedConsent(consent_id, use, agency, country, utc(decided_at)))
     return {record_id: tuple(items) for record_id, items in found.items()}
 

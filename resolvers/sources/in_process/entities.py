@@ -15,7 +15,8 @@ from auth.policy.release import ReadGrant
 from resolvers.sources.filters import EntityFilter, MatchProbe
 from resolvers.sources.in_process.consents import granted_consents
 from resolvers.sources.in_process.handling import handling_of, utc
-from resolvers.sources.in_process.query import count_rows, fetch_page, visible_rows
+from resolvers.sources.in_process.query import count_rows, fetch_row_page, rows_of, visible_rows
+from resolvers.sources.parts import EVERY_PART, UNREAD, EntityParts
 from resolvers.sources.records import EntityRecord, IdentifierRecord, PageRequest
 from store.models import Entity, EntityIdentifier
 from store.models.domain import RecordType
@@ -82,7 +83,8 @@ async def _identifiers(
         return {}
     # Columns, not ORM objects: a page's entities have hundreds of identifiers, and the
     # records are built from plain values anyway.
-    rows = await session.exec(
+    rows = await rows_of(
+        session,
         select(
             EntityIdentifier.entity_id,
             EntityIdentifier.type,
@@ -91,7 +93,7 @@ async def _identifiers(
             EntityIdentifier.issuing_country,
         )
         .where(EntityIdentifier.entity_id.in_(ids))
-        .order_by(EntityIdentifier.entity_id, EntityIdentifier.id)
+        .order_by(EntityIdentifier.entity_id, EntityIdentifier.id),
     )
     found: dict[int, list[IdentifierRecord]] = defaultdict(list)
     for entity_id, kind, value, normalised, issuing_country in rows:
@@ -99,10 +101,24 @@ async def _identifiers(
     return {entity_id: tuple(items) for entity_id, items in found.items()}
 
 
-async def _records(session: AsyncSession, rows: list[Any], grant: ReadGrant) -> list[EntityRecord]:
+async def _records(
+    session: AsyncSession, rows: list[Any], grant: ReadGrant, parts: EntityParts = EVERY_PART
+) -> list[EntityRecord]:
+    """The records of the rows, with the parts asked for: identifiers and granted consents
+    are read only where the operation uses them (resolvers.sources.parts); a part not read
+    holds UNREAD, which no field can serialise."""
+    ids = [row.id for row in rows]
     # Identifiers of a person whose personal data is withheld stay in the store.
-    identifiers = await _identifiers(session, [row.id for row in rows if not row.withheld])
-    consents = await granted_consents(session, grant, RecordType.ENTITY, [row.id for row in rows])
+    identifiers: Any = (
+        await _identifiers(session, [row.id for row in rows if not row.withheld])
+        if "identifiers" in parts.entity
+        else UNREAD
+    )
+    consents: Any = (
+        await granted_consents(session, grant, RecordType.ENTITY, ids)
+        if "handling" in parts.entity and "consents" in parts.handling
+        else UNREAD
+    )
     return [
         EntityRecord(
             owner=grant.owner,
@@ -117,9 +133,11 @@ async def _records(session: AsyncSession, rows: list[Any], grant: ReadGrant) -> 
             country=row.country,
             description=row.description,
             personal_data_withheld=bool(row.withheld),
-            identifiers=identifiers.get(row.id, ()),
+            identifiers=UNREAD if identifiers is UNREAD else identifiers.get(row.id, ()),
             created_at=utc(row.created_at),
-            handling=handling_of(row, grant, consents.get(row.id, ())),
+            handling=handling_of(
+                row, grant, UNREAD if consents is UNREAD else consents.get(row.id, ())
+            ),
         )
         for row in rows
     ]
@@ -136,7 +154,7 @@ async def list_entities(
         return [], False, 0  # nothing to ask the store: the refused attempt is still audited
     where = conditions(entity_filter, grant, now)
     statement = visible_rows(_columns(grant), Entity, RecordType.ENTITY, grant, now).where(*where)
-    rows, has_more = await fetch_page(session, statement, Entity.created_at, Entity.id, page)
+    rows, has_more = await fetch_row_page(session, statement, Entity.created_at, Entity.id, page)
     total = await count_rows(session, statement)
     return await _records(session, rows, grant), has_more, total
 
@@ -166,15 +184,19 @@ async def match_candidates(
         .order_by(Entity.id)
         .limit(MAX_CANDIDATES)
     )
-    rows = list((await session.exec(statement)).all())
+    rows = list((await rows_of(session, statement)).all())
     return await _records(session, rows, grant)
 
 
 async def entities_by_id(
-    session: AsyncSession, grant: ReadGrant, now: datetime, ids: Sequence[int]
+    session: AsyncSession,
+    grant: ReadGrant,
+    now: datetime,
+    ids: Sequence[int],
+    parts: EntityParts = EVERY_PART,
 ) -> list[EntityRecord]:
     statement = visible_rows(_columns(grant), Entity, RecordType.ENTITY, grant, now).where(
         Entity.id.in_(ids)
     )
-    rows = list((await session.exec(statement)).all())
-    return await _records(session, rows, grant)
+    rows = list((await rows_of(session, statement)).all())
+    return await _records(session, rows, grant, parts)

@@ -4,7 +4,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, CursorResult, Select, and_, false, func, or_, select
+from sqlalchemy.sql.elements import Label
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.release import ReadGrant, covering_release, released_to_caller
@@ -42,6 +43,23 @@ def after(sort_column: Any, id_column: Any, position: Position | None) -> Column
     )
 
 
+async def rows_of(session: AsyncSession, statement: Select[Any]) -> CursorResult[Any]:
+    """A select of columns run as SQLAlchemy Core on the session's own connection (and its
+    transaction): plain rows, without the ORM's per-statement and per-row work."""
+    connection = await session.connection()
+    return await connection.execute(statement)
+
+
+def paged(statement: Select[Any], sort_column: Any, id_column: Any, page: PageRequest) -> Any:
+    """The page's statement: after the position, in (sort key DESC, id DESC) order, limit + 1
+    rows (the one more tells whether more follow)."""
+    return (
+        statement.where(after(sort_column, id_column, page.after))
+        .order_by(sort_column.desc(), id_column.desc())
+        .limit(page.limit + 1)
+    )
+
+
 async def fetch_page(
     session: AsyncSession,
     statement: Select[Any],
@@ -49,13 +67,20 @@ async def fetch_page(
     id_column: Any,
     page: PageRequest,
 ) -> tuple[list[Any], bool]:
-    """One statement for the page: limit + 1 rows tell whether more follow."""
-    statement = (
-        statement.where(after(sort_column, id_column, page.after))
-        .order_by(sort_column.desc(), id_column.desc())
-        .limit(page.limit + 1)
-    )
-    rows = list((await session.exec(statement)).all())
+    """One statement for the page of ORM records: limit + 1 rows tell whether more follow."""
+    rows = list((await session.exec(paged(statement, sort_column, id_column, page))).all())
+    return rows[: page.limit], len(rows) > page.limit
+
+
+async def fetch_row_page(
+    session: AsyncSession,
+    statement: Select[Any],
+    sort_column: Any,
+    id_column: Any,
+    page: PageRequest,
+) -> tuple[list[Any], bool]:
+    """fetch_page for a select of columns, run as Core (rows_of)."""
+    rows = list((await rows_of(session, paged(statement, sort_column, id_column, page))).all())
     return rows[: page.limit], len(rows) > page.limit
 
 
@@ -63,6 +88,25 @@ async def count_rows(session: AsyncSession, statement: Select[Any]) -> int:
     """How many rows the (unpaged) visible statement yields: the policy-filtered count."""
     counted = select(func.count()).select_from(statement.order_by(None).subquery())
     return int((await session.exec(counted)).one()[0])
+
+
+def visible_count(
+    table: Any,
+    record_type: RecordType,
+    grant: ReadGrant,
+    now: datetime,
+    where: Sequence[ColumnElement[bool]],
+) -> Label[Any]:
+    """count_visible's count as a column of the page's own statement (a scalar subquery
+    computed once, not correlated with the page's rows): one statement for page and count."""
+    return (
+        select(func.count())
+        .select_from(table)
+        .where(released_to_caller(record_type, table.id, grant, now), *where)
+        .correlate(None)
+        .scalar_subquery()
+        .label("visible_total")
+    )
 
 
 async def count_visible(

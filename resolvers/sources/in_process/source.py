@@ -244,12 +244,13 @@ class InProcessSource(Procedures):
     async def entities_by_id(
         self, principal: Principal, ids: Sequence[int], parts: EntityParts = EVERY_PART
     ) -> dict[int, EntityRecord]:
-        # Every part: the rows are read whole, and a record has nothing left to leave out.
+        # The entity's own columns are read whole; its identifiers and granted consents only
+        # where `parts` asks for them.
         grant = record_grant(self.administration, principal, RecordType.ENTITY)
         found = await self._read(
             grant,
             "entity",
-            lambda session, now: entities.entities_by_id(session, grant, now, ids),
+            lambda session, now: entities.entities_by_id(session, grant, now, ids, parts),
             lambda result: result,
             _names(RecordType.ENTITY.value, ids),
         )
