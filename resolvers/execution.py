@@ -9,6 +9,13 @@ read and serialised directly (DESIGN.md §9, "Speed"). Anything else, and any va
 path cannot complete (a null in a non-null field, a value its type refuses), takes
 graphql-core's own path, so results and errors are exactly the general path's.
 
+An object whose selection holds only such fields, and objects and lists of objects that hold
+only such fields in turn (a case's parties with their entities and handling, say), is written
+by a plan made once per operation for that selection (ObjectPlan): the record's attributes are
+read straight into the answer's dictionary, in the selection's order, without graphql-core's
+per-field work. Whatever the plan cannot write as graphql-core would, it leaves to
+graphql-core's path for that object, which then writes it, errors included, as it always has.
+
 graphql-core also looks for an `@stream` directive on every list it completes; a schema that
 does not define `@stream` cannot be asked for it, so that look-up is skipped.
 
@@ -109,6 +116,72 @@ def _complete(plain: PlainField, value: Any) -> Any:
     return completed
 
 
+def _is_plain_object_field(field: Any) -> bool:
+    """A field that returns its record's attribute as it is, an object or a list of them."""
+    definition = field.extensions.get("strawberry-definition")
+    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
+        return False
+    return not (field.args or definition.permission_classes or definition.directives)
+
+
+class ObjectPlan:
+    """How to write one selection set over one object type: each response key's value read
+    from the record's attribute (a plain leaf, `__typename`, or an object or list of objects
+    written by its own plan). `write` returns _MISSING where graphql-core must decide."""
+
+    __slots__ = ("is_type_of", "steps", "type_name")
+
+    def __init__(self, object_type: GraphQLObjectType) -> None:
+        self.type_name = object_type.name
+        self.is_type_of = object_type.is_type_of
+        # (response key, attribute, leaf or None, object plan or None, non-null, list, items
+        # non-null); a `__typename` step has neither leaf nor plan.
+        self.steps: list[
+            tuple[str, str, PlainField | None, ObjectPlan | None, bool, bool, bool]
+        ] = []
+
+    def write(self, record: Any) -> Any:
+        if self.is_type_of is not None and self.is_type_of(record, None) is not True:
+            return _MISSING
+        written: dict[str, Any] = {}
+        for key, attribute, leaf, plan, non_null, is_list, items_non_null in self.steps:
+            if leaf is not None:
+                value = _complete(leaf, getattr(record, attribute))
+            elif plan is None:
+                value = self.type_name
+            else:
+                value = _write_object(
+                    plan, getattr(record, attribute), non_null, is_list, items_non_null
+                )
+            if value is _MISSING:
+                return _MISSING
+            written[key] = value
+        return written
+
+
+def _write_object(
+    plan: ObjectPlan, value: Any, non_null: bool, is_list: bool, items_non_null: bool
+) -> Any:
+    if value is None:
+        return _MISSING if non_null else None
+    if not is_list:
+        return plan.write(value)
+    if isinstance(value, (str, bytes, dict)):
+        return _MISSING
+    items = []
+    for item in value:
+        if item is None:
+            if items_non_null:
+                return _MISSING
+            items.append(None)
+            continue
+        written = plan.write(item)
+        if written is _MISSING:
+            return _MISSING
+        items.append(written)
+    return items
+
+
 class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
     # Filled per schema by `for_schema`; a schema's fields never change once it is built.
     _plain: dict[tuple[str, str], PlainField] = {}  # noqa: RUF012
@@ -130,6 +203,75 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         # strawberry always passes a manager; only one that holds middleware wraps resolvers.
         self._fast = manager is None or not manager.middlewares
+        # This operation's object plans, by (type, identity of the field list) as graphql-core
+        # memoizes its sub-fields (the list is kept alive, so its id is not reused); None
+        # where a selection cannot be planned.
+        self._plans: dict[tuple[str, int], tuple[Any, ObjectPlan | None]] = {}
+
+    def _plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> ObjectPlan | None:
+        key = (object_type.name, id(field_details_list))
+        known = self._plans.get(key)
+        if known is not None:
+            return known[1]
+        plan = self._make_plan(object_type, field_details_list)
+        self._plans[key] = (field_details_list, plan)
+        return plan
+
+    def _make_plan(
+        self, object_type: GraphQLObjectType, field_details_list: Any
+    ) -> ObjectPlan | None:
+        grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(
+            object_type, field_details_list
+        )
+        if new_defer_usages:
+            return None
+        plan = ObjectPlan(object_type)
+        for key, details in grouped_field_set.items():
+            name = details[0].node.name.value
+            if name == "__typename":
+                plan.steps.append((key, name, None, None, True, False, False))
+                continue
+            leaf = self._plain.get((object_type.name, name))
+            if leaf is not None:
+                plan.steps.append((key, leaf.attribute, leaf, None, False, False, False))
+                continue
+            field = object_type.fields.get(name)
+            if field is None or not _is_plain_object_field(field):
+                return None
+            outer, non_null = _unwrap(field.type)
+            is_list = isinstance(outer, GraphQLList)
+            items_non_null = False
+            if is_list:
+                outer, items_non_null = _unwrap(outer.of_type)
+            if not isinstance(outer, GraphQLObjectType):
+                return None
+            inner = self._plan(outer, details)
+            if inner is None:
+                return None
+            attribute = field.extensions["strawberry-definition"].python_name
+            plan.steps.append((key, attribute, None, inner, non_null, is_list, items_non_null))
+        return plan
+
+    def collect_and_execute_subfields(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if self._fast and not self._streams:
+            plan = self._plan(return_type, field_details_list)
+            if plan is not None:
+                try:
+                    written = plan.write(result)
+                except Exception:  # the general path reports it, as graphql-core does
+                    written = _MISSING
+                if written is not _MISSING:
+                    return written
+        return super().collect_and_execute_subfields(
+            return_type, field_details_list, path, result, position_context
+        )
 
     def get_stream_usage(self, field_details_list: Any, path: Any) -> Any:
         if not self._streams:
