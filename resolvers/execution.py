@@ -25,7 +25,7 @@ chain, and only then is the result built. If an append fails, the operation's da
 withheld: the caller gets an error and no data.
 """
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -38,6 +38,7 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
 )
+from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
@@ -48,13 +49,40 @@ _MISSING = object()
 
 
 class PlainField(NamedTuple):
-    """How to read one plain field: the record's attribute and the field's leaf type."""
+    """How to read one plain field: the record's attribute, the field's leaf type and how
+    a value of it is serialised."""
 
     attribute: str
     leaf: GraphQLLeafType
     non_null: bool
     is_list: bool
     items_non_null: bool
+    coerce: Callable[[Any], Any]
+
+
+def _enum_coercion(enum: GraphQLEnumType) -> Callable[[Any], Any]:
+    """An enum value's name by one dictionary look-up. strawberry's enum type compares the
+    value with each of its values in turn (reading `Enum.value`, a descriptor, each time);
+    the first name whose value equals it is the one graphql-core and strawberry give, and
+    the one kept here. A value not found takes the type's own path (and its error)."""
+    names: dict[Any, str] = {}
+    for name, enum_value in enum.values.items():
+        value = (
+            name if enum_value.value is None or enum_value.value is Undefined else enum_value.value
+        )
+        names.setdefault(value, name)
+    wrapped = getattr(enum, "wrapped_cls", None)
+    slow = enum.coerce_output_value
+
+    def coerce(value: Any) -> Any:
+        key = value._value_ if wrapped is not None and isinstance(value, wrapped) else value
+        try:
+            name = names.get(key)
+        except TypeError:  # unhashable: the type's own path decides
+            name = None
+        return name if name is not None else slow(value)
+
+    return coerce
 
 
 def _unwrap(graphql_type: Any) -> tuple[Any, bool]:
@@ -76,7 +104,10 @@ def _plain_field(field: Any) -> PlainField | None:
         outer, items_non_null = _unwrap(outer.of_type)
     if not isinstance(outer, (GraphQLScalarType, GraphQLEnumType)):
         return None
-    return PlainField(definition.python_name, outer, non_null, is_list, items_non_null)
+    coerce = (
+        _enum_coercion(outer) if isinstance(outer, GraphQLEnumType) else outer.coerce_output_value
+    )
+    return PlainField(definition.python_name, outer, non_null, is_list, items_non_null, coerce)
 
 
 def plain_fields(schema: GraphQLSchema) -> dict[tuple[str, str], PlainField]:
@@ -96,7 +127,7 @@ def _complete(plain: PlainField, value: Any) -> Any:
     """The serialised value, or _MISSING where graphql-core's own path must decide."""
     if value is None:
         return _MISSING if plain.non_null else None
-    coerce = plain.leaf.coerce_output_value
+    coerce = plain.coerce
     if not plain.is_list:
         coerced = coerce(value)
         return _MISSING if coerced is None else coerced
