@@ -133,7 +133,7 @@ def _complete(plain: PlainField, value: Any) -> Any:
         return _MISSING if coerced is None else coerced
     if isinstance(value, (str, bytes, dict)):
         return _MISSING
-    completed = []
+    completed: list[Any] = []
     for item in value:
         if item is None:
             if plain.items_non_null:
@@ -164,7 +164,8 @@ class ObjectPlan:
 
     def __init__(self, object_type: GraphQLObjectType) -> None:
         self.type_name = object_type.name
-        self.is_type_of = object_type.is_type_of
+        # Called as graphql-core would, without the resolve info no type of ours reads.
+        self.is_type_of: Callable[[Any, Any], Any] | None = object_type.is_type_of
         # (response key, attribute, leaf or None, object plan or None, non-null, list, items
         # non-null); a `__typename` step has neither leaf nor plan.
         self.steps: list[
@@ -199,7 +200,7 @@ def _write_object(
         return plan.write(value)
     if isinstance(value, (str, bytes, dict)):
         return _MISSING
-    items = []
+    items: list[Any] = []
     for item in value:
         if item is None:
             if items_non_null:

@@ -36,18 +36,22 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.sql.expression import Executable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.models import AuditEvent, AuditHead
 from store.models._base import as_utc
 from store.models.domain import Administration
 
+Rows = CursorResult[*tuple[Any, ...]]
 GENESIS_HASH = "0" * 64
 # Entries read per query while checking a chain: a few MB at most, whatever the log's size.
 CHECK_BATCH = 5000
 
-_events = AuditEvent.__table__
-_head = AuditHead.__table__
+# The tables themselves (sqlmodel's classes type their attributes as Python values).
+_events = AuditEvent.metadata.tables["audit_events"]
+_head = AuditHead.metadata.tables["audit_head"]
 # Built once: an append of any number of entries runs these three statements and nothing else.
 _ADVANCE_HEAD_BY = (
     update(_head)
@@ -73,6 +77,11 @@ class AuditEntry:
     record_ids: tuple[str, ...] = ()
     release_ids: tuple[int, ...] = ()
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+async def _rows(session: AsyncSession, statement: Executable) -> Rows:
+    """A select run as SQLAlchemy Core on the session's connection (and its transaction)."""
+    return await (await session.connection()).execute(statement)
 
 
 def entry_hash(seq: int, prev_hash: str, entry: AuditEntry) -> str:
@@ -280,19 +289,20 @@ async def read_trail(
     """A page of the log, newest first: (entries, whether more follow, how many match)."""
     conditions = _trail_conditions(session, wanted)
     total = (
-        await session.exec(
-            select(func.count()).select_from(_events).where(and_(true(), *conditions))
+        await _rows(
+            session, select(func.count()).select_from(_events).where(and_(true(), *conditions))
         )
     ).one()[0]
     page = [*conditions]
     if before_seq is not None:
         page.append(_events.c.seq < before_seq)
     rows = (
-        await session.exec(
+        await _rows(
+            session,
             select(_events)
             .where(and_(true(), *page))
             .order_by(_events.c.seq.desc())
-            .limit(limit + 1)
+            .limit(limit + 1),
         )
     ).all()
     entries = [_logged(owner, row) for row in rows[:limit]]
@@ -301,7 +311,9 @@ async def read_trail(
 
 async def read_head(session: AsyncSession) -> tuple[int, str]:
     """The chain's tip as the head row records it: (size, hash of the last entry)."""
-    row = (await session.exec(select(_head.c.seq, _head.c.entry_hash).where(_head.c.id == 1))).one()
+    row = (
+        await _rows(session, select(_head.c.seq, _head.c.entry_hash).where(_head.c.id == 1))
+    ).one()
     return int(row[0]), str(row[1])
 
 
@@ -372,7 +384,7 @@ async def check_chain(
             last, f"the head row records hash {head_hash[:16]}… but entry {last} is {prev[:16]}…"
         )
     elif up_to is None:
-        beyond = (await session.exec(select(func.max(_events.c.seq)))).one()[0]
+        beyond = (await _rows(session, select(func.max(_events.c.seq)))).one()[0]
         # The largest seq is read before the head: an append committed in between moves both,
         # so only an entry written without moving the head can lie beyond it.
         if beyond is not None and beyond > (await read_head(session))[0]:
@@ -406,11 +418,12 @@ async def _entries(session: AsyncSession, first: int, last: int, batch: int) -> 
     start = first
     while start <= last:
         rows = (
-            await session.exec(
+            await _rows(
+                session,
                 select(_events)
                 .where(_events.c.seq >= start, _events.c.seq <= last)
                 .order_by(_events.c.seq)
-                .limit(batch)
+                .limit(batch),
             )
         ).all()
         if not rows:
@@ -423,8 +436,9 @@ async def _entries(session: AsyncSession, first: int, last: int, batch: int) -> 
 async def logged_hashes(session: AsyncSession, up_to: int) -> list[str]:
     """The entry hashes the log holds now for seq 1 … up_to, in seq order (as they are)."""
     rows = (
-        await session.exec(
-            select(_events.c.entry_hash).where(_events.c.seq <= up_to).order_by(_events.c.seq)
+        await _rows(
+            session,
+            select(_events.c.entry_hash).where(_events.c.seq <= up_to).order_by(_events.c.seq),
         )
     ).all()
     return [str(row[0]) for row in rows]

@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
@@ -21,6 +21,7 @@ from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, Requ
 from resolvers.sources.in_process import cases, entities, evidence, releases, requests
 from resolvers.sources.in_process.changes import serialise_writes
 from resolvers.sources.in_process.ledger import CURRENT_LEDGER
+from resolvers.sources.in_process.query import rows_of
 from resolvers.sources.in_process.writes import InProcessWrites
 from resolvers.sources.parts import EVERY_PART, EntityParts
 from resolvers.sources.records import (
@@ -90,7 +91,7 @@ async def _held(session: AsyncSession, names: Sequence[str]) -> tuple[str, ...]:
     held: set[str] = set()
     for kind, ids in wanted.items():
         table = LOGGED_TABLES[kind]
-        found = await session.exec(select(table.id).where(table.id.in_(ids)))
+        found = await rows_of(session, select(table.id).where(table.id.in_(ids)))
         held |= {f"{kind}:{record_id}" for (record_id,) in found}
     return tuple(name for name in names if name in held)
 
@@ -116,7 +117,10 @@ class InProcessSource(Procedures):
         self.slots = StoreSlots(store_slots if store_slots is not None else pool_capacity(engine))
         self._writes_need_the_lock_first = engine.dialect.name == "sqlite"
         self._clock = clock
-        self._writes = InProcessWrites(administration, self.agreement, self._sessions, clock, self)
+        # The writes use their factory only as `async with sessions() as session`, which an
+        # AsyncSession and this slot-taking context manager serve alike.
+        sessions = cast("Callable[[], AsyncSession]", self._sessions)
+        self._writes = InProcessWrites(administration, self.agreement, sessions, clock, self)
 
     @asynccontextmanager
     async def _sessions(self) -> AsyncIterator[AsyncSession]:
@@ -179,9 +183,9 @@ class InProcessSource(Procedures):
         probed = await _held(session, withheld) if refused_read(grant, names, withheld) else ()
         release_ids = sorted(
             {
-                record.handling.released_under.id
+                released.id
                 for record in records
-                if getattr(getattr(record, "handling", None), "released_under", None)
+                if (released := getattr(getattr(record, "handling", None), "released_under", None))
             }
         )
         return read_entry(grant, operation, now, names, release_ids, withheld, probed)
