@@ -155,10 +155,41 @@ def _is_plain_object_field(field: Any) -> bool:
     return not (field.args or definition.permission_classes or definition.directives)
 
 
+def _computed(field: Any) -> Callable[[Any], Any] | None:
+    """A field whose resolver needs nothing but its record (a method of the type, taking
+    only `self`, sync, with no arguments, extensions, permissions or directives): the call
+    that gives its value; None for any other field."""
+    definition = field.extensions.get("strawberry-definition")
+    if not isinstance(definition, StrawberryField) or definition.base_resolver is None:
+        return None
+    resolver = definition.base_resolver
+    if field.args or definition.extensions or definition.permission_classes:
+        return None
+    if definition.directives or resolver.is_async or resolver.self_parameter is None:
+        return None
+    if resolver.info_parameter or resolver.root_parameter or resolver.parent_parameter:
+        return None
+    return lambda record: resolver(record)
+
+
+class Step(NamedTuple):
+    """One response key of a planned selection: a plain leaf (`leaf`), an object or a list of
+    objects (`plan`), or `__typename` (neither); its value is the record's attribute, or
+    what `call` gives for the record."""
+
+    key: str
+    attribute: str
+    leaf: PlainField | None
+    plan: "ObjectPlan | None"
+    non_null: bool = True
+    is_list: bool = False
+    items_non_null: bool = False
+    call: Callable[[Any], Any] | None = None
+
+
 class ObjectPlan:
-    """How to write one selection set over one object type: each response key's value read
-    from the record's attribute (a plain leaf, `__typename`, or an object or list of objects
-    written by its own plan). `write` returns _MISSING where graphql-core must decide."""
+    """How to write one selection set over one object type (Step). `write` returns _MISSING
+    where graphql-core must decide."""
 
     __slots__ = ("is_type_of", "steps", "type_name")
 
@@ -166,25 +197,20 @@ class ObjectPlan:
         self.type_name = object_type.name
         # Called as graphql-core would, without the resolve info no type of ours reads.
         self.is_type_of: Callable[[Any, Any], Any] | None = object_type.is_type_of
-        # (response key, attribute, leaf or None, object plan or None, non-null, list, items
-        # non-null); a `__typename` step has neither leaf nor plan.
-        self.steps: list[
-            tuple[str, str, PlainField | None, ObjectPlan | None, bool, bool, bool]
-        ] = []
+        self.steps: list[Step] = []
 
     def write(self, record: Any) -> Any:
         if self.is_type_of is not None and self.is_type_of(record, None) is not True:
             return _MISSING
         written: dict[str, Any] = {}
-        for key, attribute, leaf, plan, non_null, is_list, items_non_null in self.steps:
+        for key, attribute, leaf, plan, non_null, is_list, items_non_null, call in self.steps:
             if leaf is not None:
                 value = _complete(leaf, getattr(record, attribute))
             elif plan is None:
                 value = self.type_name
             else:
-                value = _write_object(
-                    plan, getattr(record, attribute), non_null, is_list, items_non_null
-                )
+                found = getattr(record, attribute) if call is None else call(record)
+                value = _write_object(plan, found, non_null, is_list, items_non_null)
             if value is _MISSING:
                 return _MISSING
             written[key] = value
@@ -261,14 +287,17 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for key, details in grouped_field_set.items():
             name = details[0].node.name.value
             if name == "__typename":
-                plan.steps.append((key, name, None, None, True, False, False))
+                plan.steps.append(Step(key, name, None, None))
                 continue
             leaf = self._plain.get((object_type.name, name))
             if leaf is not None:
-                plan.steps.append((key, leaf.attribute, leaf, None, False, False, False))
+                plan.steps.append(Step(key, leaf.attribute, leaf, None))
                 continue
             field = object_type.fields.get(name)
-            if field is None or not _is_plain_object_field(field):
+            if field is None:
+                return None
+            call = None if _is_plain_object_field(field) else _computed(field)
+            if call is None and not _is_plain_object_field(field):
                 return None
             outer, non_null = _unwrap(field.type)
             is_list = isinstance(outer, GraphQLList)
@@ -281,7 +310,9 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if inner is None:
                 return None
             attribute = field.extensions["strawberry-definition"].python_name
-            plan.steps.append((key, attribute, None, inner, non_null, is_list, items_non_null))
+            plan.steps.append(
+                Step(key, attribute, None, inner, non_null, is_list, items_non_null, call)
+            )
         return plan
 
     def collect_and_execute_subfields(
