@@ -36,6 +36,7 @@ from sqlalchemy import event
 
 from bench import world
 from bench.harness import operation, request_body
+from bench.items import _statement_kind
 from store.models.domain import Administration
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,14 +280,15 @@ class Floor:
                 body = orjson.loads(raw)
                 if status != 200 or body.get("errors"):
                     raise RuntimeError(f"counts: {status} {raw[:300]!r}")
-                kinds = Counter(
-                    (owner, "audit" if "audit_" in sql.lower() else "records")
-                    for owner, sql in statements
-                )
+                kinds = Counter((owner, _statement_kind(sql)) for owner, sql in statements)
                 edges = body["data"]["cases"]["edges"]
                 counts[label] = {
                     "cases_by_owner": dict(Counter(edge["node"]["owner"] for edge in edges)),
-                    "statements": len(statements),
+                    # The answer's own: token checks (keys, deny-list) are the request's.
+                    "statements": sum(n for (_, kind), n in kinds.items() if kind != "tokens"),
+                    "token_statements": sum(
+                        n for (_, kind), n in kinds.items() if kind == "tokens"
+                    ),
                     "audit": sum(n for (_, kind), n in kinds.items() if kind == "audit"),
                     "by_store": {
                         a.value: {

@@ -456,10 +456,12 @@ def render_floor(results: dict[str, Any]) -> str:
         "",
         "SQL statements per answer (SQLAlchemy's `before_cursor_execute` on both stores, "
         "after the warm-up, with the audit checkpointers stopped: they sign the logs in the "
-        "background, on no answer's path):",
+        "background, on no answer's path; statements of the token's verification, reading "
+        "keys or the deny-list, are the request's and counted apart):",
         "",
-        "| page | cases (by owner) | statements | US records + audit | UZ records + audit |",
-        "|---|---|---:|---:|---:|",
+        "| page | cases (by owner) | statements | US records + audit | UZ records + audit | "
+        "token checks |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     labels = {"10": "10 (first)", "10-both": "10 (both owners)", "100": "100"}
     for first, page in counts.items():
@@ -468,7 +470,7 @@ def render_floor(results: dict[str, Any]) -> str:
         lines.append(
             f"| {labels.get(first, first)} | {by_owner} | {page['statements']} | "
             f"{us['records']} + {us['audit']} "
-            f"| {uz['records']} + {uz['audit']} |"
+            f"| {uz['records']} + {uz['audit']} | {page.get('token_statements', 0)} |"
         )
     lines += ["", FLOOR_END, ""]
     return "\n".join(lines)
