@@ -19,8 +19,8 @@ graphql-core's path for that object, which then writes it, errors included, as i
 graphql-core also looks for an `@stream` directive on every list it completes; a schema that
 does not define `@stream` cannot be asked for it, so that look-up is skipped.
 
-Every operation executes with a ledger of its partner reads (resolvers.sources.in_process.
-ledger): when its data is complete, each owner's entries are appended to that owner's audit
+Every operation executes with a ledger of its partner reads (resolvers.sources.ledger): when
+its data is complete, each owner's entries are appended to that owner's audit
 chain, and only then is the result built. If an append fails, the operation's data is
 withheld: the caller gets an error and no data.
 """
@@ -43,7 +43,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
 from resolvers.errors import SourceUnavailableError
-from resolvers.sources.in_process.ledger import CURRENT_LEDGER, AuditUnrecorded, ReadLedger
+from resolvers.sources.ledger import CURRENT_LEDGER, AuditUnrecorded, ReadLedger
 
 _MISSING = object()
 

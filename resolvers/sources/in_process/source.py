@@ -20,9 +20,9 @@ from resolvers.sources.base import CaseKey, Procedures, SourceDown
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.in_process import cases, entities, evidence, releases, requests
 from resolvers.sources.in_process.changes import serialise_writes
-from resolvers.sources.in_process.ledger import CURRENT_LEDGER
 from resolvers.sources.in_process.query import rows_of
 from resolvers.sources.in_process.writes import InProcessWrites
+from resolvers.sources.ledger import CURRENT_LEDGER
 from resolvers.sources.parts import EVERY_PART, EntityParts
 from resolvers.sources.records import (
     CaseRecord,
@@ -139,7 +139,7 @@ class InProcessSource(Procedures):
         """Run one read in one transaction, with its audit entry where it touches partner data.
 
         Inside an operation the entry goes to the operation's ledger, appended with the
-        operation's other reads before its answer leaves (resolvers.sources.in_process.ledger);
+        operation's other reads before its answer leaves (resolvers.sources.ledger);
         outside one it is appended in the read's own transaction.
 
         `asked` names the records a read by id asked for: those not returned (not released to
