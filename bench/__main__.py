@@ -5,7 +5,8 @@ databases for the scale figures), starts every server it measures on 127.0.0.1 a
 process, drives them with wrk for a fixed time each, stops them all, and writes its sections
 of bench/RESULTS.md. Every figure is a ratio or a count taken within the same run.
 
-    .venv/bin/python -m bench [--quick] [--only physical,overhead,peer,load,scale,counts,memory]
+    .venv/bin/python -m bench [--quick]
+        [--only floor,physical,counts,memory,overhead,peer,load,scale]
         [--cases 1000] [--seconds 10] [--rounds 2] [--connections 4] [--memory-seconds 60]
         [--scale-cases 10000,1000000] [--postgres-url URL] [--no-write]
 
@@ -32,17 +33,20 @@ if str(ROOT) not in sys.path:
 from bench import items, machine, report  # noqa: E402
 from bench.world import DEFAULT_POSTGRES  # noqa: E402
 
-ITEMS = ("physical", "counts", "memory", "overhead", "peer", "load", "scale")
+ITEMS = ("floor", "physical", "counts", "memory", "overhead", "peer", "load", "scale")
+# Items measured in this process, needing none of bench/setup.sh's tools.
+IN_PROCESS = {"floor", "counts"}
 
 
 def _ensure_tools(arguments: argparse.Namespace) -> None:
     wanted = set(arguments.only)
     missing = []
-    if shutil.which("wrk") is None and wanted - {"counts"}:
+    if shutil.which("wrk") is None and wanted - IN_PROCESS:
         missing.append("wrk")
     if not (BENCH / "apollo" / "node_modules").is_dir() and "peer" in wanted:
         missing.append("bench/apollo's npm packages")
-    if shutil.which("py-spy") is None and not Path(sys.executable).with_name("py-spy").exists():
+    py_spy = shutil.which("py-spy") or Path(sys.executable).with_name("py-spy").exists()
+    if not py_spy and wanted - IN_PROCESS:
         missing.append("py-spy")
     if missing:
         print(f"installing {', '.join(missing)} (bench/setup.sh)", flush=True)
@@ -124,6 +128,15 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="short runs for a try-out (3 s runs, 1 round, 10 s memory, "
         "10,000 cases for scale); its figures are not the recorded ones",
     )
+    parser.add_argument(
+        "--floor-rounds",
+        type=int,
+        default=5,
+        help="floor: measured rounds, gateway and floor taking turns (default 5)",
+    )
+    parser.add_argument(
+        "--floor-calls", type=int, default=20, help="floor: answers per round and page size"
+    )
     parser.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     arguments = parser.parse_args(argv)
@@ -136,9 +149,24 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         arguments.memory_seconds = min(arguments.memory_seconds, 10.0)
         arguments.profile_seconds = min(arguments.profile_seconds, 5.0)
         arguments.scale_cases = arguments.scale_cases or "10000"
+        arguments.floor_rounds, arguments.floor_calls = 2, 5
     arguments.scale_cases = arguments.scale_cases or "10000,1000000"
     arguments.scale_sizes = [int(size) for size in arguments.scale_cases.split(",") if size]
     return arguments
+
+
+def _floor(arguments: argparse.Namespace, directory: Path, results: dict[str, Any]) -> None:
+    from bench.floor import run_floor
+
+    where = directory / "floor"
+    where.mkdir()
+    print("[bench] floor: the embedded gateway against stock graphql-core", flush=True)
+    try:
+        results["floor"] = run_floor(
+            where, arguments.cases, arguments.floor_rounds, arguments.floor_calls
+        )
+    except Exception as exc:  # the report names the failure instead of a figure
+        results.setdefault("failed", {})["floor"] = f"{type(exc).__name__}: {exc}"[:2000]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,8 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     directory = Path(tempfile.mkdtemp(prefix="cmaa-bench-"))
     try:
-        run = items.Run(arguments, directory, results)
-        run.execute()
+        if "floor" in arguments.only:
+            _floor(arguments, directory, results)
+        if set(arguments.only) - {"floor"}:
+            run = items.Run(arguments, directory, results)
+            run.execute()
     finally:
         if arguments.keep:
             print(f"kept {directory}")
@@ -171,12 +202,20 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(directory, ignore_errors=True)
     results["load_average_after"] = machine.load_average()
     results["minutes"] = (time.monotonic() - started) / 60
-    text = report.render(results)
-    print(text)
+    sections = []
+    if "floor" in results or "floor" in results.get("failed", {}):
+        sections.append((report.render_floor(results), report.FLOOR_START, report.FLOOR_END))
+    if set(arguments.only) - {"floor"}:
+        sections.append((report.render(results), report.START, report.END))
+    for text, _start, _end in sections:
+        print(text)
     (BENCH / "profiles").mkdir(exist_ok=True)
     if not arguments.no_write and not arguments.quick:
-        report.write(BENCH / "RESULTS.md", text)
-        (BENCH / "profiles" / "results.json").write_text(
+        for text, start, end in sections:
+            report.write(BENCH / "RESULTS.md", text, start, end)
+        # The floor's figures beside the other items', each in its own file.
+        name = "results.json" if set(arguments.only) - {"floor"} else "floor.json"
+        (BENCH / "profiles" / name).write_text(
             json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8"
         )
         print("wrote bench/RESULTS.md")

@@ -9,6 +9,12 @@ from bench.report_peers import load_section, load_summary, peer_section, peer_su
 
 START = "<!-- python -m bench: start -->"
 END = "<!-- python -m bench: end -->"
+# The floor (issue 17) keeps its own section, so `--only floor` leaves the others' figures.
+FLOOR_START = "<!-- python -m bench floor: start -->"
+FLOOR_END = "<!-- python -m bench floor: end -->"
+FLOOR_RATIO = 2.0
+FLOOR_SLOPE_MS = 0.25
+AUDIT_PER_STORE = 3
 
 TARGETS = {
     "physical": ("gateway ≥ 1/4 of the plain endpoint's requests/s", lambda r: r >= 0.25),
@@ -303,11 +309,98 @@ def _memory(m: dict[str, Any]) -> list[str]:
     ]
 
 
-def write(path: Path, section: str) -> None:
+def render_floor(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        FLOOR_START,
+        "",
+        "## The Python floor (`python -m bench --only floor`)",
+        "",
+        f"- Command: `{results['command']}`; machine: {m['cores']} cores ({m['cpu']}), "
+        f"Python {m['python']}, graphql-core {m.get('graphql-core')}, strawberry-graphql "
+        f"{m.get('strawberry-graphql')}; load average {results['load_average_before']:.2f} "
+        f"before and {results['load_average_after']:.2f} after (other work shared the "
+        "machine: compare the ratios, not the absolute figures).",
+    ]
+    failure = results.get("failed", {}).get("floor")
+    if failure:
+        return "\n".join(
+            [*lines, "", f"**The floor failed in this run:** `{failure}`", "", FLOOR_END, ""]
+        )
+    f = results["floor"]
+    gateway = f["gateway_ms"]
+    owners = ", ".join(f"{n} {o}" for o, n in sorted(f["owners"].items()))
+    counts = {
+        label: f["counts"][label] for label in ("10", "10-both", "100") if label in f["counts"]
+    }
+    audit_most = max(
+        store["audit"] for page in counts.values() for store in page["by_store"].values()
+    )
+    # Like with like: the page of 10 that holds both administrations' cases, and the 100.
+    compared = [counts[label] for label in ("10-both", "100") if label in counts]
+    constant = len(compared) == 2 and len({page["statements"] for page in compared}) == 1
+    lines += [
+        f"- Data: {f['cases_per_administration']:,} cases per administration in two SQLite "
+        "stores, seeded by `seed_store` (seed 7); caller "
+        f"`{f['caller']}`; `bench/operations/{f['operation']}.graphql`. First 50: "
+        f"{f['cases']} cases ({owners}) with {f['parties']} parties, "
+        f"{f['answer_bytes']:,} bytes of JSON.",
+        "- Embedded gateway: the demo's app called as an ASGI app in the measuring process "
+        "(no sockets, no HTTP client), from the request's bytes to the answer's bytes; CPU "
+        "is `time.process_time()` of that process (every thread: the stores' SQLite threads "
+        f"are in it; idle, the process spends {f['idle_cpu_ms_per_s']:.1f} ms a second).",
+        "- Floor: stock graphql-core `execute` with its default resolvers, over a schema built "
+        "from `schema/exchange.graphql` (no resolvers), the operation parsed and validated "
+        "once, the gateway's own first-50 answer held as plain dicts as the root value, then "
+        "`orjson.dumps`; in a fresh process of its own, `time.process_time()`.",
+        f"- {f['rounds']} rounds, gateway and floor taking turns; each round "
+        f"{f['calls_per_round']} answers per page size (the floor {4 * f['calls_per_round']}); "
+        "the median of the rounds.",
+        "",
+        "| item | figure | verdict |",
+        "|---|---|---|",
+        f"| floor ratio | first 50: {gateway['50']:.1f} ms / {f['floor_ms']:.1f} ms = "
+        f"**{f['ratio']:.2f}×** | {'met' if f['ratio'] <= FLOOR_RATIO else '**not met**'} "
+        f"(target ≤ {FLOOR_RATIO}×) |",
+        f"| slope | first 1 / 10 / 100: {gateway['1']:.1f} / {gateway['10']:.1f} / "
+        f"{gateway['100']:.1f} ms; (100 − 10) / 90 = **{f['slope_ms_per_case']:.3f} ms per "
+        f"case** | {'met' if f['slope_ms_per_case'] <= FLOOR_SLOPE_MS else '**not met**'} "
+        f"(target ≤ {FLOOR_SLOPE_MS} ms) |",
+        "| statements | pages of 10 (first) / 10 (both owners) / 100: "
+        + " / ".join(str(page["statements"]) for page in counts.values())
+        + f" | {'met' if constant else '**not met**'} (target: constant in page size, "
+        "pages holding the same administrations' cases) |",
+        f"| audit statements | at most {audit_most} per store per operation | "
+        f"{'met' if audit_most <= AUDIT_PER_STORE else '**not met**'} "
+        f"(target ≤ {AUDIT_PER_STORE}) |",
+        "",
+        "SQL statements per answer (SQLAlchemy's `before_cursor_execute` on both stores, "
+        "after the warm-up, with the audit checkpointers stopped: they sign the logs in the "
+        "background, on no answer's path; statements of the token's verification, reading "
+        "keys or the deny-list, are the request's and counted apart):",
+        "",
+        "| page | cases (by owner) | statements | US records + audit | UZ records + audit | "
+        "token checks |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    labels = {"10": "10 (first)", "10-both": "10 (both owners)", "100": "100"}
+    for first, page in counts.items():
+        by_owner = ", ".join(f"{n} {o}" for o, n in sorted(page["cases_by_owner"].items()))
+        us, uz = page["by_store"]["US"], page["by_store"]["UZ"]
+        lines.append(
+            f"| {labels.get(first, first)} | {by_owner} | {page['statements']} | "
+            f"{us['records']} + {us['audit']} "
+            f"| {uz['records']} + {uz['audit']} | {page.get('token_statements', 0)} |"
+        )
+    lines += ["", FLOOR_END, ""]
+    return "\n".join(lines)
+
+
+def write(path: Path, section: str, start: str = START, end: str = END) -> None:
     existing = path.read_text(encoding="utf-8") if path.exists() else ""
-    if START in existing and END in existing:
-        before = existing[: existing.index(START)]
-        after = existing[existing.index(END) + len(END) :].lstrip("\n")
+    if start in existing and end in existing:
+        before = existing[: existing.index(start)]
+        after = existing[existing.index(end) + len(end) :].lstrip("\n")
         updated = before + section.rstrip("\n") + "\n" + (("\n" + after) if after else "")
     elif existing:
         updated = existing.rstrip("\n") + "\n\n" + section

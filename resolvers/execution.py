@@ -9,14 +9,28 @@ read and serialised directly (DESIGN.md §9, "Speed"). Anything else, and any va
 path cannot complete (a null in a non-null field, a value its type refuses), takes
 graphql-core's own path, so results and errors are exactly the general path's.
 
+An object whose selection holds only such fields, and objects and lists of objects that hold
+only such fields in turn (a case's parties with their entities and handling, say), is written
+by a plan made once per operation for that selection (ObjectPlan): the record's attributes are
+read straight into the answer's dictionary, in the selection's order, without graphql-core's
+per-field work. Whatever the plan cannot write as graphql-core would, it leaves to
+graphql-core's path for that object, which then writes it, errors included, as it always has.
+
 graphql-core also looks for an `@stream` directive on every list it completes; a schema that
 does not define `@stream` cannot be asked for it, so that look-up is skipped.
+
+Every operation executes with a ledger of its partner reads (resolvers.sources.ledger): when
+its data is complete, each owner's entries are appended to that owner's audit
+chain, and only then is the result built. If an append fails, the operation's data is
+withheld: the caller gets an error and no data.
 """
 
+from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
 from graphql import (
     GraphQLEnumType,
+    GraphQLError,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
@@ -24,20 +38,51 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
 )
+from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
+
+from resolvers.errors import SourceUnavailableError
+from resolvers.sources.ledger import CURRENT_LEDGER, AuditUnrecorded, ReadLedger
 
 _MISSING = object()
 
 
 class PlainField(NamedTuple):
-    """How to read one plain field: the record's attribute and the field's leaf type."""
+    """How to read one plain field: the record's attribute, the field's leaf type and how
+    a value of it is serialised."""
 
     attribute: str
     leaf: GraphQLLeafType
     non_null: bool
     is_list: bool
     items_non_null: bool
+    coerce: Callable[[Any], Any]
+
+
+def _enum_coercion(enum: GraphQLEnumType) -> Callable[[Any], Any]:
+    """An enum value's name by one dictionary look-up. strawberry's enum type compares the
+    value with each of its values in turn (reading `Enum.value`, a descriptor, each time);
+    the first name whose value equals it is the one graphql-core and strawberry give, and
+    the one kept here. A value not found takes the type's own path (and its error)."""
+    names: dict[Any, str] = {}
+    for name, enum_value in enum.values.items():
+        value = (
+            name if enum_value.value is None or enum_value.value is Undefined else enum_value.value
+        )
+        names.setdefault(value, name)
+    wrapped = getattr(enum, "wrapped_cls", None)
+    slow = enum.coerce_output_value
+
+    def coerce(value: Any) -> Any:
+        key = value._value_ if wrapped is not None and isinstance(value, wrapped) else value
+        try:
+            name = names.get(key)
+        except TypeError:  # unhashable: the type's own path decides
+            name = None
+        return name if name is not None else slow(value)
+
+    return coerce
 
 
 def _unwrap(graphql_type: Any) -> tuple[Any, bool]:
@@ -59,7 +104,10 @@ def _plain_field(field: Any) -> PlainField | None:
         outer, items_non_null = _unwrap(outer.of_type)
     if not isinstance(outer, (GraphQLScalarType, GraphQLEnumType)):
         return None
-    return PlainField(definition.python_name, outer, non_null, is_list, items_non_null)
+    coerce = (
+        _enum_coercion(outer) if isinstance(outer, GraphQLEnumType) else outer.coerce_output_value
+    )
+    return PlainField(definition.python_name, outer, non_null, is_list, items_non_null, coerce)
 
 
 def plain_fields(schema: GraphQLSchema) -> dict[tuple[str, str], PlainField]:
@@ -79,13 +127,13 @@ def _complete(plain: PlainField, value: Any) -> Any:
     """The serialised value, or _MISSING where graphql-core's own path must decide."""
     if value is None:
         return _MISSING if plain.non_null else None
-    coerce = plain.leaf.coerce_output_value
+    coerce = plain.coerce
     if not plain.is_list:
         coerced = coerce(value)
         return _MISSING if coerced is None else coerced
     if isinstance(value, (str, bytes, dict)):
         return _MISSING
-    completed = []
+    completed: list[Any] = []
     for item in value:
         if item is None:
             if plain.items_non_null:
@@ -97,6 +145,99 @@ def _complete(plain: PlainField, value: Any) -> Any:
             return _MISSING
         completed.append(coerced)
     return completed
+
+
+def _is_plain_object_field(field: Any) -> bool:
+    """A field that returns its record's attribute as it is, an object or a list of them."""
+    definition = field.extensions.get("strawberry-definition")
+    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
+        return False
+    return not (field.args or definition.permission_classes or definition.directives)
+
+
+def _computed(field: Any) -> Callable[[Any], Any] | None:
+    """A field whose resolver needs nothing but its record (a method of the type, taking
+    only `self`, sync, with no arguments, extensions, permissions or directives): the call
+    that gives its value; None for any other field."""
+    definition = field.extensions.get("strawberry-definition")
+    if not isinstance(definition, StrawberryField) or definition.base_resolver is None:
+        return None
+    resolver = definition.base_resolver
+    if field.args or definition.extensions or definition.permission_classes:
+        return None
+    if definition.directives or resolver.is_async or resolver.self_parameter is None:
+        return None
+    if resolver.info_parameter or resolver.root_parameter or resolver.parent_parameter:
+        return None
+    return lambda record: resolver(record)
+
+
+class Step(NamedTuple):
+    """One response key of a planned selection: a plain leaf (`leaf`), an object or a list of
+    objects (`plan`), or `__typename` (neither); its value is the record's attribute, or
+    what `call` gives for the record."""
+
+    key: str
+    attribute: str
+    leaf: PlainField | None
+    plan: "ObjectPlan | None"
+    non_null: bool = True
+    is_list: bool = False
+    items_non_null: bool = False
+    call: Callable[[Any], Any] | None = None
+
+
+class ObjectPlan:
+    """How to write one selection set over one object type (Step). `write` returns _MISSING
+    where graphql-core must decide."""
+
+    __slots__ = ("is_type_of", "steps", "type_name")
+
+    def __init__(self, object_type: GraphQLObjectType) -> None:
+        self.type_name = object_type.name
+        # Called as graphql-core would, without the resolve info no type of ours reads.
+        self.is_type_of: Callable[[Any, Any], Any] | None = object_type.is_type_of
+        self.steps: list[Step] = []
+
+    def write(self, record: Any) -> Any:
+        if self.is_type_of is not None and self.is_type_of(record, None) is not True:
+            return _MISSING
+        written: dict[str, Any] = {}
+        for key, attribute, leaf, plan, non_null, is_list, items_non_null, call in self.steps:
+            if leaf is not None:
+                value = _complete(leaf, getattr(record, attribute))
+            elif plan is None:
+                value = self.type_name
+            else:
+                found = getattr(record, attribute) if call is None else call(record)
+                value = _write_object(plan, found, non_null, is_list, items_non_null)
+            if value is _MISSING:
+                return _MISSING
+            written[key] = value
+        return written
+
+
+def _write_object(
+    plan: ObjectPlan, value: Any, non_null: bool, is_list: bool, items_non_null: bool
+) -> Any:
+    if value is None:
+        return _MISSING if non_null else None
+    if not is_list:
+        return plan.write(value)
+    if isinstance(value, (str, bytes, dict)):
+        return _MISSING
+    items: list[Any] = []
+    for item in value:
+        if item is None:
+            if items_non_null:
+                return _MISSING
+            items.append(None)
+            continue
+        written = plan.write(item)
+        if written is _MISSING:
+            return _MISSING
+        items.append(written)
+    return items
 
 
 class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -120,6 +261,80 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         # strawberry always passes a manager; only one that holds middleware wraps resolvers.
         self._fast = manager is None or not manager.middlewares
+        # This operation's object plans, by (type, identity of the field list) as graphql-core
+        # memoizes its sub-fields (the list is kept alive, so its id is not reused); None
+        # where a selection cannot be planned.
+        self._plans: dict[tuple[str, int], tuple[Any, ObjectPlan | None]] = {}
+
+    def _plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> ObjectPlan | None:
+        key = (object_type.name, id(field_details_list))
+        known = self._plans.get(key)
+        if known is not None:
+            return known[1]
+        plan = self._make_plan(object_type, field_details_list)
+        self._plans[key] = (field_details_list, plan)
+        return plan
+
+    def _make_plan(
+        self, object_type: GraphQLObjectType, field_details_list: Any
+    ) -> ObjectPlan | None:
+        grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(
+            object_type, field_details_list
+        )
+        if new_defer_usages:
+            return None
+        plan = ObjectPlan(object_type)
+        for key, details in grouped_field_set.items():
+            name = details[0].node.name.value
+            if name == "__typename":
+                plan.steps.append(Step(key, name, None, None))
+                continue
+            leaf = self._plain.get((object_type.name, name))
+            if leaf is not None:
+                plan.steps.append(Step(key, leaf.attribute, leaf, None))
+                continue
+            field = object_type.fields.get(name)
+            if field is None:
+                return None
+            call = None if _is_plain_object_field(field) else _computed(field)
+            if call is None and not _is_plain_object_field(field):
+                return None
+            outer, non_null = _unwrap(field.type)
+            is_list = isinstance(outer, GraphQLList)
+            items_non_null = False
+            if is_list:
+                outer, items_non_null = _unwrap(outer.of_type)
+            if not isinstance(outer, GraphQLObjectType):
+                return None
+            inner = self._plan(outer, details)
+            if inner is None:
+                return None
+            attribute = field.extensions["strawberry-definition"].python_name
+            plan.steps.append(
+                Step(key, attribute, None, inner, non_null, is_list, items_non_null, call)
+            )
+        return plan
+
+    def collect_and_execute_subfields(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if self._fast and not self._streams:
+            plan = self._plan(return_type, field_details_list)
+            if plan is not None:
+                try:
+                    written = plan.write(result)
+                except Exception:  # the general path reports it, as graphql-core does
+                    written = _MISSING
+                if written is not _MISSING:
+                    return written
+        return super().collect_and_execute_subfields(
+            return_type, field_details_list, path, result, position_context
+        )
 
     def get_stream_usage(self, field_details_list: Any, path: Any) -> Any:
         if not self._streams:
@@ -145,3 +360,52 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )
+
+    def execute_root_grouped_field_set(
+        self,
+        root_type: GraphQLObjectType,
+        root_value: Any,
+        grouped_field_set: Any,
+        serially: bool,
+        position_context: Any,
+    ) -> Any:
+        """The operation's fields, executed with a ledger of its partner reads, which are
+        appended to their owners' audit chains before the data is returned."""
+        ledger = ReadLedger()
+        token = CURRENT_LEDGER.set(ledger)
+        try:
+            data = super().execute_root_grouped_field_set(
+                root_type, root_value, grouped_field_set, serially, position_context
+            )
+        except BaseException:
+            CURRENT_LEDGER.reset(token)
+            raise
+        if not self.is_awaitable(data):
+            CURRENT_LEDGER.reset(token)
+            if ledger.pending:  # every read is awaited: a completed operation has none left
+                raise _withheld(AuditUnrecorded(()))
+            return data
+        return self._recorded(data, ledger, token)
+
+    async def _recorded(self, data: Awaitable[Any], ledger: ReadLedger, token: Any) -> Any:
+        try:
+            completed = await data
+        finally:
+            CURRENT_LEDGER.reset(token)
+        if ledger.pending:
+            try:
+                await ledger.append_all()
+            except AuditUnrecorded as failure:
+                raise _withheld(failure) from None
+        return completed
+
+
+def _withheld(failure: AuditUnrecorded) -> GraphQLError:
+    """The error that replaces an answer whose reads its owners' logs did not take: the answer
+    is not sent (graphql-core's execute_operation turns this into data null)."""
+    administration = failure.administrations[0].value if failure.administrations else "partner"
+    return GraphQLError(
+        f"The {administration} administration's data is unavailable right now; "
+        "no data was returned. Try again shortly.",
+        extensions={"code": SourceUnavailableError.code, "administration": administration},
+    )

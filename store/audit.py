@@ -18,7 +18,7 @@ is the one row that changes, and `check_chain` compares it with the log.
 
 import hashlib
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,23 +36,27 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.sql.expression import Executable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from store.models import AuditEvent, AuditHead
 from store.models._base import as_utc
 from store.models.domain import Administration
 
+Rows = CursorResult[*tuple[Any, ...]]
 GENESIS_HASH = "0" * 64
 # Entries read per query while checking a chain: a few MB at most, whatever the log's size.
 CHECK_BATCH = 5000
 
-_events = AuditEvent.__table__
-_head = AuditHead.__table__
-# Built once: an append runs these three statements and nothing else.
-_ADVANCE_HEAD = (
+# The tables themselves (sqlmodel's classes type their attributes as Python values).
+_events = AuditEvent.metadata.tables["audit_events"]
+_head = AuditHead.metadata.tables["audit_head"]
+# Built once: an append of any number of entries runs these three statements and nothing else.
+_ADVANCE_HEAD_BY = (
     update(_head)
     .where(_head.c.id == 1)
-    .values(seq=_head.c.seq + 1)
+    .values(seq=_head.c.seq + bindparam("count"))
     .returning(_head.c.seq, _head.c.entry_hash)
 )
 _INSERT_EVENT = insert(_events)
@@ -73,6 +77,11 @@ class AuditEntry:
     record_ids: tuple[str, ...] = ()
     release_ids: tuple[int, ...] = ()
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+async def _rows(session: AsyncSession, statement: Executable) -> Rows:
+    """A select run as SQLAlchemy Core on the session's connection (and its transaction)."""
+    return await (await session.connection()).execute(statement)
 
 
 def entry_hash(seq: int, prev_hash: str, entry: AuditEntry) -> str:
@@ -113,32 +122,48 @@ def observe_appends(engine: Any, observer: Callable[[], None]) -> None:
 
 async def append_audit(session: AsyncSession, entry: AuditEntry) -> AuditEvent:
     """Append one entry in the session's transaction (the caller commits)."""
+    return (await append_audit_entries(session, (entry,)))[0]
+
+
+async def append_audit_entries(
+    session: AsyncSession, entries: Sequence[AuditEntry]
+) -> list[AuditEvent]:
+    """Append entries, in order, in the session's transaction (the caller commits): three
+    statements however many entries: move the head past them, insert them, set its hash."""
+    if not entries:
+        return []
     # Moving the head first takes the write lock before the previous hash is read.
-    head = (await session.exec(_ADVANCE_HEAD)).one()
-    seq, prev_hash = int(head[0]), str(head[1])
-    digest = entry_hash(seq, prev_hash, entry)
-    values = {
-        "seq": seq,
-        "at": entry.at,
-        "actor_administration": entry.actor_administration,
-        "subject": entry.subject,
-        "client_id": entry.client_id,
-        "scopes": list(entry.scopes),
-        "operation": entry.operation,
-        "record_ids": list(entry.record_ids),
-        "release_ids": list(entry.release_ids),
-        "decision": entry.decision,
-        "rule": entry.rule,
-        "detail": entry.detail,
-        "prev_hash": prev_hash,
-        "entry_hash": digest,
-    }
-    await session.exec(_INSERT_EVENT, params=values)
-    await session.exec(_SET_HEAD_HASH, params={"digest": digest})
+    head = (await session.exec(_ADVANCE_HEAD_BY, params={"count": len(entries)})).one()
+    last_seq, prev_hash = int(head[0]), str(head[1])
+    rows: list[dict[str, Any]] = []
+    for seq, entry in enumerate(entries, start=last_seq - len(entries) + 1):
+        digest = entry_hash(seq, prev_hash, entry)
+        rows.append(
+            {
+                "seq": seq,
+                "at": entry.at,
+                "actor_administration": entry.actor_administration,
+                "subject": entry.subject,
+                "client_id": entry.client_id,
+                "scopes": list(entry.scopes),
+                "operation": entry.operation,
+                "record_ids": list(entry.record_ids),
+                "release_ids": list(entry.release_ids),
+                "decision": entry.decision,
+                "rule": entry.rule,
+                "detail": entry.detail,
+                "prev_hash": prev_hash,
+                "entry_hash": digest,
+            }
+        )
+        prev_hash = digest
+    await session.exec(_INSERT_EVENT, params=rows)
+    await session.exec(_SET_HEAD_HASH, params={"digest": prev_hash})
     observer = _append_observers.get(session.sync_session.bind)
     if observer is not None:
-        observer()
-    return AuditEvent(**values)
+        for _ in rows:
+            observer()
+    return [AuditEvent(**values) for values in rows]
 
 
 async def lock_the_log(session: AsyncSession) -> None:
@@ -264,19 +289,20 @@ async def read_trail(
     """A page of the log, newest first: (entries, whether more follow, how many match)."""
     conditions = _trail_conditions(session, wanted)
     total = (
-        await session.exec(
-            select(func.count()).select_from(_events).where(and_(true(), *conditions))
+        await _rows(
+            session, select(func.count()).select_from(_events).where(and_(true(), *conditions))
         )
     ).one()[0]
     page = [*conditions]
     if before_seq is not None:
         page.append(_events.c.seq < before_seq)
     rows = (
-        await session.exec(
+        await _rows(
+            session,
             select(_events)
             .where(and_(true(), *page))
             .order_by(_events.c.seq.desc())
-            .limit(limit + 1)
+            .limit(limit + 1),
         )
     ).all()
     entries = [_logged(owner, row) for row in rows[:limit]]
@@ -285,7 +311,9 @@ async def read_trail(
 
 async def read_head(session: AsyncSession) -> tuple[int, str]:
     """The chain's tip as the head row records it: (size, hash of the last entry)."""
-    row = (await session.exec(select(_head.c.seq, _head.c.entry_hash).where(_head.c.id == 1))).one()
+    row = (
+        await _rows(session, select(_head.c.seq, _head.c.entry_hash).where(_head.c.id == 1))
+    ).one()
     return int(row[0]), str(row[1])
 
 
@@ -356,7 +384,7 @@ async def check_chain(
             last, f"the head row records hash {head_hash[:16]}… but entry {last} is {prev[:16]}…"
         )
     elif up_to is None:
-        beyond = (await session.exec(select(func.max(_events.c.seq)))).one()[0]
+        beyond = (await _rows(session, select(func.max(_events.c.seq)))).one()[0]
         # The largest seq is read before the head: an append committed in between moves both,
         # so only an entry written without moving the head can lie beyond it.
         if beyond is not None and beyond > (await read_head(session))[0]:
@@ -390,11 +418,12 @@ async def _entries(session: AsyncSession, first: int, last: int, batch: int) -> 
     start = first
     while start <= last:
         rows = (
-            await session.exec(
+            await _rows(
+                session,
                 select(_events)
                 .where(_events.c.seq >= start, _events.c.seq <= last)
                 .order_by(_events.c.seq)
-                .limit(batch)
+                .limit(batch),
             )
         ).all()
         if not rows:
@@ -407,8 +436,9 @@ async def _entries(session: AsyncSession, first: int, last: int, batch: int) -> 
 async def logged_hashes(session: AsyncSession, up_to: int) -> list[str]:
     """The entry hashes the log holds now for seq 1 … up_to, in seq order (as they are)."""
     rows = (
-        await session.exec(
-            select(_events.c.entry_hash).where(_events.c.seq <= up_to).order_by(_events.c.seq)
+        await _rows(
+            session,
+            select(_events.c.entry_hash).where(_events.c.seq <= up_to).order_by(_events.c.seq),
         )
     ).all()
     return [str(row[0]) for row in rows]

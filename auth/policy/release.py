@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, exists, false, select, true
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import ScalarSelect
+from sqlmodel import col
 
 from auth.policy.rules import Rule
 from auth.policy.scopes import CASES_READ, ENTITIES_READ, EVIDENCE_READ, PII_READ
@@ -65,9 +66,9 @@ def record_grant(owner: Administration, principal: Principal, record_type: Recor
 
 def _active_release_condition(recipient: Administration, now: datetime) -> ColumnElement[bool]:
     return and_(
-        Release.recipient == recipient.value,
-        Release.revoked_at.is_(None),
-        Release.expires_at > now,
+        col(Release.recipient) == recipient.value,
+        col(Release.revoked_at).is_(None),
+        col(Release.expires_at) > now,
     )
 
 
@@ -83,17 +84,17 @@ def covering_release(
     most: personal data first, then the latest expiry, then the newest.
     """
     return (
-        select(Release.id)
-        .join(ReleaseItem, ReleaseItem.release_id == Release.id)
+        select(col(Release.id))
+        .join(ReleaseItem, col(ReleaseItem.release_id) == col(Release.id))
         .where(
-            ReleaseItem.record_type == record_type.value,
-            ReleaseItem.record_id == record_id,
+            col(ReleaseItem.record_type) == record_type.value,
+            col(ReleaseItem.record_id) == record_id,
             _active_release_condition(grant.principal.administration, now),
         )
         .order_by(
-            Release.includes_personal_data.desc(),
-            Release.expires_at.desc(),
-            Release.id.desc(),
+            col(Release.includes_personal_data).desc(),
+            col(Release.expires_at).desc(),
+            col(Release.id).desc(),
         )
         .limit(1)
         .scalar_subquery()
@@ -124,11 +125,11 @@ def released_under(
     """Whether an active release of the owner to the caller's administration, meeting
     `conditions` too, covers the record (a partner's read; correlated on record_id)."""
     return exists(
-        select(ReleaseItem.id)
-        .join(Release, ReleaseItem.release_id == Release.id)
+        select(col(ReleaseItem.id))
+        .join(Release, col(ReleaseItem.release_id) == col(Release.id))
         .where(
-            ReleaseItem.record_type == record_type.value,
-            ReleaseItem.record_id == record_id,
+            col(ReleaseItem.record_type) == record_type.value,
+            col(ReleaseItem.record_id) == record_id,
             _active_release_condition(grant.principal.administration, now),
             *conditions,
         )

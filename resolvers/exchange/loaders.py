@@ -12,6 +12,7 @@ from auth.principal import Principal
 from resolvers.exchange.administrations import Administrations
 from resolvers.exchange.matching import Match, matches_of, probe_for
 from resolvers.sources.base import AdministrationSource, CaseKey, SourceDown
+from resolvers.sources.filters import MatchProbe
 from resolvers.sources.parts import EntityParts
 from resolvers.sources.records import (
     CaseRecord,
@@ -112,13 +113,12 @@ class Loaders:
             for other in self._context.administrations
             if other is not owner
         ]
+
+        def search(probe: MatchProbe) -> Callable[[AdministrationSource], Awaitable[Any]]:
+            return lambda source: source.match_candidates(principal, probe)
+
         answers = await asyncio.gather(
-            *(
-                self._call(
-                    other, lambda source, probe=probe: source.match_candidates(principal, probe)
-                )
-                for _owner, other, probe in searches
-            )
+            *(self._call(other, search(probe)) for _owner, other, probe in searches)
         )
         candidates: dict[Administration, tuple[EntityRecord, ...]] = defaultdict(tuple)
         for (owner, _other, _probe), found in zip(searches, answers, strict=True):

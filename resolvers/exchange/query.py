@@ -1,6 +1,6 @@
 """The exchange schema's root: one list over both administrations, and records by id."""
 
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import strawberry
 from strawberry.types import Info
@@ -24,7 +24,7 @@ from resolvers.exchange.connections import (
 )
 from resolvers.exchange.context import ExchangeContext
 from resolvers.exchange.types import AssistanceRequest, Case, Entity, Evidence, Node
-from resolvers.exchange.union import empty_connection, merged_connection
+from resolvers.exchange.union import Connection, empty_connection, merged_connection
 from resolvers.reporting import report
 from resolvers.sources.base import SourceDown
 from resolvers.sources.ids import decode_global_id
@@ -36,6 +36,15 @@ NODE_TYPES: dict[str, tuple[str, str]] = {
     "Evidence": (EVIDENCE_READ, "evidence"),
     "AssistanceRequest": (REQUESTS_READ, "requests"),
 }
+
+
+Served = TypeVar("Served")
+
+
+def served_as(_kind: type[Served], connection: Connection[Any]) -> Served:
+    """A connection of records, served as the schema's connection type: strawberry reads a
+    returned object's fields as its attributes, and the records have them all."""
+    return cast(Served, connection)
 
 
 def _context(info: Info) -> ExchangeContext:
@@ -112,15 +121,18 @@ class Query:
         principal = _context(info).principal
         # A cursor holds a position per owner asked: it is bound to the owners as to the filter.
         scoped = case_filter if owners is None else {"filter": case_filter, "owners": owners}
-        return await merged_connection(
-            _context(info),
-            "cases",
-            scoped,
-            size,
-            after,
-            lambda source, page: source.list_cases(principal, case_filter, page),
-            lambda record: record.opened_at,
-            owners=owners,
+        return served_as(
+            CaseConnection,
+            await merged_connection(
+                _context(info),
+                "cases",
+                scoped,
+                size,
+                after,
+                lambda source, page: source.list_cases(principal, case_filter, page),
+                lambda record: record.opened_at,
+                owners=owners,
+            ),
         )
 
     @scoped_field(CASES_READ)
@@ -138,14 +150,17 @@ class Query:
         """Persons, organizations, conveyances, equipment and shipments the caller may see."""
         size, entity_filter = _page_size(info, first), inputs.entity_filter(filter)
         principal = _context(info).principal
-        return await merged_connection(
-            _context(info),
-            "entities",
-            entity_filter,
-            size,
-            after,
-            lambda source, page: source.list_entities(principal, entity_filter, page),
-            lambda record: record.created_at,
+        return served_as(
+            EntityConnection,
+            await merged_connection(
+                _context(info),
+                "entities",
+                entity_filter,
+                size,
+                after,
+                lambda source, page: source.list_entities(principal, entity_filter, page),
+                lambda record: record.created_at,
+            ),
         )
 
     @scoped_field(ENTITIES_READ)
@@ -163,14 +178,17 @@ class Query:
         """The caller's requests and those addressed to it, newest first."""
         size, request_filter = _page_size(info, first), inputs.request_filter(filter)
         principal = _context(info).principal
-        return await merged_connection(
-            _context(info),
-            "assistanceRequests",
-            request_filter,
-            size,
-            after,
-            lambda source, page: source.list_requests(principal, request_filter, page),
-            lambda record: record.submitted_at,
+        return served_as(
+            AssistanceRequestConnection,
+            await merged_connection(
+                _context(info),
+                "assistanceRequests",
+                request_filter,
+                size,
+                after,
+                lambda source, page: source.list_requests(principal, request_filter, page),
+                lambda record: record.submitted_at,
+            ),
         )
 
     @scoped_field(REQUESTS_READ)
@@ -189,15 +207,18 @@ class Query:
         size = _page_size(info, first)
         context = _context(info)
         own = context.principal.administration
-        return await merged_connection(
-            context,
-            "releases",
-            None,
-            size,
-            after,
-            lambda source, page: source.list_releases(context.principal, page),
-            lambda record: record.created_at,
-            owners=[own],
+        return served_as(
+            ReleaseConnection,
+            await merged_connection(
+                context,
+                "releases",
+                None,
+                size,
+                after,
+                lambda source, page: source.list_releases(context.principal, page),
+                lambda record: record.created_at,
+                owners=[own],
+            ),
         )
 
     @scoped_field(EVIDENCE_READ)

@@ -14,6 +14,7 @@ from typing import Any
 from graphql import (
     DocumentNode,
     FieldNode,
+    GraphQLObjectType,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
@@ -58,7 +59,10 @@ def _attribute(schema: GraphQLSchema, type_name: str, field_name: str) -> str | 
     """The record attribute a field reads: its Python name; None if it runs other code."""
     if field_name == "__typename":
         return "__typename"
-    field = schema.type_map[type_name].fields[field_name]  # type: ignore[union-attr]
+    owner = schema.type_map[type_name]
+    if not isinstance(owner, GraphQLObjectType):
+        return None
+    field = owner.fields[field_name]
     definition = field.extensions.get("strawberry-definition")
     if not isinstance(definition, StrawberryField):
         return None
@@ -82,7 +86,7 @@ def entity_parts(schema: GraphQLSchema, document: DocumentNode) -> EntityParts:
         known = ENTITY_PARTS if type_name == "Entity" else HANDLING_PARTS
         if attribute in ALWAYS_READ:
             continue
-        if attribute not in known:
+        if attribute is None or attribute not in known:
             return EVERY_PART
         (entity if type_name == "Entity" else handling).add(attribute)
     return EntityParts(frozenset(entity), frozenset(handling))

@@ -5,7 +5,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from resolvers.exchange.context import ExchangeContext
 from resolvers.exchange.cursors import CursorScope, filter_digest
@@ -13,7 +13,18 @@ from resolvers.sources.base import AdministrationSource, SourceDown
 from resolvers.sources.records import Page, PageRequest, Position
 from store.models.domain import Administration
 
-T = TypeVar("T")
+
+class Listed(Protocol):
+    """What the merge reads of a listed record besides its sort key: whose it is, its id."""
+
+    @property
+    def owner(self) -> Administration: ...
+
+    @property
+    def id(self) -> int: ...
+
+
+T = TypeVar("T", bound=Listed)
 Fetch = Callable[[AdministrationSource, PageRequest], Awaitable[Page[T]]]
 
 

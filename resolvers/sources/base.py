@@ -110,6 +110,10 @@ class AdministrationSource(Protocol):
         """The administration's own audit log, newest first, for its own officials only."""
         ...
 
+    async def overdue_originals(self, principal: Principal) -> tuple[EvidenceRecord, ...]:
+        """Originals past their return date, not yet returned, that the caller may see."""
+        ...
+
     async def ping(self) -> None:
         """Return when the source answers; raise SourceDown when it does not."""
         ...

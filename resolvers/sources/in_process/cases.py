@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.filters import filterable
@@ -13,8 +14,15 @@ from auth.policy.personal_data import IS_PERSON
 from auth.policy.release import ReadGrant, record_grant
 from resolvers.sources.filters import CaseFilter
 from resolvers.sources.in_process.consents import granted_consents
-from resolvers.sources.in_process.handling import handling_of, utc
-from resolvers.sources.in_process.query import count_visible, fetch_page, visible_rows
+from resolvers.sources.in_process.handling import handling_of, utc, utc_present
+from resolvers.sources.in_process.query import (
+    count_visible,
+    fetch_row_page,
+    rows_of,
+    sql,
+    visible_count,
+    visible_rows,
+)
 from resolvers.sources.records import CaseRecord, PageRequest, PartyRecord
 from store.models import Case, CaseOffence, CaseParty, Entity, EntityIdentifier
 from store.models.domain import Administration, RecordType
@@ -23,16 +31,16 @@ from store.models.domain import Administration, RecordType
 ADMINISTRATIONS = {administration.value: administration for administration in Administration}
 
 COLUMNS: tuple[Any, ...] = (
-    Case.id,
-    Case.reference,
-    Case.title,
-    Case.status,
-    Case.opened_at,
-    Case.closed_at,
-    Case.summary,
-    Case.legal_provisions,
-    Case.marking,
-    Case.tlp,
+    col(Case.id),
+    col(Case.reference),
+    col(Case.title),
+    col(Case.status),
+    col(Case.opened_at),
+    col(Case.closed_at),
+    col(Case.summary),
+    col(Case.legal_provisions),
+    col(Case.marking),
+    col(Case.tlp),
 )
 
 
@@ -48,25 +56,25 @@ def conditions(
     policy's `filterable`, as a read of it would."""
     found: list[ColumnElement[bool]] = []
     if case_filter.statuses:
-        found.append(Case.status.in_(case_filter.statuses))
+        found.append(col(Case.status).in_(case_filter.statuses))
     if case_filter.offence_types:
         found.append(
             exists().where(
-                CaseOffence.case_id == Case.id,
-                CaseOffence.offence_type.in_(case_filter.offence_types),
+                col(CaseOffence.case_id) == col(Case.id),
+                col(CaseOffence.offence_type).in_(case_filter.offence_types),
             )
         )
     if case_filter.opened_from is not None:
-        found.append(Case.opened_at >= case_filter.opened_from)
+        found.append(col(Case.opened_at) >= case_filter.opened_from)
     if case_filter.opened_to is not None:
-        found.append(Case.opened_at < case_filter.opened_to)
+        found.append(col(Case.opened_at) < case_filter.opened_to)
     if case_filter.text:
         text = case_filter.text
         found.append(
             or_(
-                _contains(Case.reference, text),
-                _contains(Case.title, text),
-                _contains(Case.summary, text),
+                _contains(col(Case.reference), text),
+                _contains(col(Case.title), text),
+                _contains(col(Case.summary), text),
             )
         )
     if case_filter.identifier is not None:
@@ -79,34 +87,33 @@ def conditions(
         # partner's to match, under its own policy.
         found.append(
             exists().where(
-                CaseParty.case_id == Case.id,
-                CaseParty.entity_administration == grant.owner.value,
-                Entity.id == CaseParty.entity_id,
-                EntityIdentifier.entity_id == Entity.id,
-                EntityIdentifier.type == identifier.type.value,
-                EntityIdentifier.normalised == identifier.normalised,
-                filterable(RecordType.ENTITY, Entity.id, entity_grant, now, IS_PERSON),
+                col(CaseParty.case_id) == col(Case.id),
+                col(CaseParty.entity_administration) == grant.owner.value,
+                col(Entity.id) == col(CaseParty.entity_id),
+                col(EntityIdentifier.entity_id) == col(Entity.id),
+                col(EntityIdentifier.type) == identifier.type.value,
+                col(EntityIdentifier.normalised) == identifier.normalised,
+                filterable(RecordType.ENTITY, sql(Entity.id), entity_grant, now, sql(IS_PERSON)),
             )
         )
     return found
 
 
-async def _offences(session: AsyncSession, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-    if not ids:
-        return {}
-    rows = await session.exec(
-        select(CaseOffence.case_id, CaseOffence.offence_type)
-        .where(CaseOffence.case_id.in_(ids))
-        .order_by(CaseOffence.case_id, CaseOffence.offence_type)
-    )
-    offences: dict[int, list[str]] = defaultdict(list)
-    for case_id, offence_type in rows:
-        offences[case_id].append(offence_type)
-    return {case_id: tuple(types) for case_id, types in offences.items()}
+# A case's offence types, read with the case: one text per row, split and ordered in Python.
+# Offence types are enum names: none holds the separator.
+OFFENCES = (
+    select(func.aggregate_strings(col(CaseOffence.offence_type), ","))
+    .where(col(CaseOffence.case_id) == col(Case.id))
+    .scalar_subquery()
+    .label("offences")
+)
+
+
+def _offence_types(joined: str | None) -> tuple[str, ...]:
+    return tuple(sorted(joined.split(","))) if joined else ()
 
 
 async def _records(session: AsyncSession, rows: list[Any], grant: ReadGrant) -> list[CaseRecord]:
-    offences = await _offences(session, [row.id for row in rows])
     consents = await granted_consents(session, grant, RecordType.CASE, [row.id for row in rows])
     return [
         CaseRecord(
@@ -115,8 +122,8 @@ async def _records(session: AsyncSession, rows: list[Any], grant: ReadGrant) -> 
             reference=row.reference,
             title=row.title,
             status=row.status,
-            offence_types=offences.get(row.id, ()),
-            opened_at=utc(row.opened_at),
+            offence_types=_offence_types(row.offences),
+            opened_at=utc_present(row.opened_at),
             closed_at=utc(row.closed_at),
             summary=row.summary,
             legal_provisions=tuple(row.legal_provisions),
@@ -136,17 +143,28 @@ async def list_cases(
     if not grant.permitted:
         return [], False, 0  # nothing to ask the store: the refused attempt is still audited
     where = conditions(case_filter, grant, now)
-    statement = visible_rows(COLUMNS, Case, RecordType.CASE, grant, now).where(*where)
-    rows, has_more = await fetch_page(session, statement, Case.opened_at, Case.id, page)
-    total = await count_visible(session, Case, RecordType.CASE, grant, now, where)
+    # The page, its cases' offences and the count of the whole list in one statement.
+    total_column = visible_count(Case, RecordType.CASE, grant, now, where)
+    statement = visible_rows(
+        (*COLUMNS, OFFENCES, total_column), Case, RecordType.CASE, grant, now
+    ).where(*where)
+    rows, has_more = await fetch_row_page(
+        session, statement, col(Case.opened_at), col(Case.id), page
+    )
+    if rows:
+        total = int(rows[0].visible_total)
+    else:
+        total = await count_visible(session, Case, RecordType.CASE, grant, now, where)
     return await _records(session, rows, grant), has_more, total
 
 
 async def cases_by_id(
     session: AsyncSession, grant: ReadGrant, now: datetime, ids: Sequence[int]
 ) -> list[CaseRecord]:
-    statement = visible_rows(COLUMNS, Case, RecordType.CASE, grant, now).where(Case.id.in_(ids))
-    rows = list((await session.exec(statement)).all())
+    statement = visible_rows((*COLUMNS, OFFENCES), Case, RecordType.CASE, grant, now).where(
+        col(Case.id).in_(ids)
+    )
+    rows = list((await rows_of(session, statement)).all())
     return await _records(session, rows, grant)
 
 
@@ -154,18 +172,23 @@ async def parties_of_cases(
     session: AsyncSession, grant: ReadGrant, now: datetime, case_ids: Sequence[int]
 ) -> dict[int, tuple[PartyRecord, ...]]:
     """Party links of the visible cases among case_ids; each entity is resolved by its owner."""
-    visible = visible_rows((Case.id,), Case, RecordType.CASE, grant, now).where(
-        Case.id.in_(case_ids)
+    visible = visible_rows((col(Case.id),), Case, RecordType.CASE, grant, now).where(
+        col(Case.id).in_(case_ids)
     )
     statement = (
         select(
-            CaseParty.case_id, CaseParty.entity_administration, CaseParty.entity_id, CaseParty.role
+            col(CaseParty.case_id),
+            col(CaseParty.entity_administration),
+            col(CaseParty.entity_id),
+            col(CaseParty.role),
         )
-        .where(CaseParty.case_id.in_(visible.with_only_columns(Case.id).scalar_subquery()))
-        .order_by(CaseParty.case_id, CaseParty.id)
+        .where(
+            col(CaseParty.case_id).in_(visible.with_only_columns(col(Case.id)).scalar_subquery())
+        )
+        .order_by(col(CaseParty.case_id), col(CaseParty.id))
     )
     parties: dict[int, list[PartyRecord]] = defaultdict(list)
-    for case_id, entity_administration, entity_id, role in await session.exec(statement):
+    for case_id, entity_administration, entity_id, role in await rows_of(session, statement):
         parties[case_id].append(
             PartyRecord(
                 case_owner=grant.owner,

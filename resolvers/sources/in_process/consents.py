@@ -3,11 +3,13 @@
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlmodel import select
+from sqlalchemy import select as select_columns
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.release import ReadGrant
-from resolvers.sources.in_process.handling import utc
+from resolvers.sources.in_process.handling import present, utc, utc_present
+from resolvers.sources.in_process.query import rows_of
 from resolvers.sources.records import ConsentRecord, GrantedConsent, ReleaseItemRef
 from store.models import Consent, ConsentItem
 from store.models.domain import Administration, ConsentStatus, RecordType
@@ -22,28 +24,29 @@ async def granted_consents(
         return {}
     # Columns, not ORM objects: this runs for every page of records.
     statement = (
-        select(
-            ConsentItem.record_id,
-            Consent.id,
-            Consent.use,
-            Consent.recipient_agency,
-            Consent.recipient_country,
-            Consent.decided_at,
+        select_columns(
+            col(ConsentItem.record_id),
+            col(Consent.id),
+            col(Consent.use),
+            col(Consent.recipient_agency),
+            col(Consent.recipient_country),
+            col(Consent.decided_at),
         )
-        .join(Consent, Consent.id == ConsentItem.consent_id)
+        .join(Consent, col(Consent.id) == col(ConsentItem.consent_id))
         .where(
-            ConsentItem.record_type == record_type.value,
-            ConsentItem.record_id.in_(ids),
-            Consent.status == ConsentStatus.GRANTED.value,
+            col(ConsentItem.record_type) == record_type.value,
+            col(ConsentItem.record_id).in_(ids),
+            col(Consent.status) == ConsentStatus.GRANTED.value,
         )
-        .order_by(ConsentItem.record_id, Consent.id)
+        .order_by(col(ConsentItem.record_id), col(Consent.id))
     )
     if not grant.own:
         statement = statement.where(
-            Consent.requesting_administration == grant.principal.administration.value
+            col(Consent.requesting_administration) == grant.principal.administration.value
         )
     found: dict[int, list[GrantedConsent]] = defaultdict(list)
-    for record_id, consent_id, use, agency, country, decided_at in await session.exec(statement):
+    rows = await rows_of(session, statement)
+    for record_id, consent_id, use, agency, country, decided_at in rows:
         found[record_id].append(GrantedConsent(consent_id, use, agency, country, utc(decided_at)))
     return {record_id: tuple(items) for record_id, items in found.items()}
 
@@ -54,34 +57,34 @@ async def consents_by_id(
     """Consents the caller is party to: the owner's, or those its administration asked for."""
     if not ids or not grant.permitted:
         return []
-    statement = select(Consent).where(Consent.id.in_(ids))
+    statement = select(Consent).where(col(Consent.id).in_(ids))
     if not grant.own:
         statement = statement.where(
-            Consent.requesting_administration == grant.principal.administration.value
+            col(Consent.requesting_administration) == grant.principal.administration.value
         )
     consents = list((await session.exec(statement)).all())
     items: dict[int, list[ReleaseItemRef]] = defaultdict(list)
     rows = await session.exec(
         select(ConsentItem)
-        .where(ConsentItem.consent_id.in_([c.id for c in consents]))
-        .order_by(ConsentItem.id)
+        .where(col(ConsentItem.consent_id).in_([c.id for c in consents]))
+        .order_by(col(ConsentItem.id))
     )
     for item in rows:
         items[item.consent_id].append(ReleaseItemRef(item.record_type, item.record_id))
     return [
         ConsentRecord(
             owner=grant.owner,
-            id=consent.id,
+            id=present(consent.id),
             requesting_administration=Administration(consent.requesting_administration),
             use=consent.use,
             recipient_agency=consent.recipient_agency,
             recipient_country=consent.recipient_country,
             purpose=consent.purpose,
             status=consent.status,
-            requested_at=utc(consent.requested_at),
+            requested_at=utc_present(consent.requested_at),
             decided_at=utc(consent.decided_at),
             reason=consent.reason,
-            items=tuple(items.get(consent.id, ())),
+            items=tuple(items.get(present(consent.id), ())),
         )
         for consent in consents
     ]

@@ -2,11 +2,11 @@
 
 from collections.abc import Sequence
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.release import ReadGrant
-from resolvers.sources.in_process.handling import utc
+from resolvers.sources.in_process.handling import present, utc_present
 from resolvers.sources.records import DecisionRecord, EntityLinkRecord
 from store.models import Decision, EntityLink
 from store.models.domain import Administration
@@ -18,20 +18,20 @@ async def decisions_by_id(
     """The owner's decisions, and those on the caller's own requests."""
     if not ids or not grant.permitted:
         return []
-    statement = select(Decision).where(Decision.id.in_(ids))
+    statement = select(Decision).where(col(Decision.id).in_(ids))
     if not grant.own:
         statement = statement.where(
-            Decision.request_administration == grant.principal.administration.value
+            col(Decision.request_administration) == grant.principal.administration.value
         )
     return [
         DecisionRecord(
             owner=grant.owner,
-            id=decision.id,
+            id=present(decision.id),
             decision=decision.decision,
             ground=decision.ground,
             reason=decision.reason,
             conditions=tuple(decision.conditions),
-            decided_at=utc(decision.decided_at),
+            decided_at=utc_present(decision.decided_at),
         )
         for decision in await session.exec(statement)
     ]
@@ -42,17 +42,17 @@ async def links_by_id(
 ) -> list[EntityLinkRecord]:
     if not ids or not (grant.permitted and grant.own):
         return []
-    statement = select(EntityLink).where(EntityLink.id.in_(ids))
+    statement = select(EntityLink).where(col(EntityLink.id).in_(ids))
     return [
         EntityLinkRecord(
             owner=grant.owner,
-            id=link.id,
+            id=present(link.id),
             entity_id=link.entity_id,
             partner_administration=Administration(link.partner_administration),
             partner_entity_id=link.partner_entity_id,
             reason=link.reason,
             confirmed_by=link.confirmed_by,
-            confirmed_at=utc(link.confirmed_at),
+            confirmed_at=utc_present(link.confirmed_at),
         )
         for link in await session.exec(statement)
     ]

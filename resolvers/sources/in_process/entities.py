@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select, tuple_
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.filters import filterable
@@ -14,40 +15,49 @@ from auth.policy.personal_data import IS_PERSON, personal_data, personal_data_al
 from auth.policy.release import ReadGrant
 from resolvers.sources.filters import EntityFilter, MatchProbe
 from resolvers.sources.in_process.consents import granted_consents
-from resolvers.sources.in_process.handling import handling_of, utc
-from resolvers.sources.in_process.query import count_rows, fetch_page, visible_rows
+from resolvers.sources.in_process.handling import handling_of, utc_present
+from resolvers.sources.in_process.query import (
+    count_rows,
+    fetch_row_page,
+    rows_of,
+    sql,
+    visible_rows,
+)
+from resolvers.sources.parts import EVERY_PART, UNREAD, EntityParts
 from resolvers.sources.records import EntityRecord, IdentifierRecord, PageRequest
 from store.models import Entity, EntityIdentifier
 from store.models.domain import RecordType
 from store.names import normalise_name
 
+PERSON = sql(IS_PERSON)
+
 
 def _columns(grant: ReadGrant) -> tuple[Any, ...]:
     def guarded(column: Any, label: str) -> Any:
-        return personal_data(column, IS_PERSON, grant).label(label)
+        return personal_data(column, PERSON, grant).label(label)
 
     return (
-        Entity.id,
-        Entity.kind,
-        Entity.conveyance_type,
-        guarded(Entity.name, "name"),
-        guarded(Entity.name_cyrillic, "name_cyrillic"),
-        guarded(Entity.name_key, "name_key"),
-        guarded(Entity.date_of_birth, "date_of_birth"),
-        guarded(Entity.address, "address"),
-        Entity.country,
-        Entity.description,
-        Entity.created_at,
-        Entity.marking,
-        Entity.tlp,
-        and_(IS_PERSON, ~personal_data_allowed(grant)).label("withheld"),
+        col(Entity.id),
+        col(Entity.kind),
+        col(Entity.conveyance_type),
+        guarded(col(Entity.name), "name"),
+        guarded(col(Entity.name_cyrillic), "name_cyrillic"),
+        guarded(col(Entity.name_key), "name_key"),
+        guarded(col(Entity.date_of_birth), "date_of_birth"),
+        guarded(col(Entity.address), "address"),
+        col(Entity.country),
+        col(Entity.description),
+        col(Entity.created_at),
+        col(Entity.marking),
+        col(Entity.tlp),
+        and_(PERSON, ~personal_data_allowed(grant)).label("withheld"),
     )
 
 
 def _searchable(grant: ReadGrant, now: datetime) -> ColumnElement[bool]:
     """A person's name and identifiers are personal data: matching on them where they are not
     released would tell the caller what it may not read."""
-    return filterable(RecordType.ENTITY, Entity.id, grant, now, IS_PERSON)
+    return filterable(RecordType.ENTITY, sql(Entity.id), grant, now, PERSON)
 
 
 def conditions(
@@ -56,19 +66,19 @@ def conditions(
     found: list[ColumnElement[bool]] = []
     searchable = _searchable(grant, now)
     if entity_filter.kinds:
-        found.append(Entity.kind.in_(entity_filter.kinds))
+        found.append(col(Entity.kind).in_(entity_filter.kinds))
     if entity_filter.name:
         key = normalise_name(entity_filter.name)
-        found.append(and_(searchable, Entity.name_key.contains(key, autoescape=True)))
+        found.append(and_(searchable, col(Entity.name_key).contains(key, autoescape=True)))
     if entity_filter.identifier is not None:
         identifier = entity_filter.identifier
         found.append(
             and_(
                 searchable,
                 exists().where(
-                    EntityIdentifier.entity_id == Entity.id,
-                    EntityIdentifier.type == identifier.type.value,
-                    EntityIdentifier.normalised == identifier.normalised,
+                    col(EntityIdentifier.entity_id) == col(Entity.id),
+                    col(EntityIdentifier.type) == identifier.type.value,
+                    col(EntityIdentifier.normalised) == identifier.normalised,
                 ),
             )
         )
@@ -82,16 +92,17 @@ async def _identifiers(
         return {}
     # Columns, not ORM objects: a page's entities have hundreds of identifiers, and the
     # records are built from plain values anyway.
-    rows = await session.exec(
+    rows = await rows_of(
+        session,
         select(
-            EntityIdentifier.entity_id,
-            EntityIdentifier.type,
-            EntityIdentifier.value,
-            EntityIdentifier.normalised,
-            EntityIdentifier.issuing_country,
+            col(EntityIdentifier.entity_id),
+            col(EntityIdentifier.type),
+            col(EntityIdentifier.value),
+            col(EntityIdentifier.normalised),
+            col(EntityIdentifier.issuing_country),
         )
-        .where(EntityIdentifier.entity_id.in_(ids))
-        .order_by(EntityIdentifier.entity_id, EntityIdentifier.id)
+        .where(col(EntityIdentifier.entity_id).in_(ids))
+        .order_by(col(EntityIdentifier.entity_id), col(EntityIdentifier.id)),
     )
     found: dict[int, list[IdentifierRecord]] = defaultdict(list)
     for entity_id, kind, value, normalised, issuing_country in rows:
@@ -99,10 +110,24 @@ async def _identifiers(
     return {entity_id: tuple(items) for entity_id, items in found.items()}
 
 
-async def _records(session: AsyncSession, rows: list[Any], grant: ReadGrant) -> list[EntityRecord]:
+async def _records(
+    session: AsyncSession, rows: list[Any], grant: ReadGrant, parts: EntityParts = EVERY_PART
+) -> list[EntityRecord]:
+    """The records of the rows, with the parts asked for: identifiers and granted consents
+    are read only where the operation uses them (resolvers.sources.parts); a part not read
+    holds UNREAD, which no field can serialise."""
+    ids = [row.id for row in rows]
     # Identifiers of a person whose personal data is withheld stay in the store.
-    identifiers = await _identifiers(session, [row.id for row in rows if not row.withheld])
-    consents = await granted_consents(session, grant, RecordType.ENTITY, [row.id for row in rows])
+    identifiers: Any = (
+        await _identifiers(session, [row.id for row in rows if not row.withheld])
+        if "identifiers" in parts.entity
+        else UNREAD
+    )
+    consents: Any = (
+        await granted_consents(session, grant, RecordType.ENTITY, ids)
+        if "handling" in parts.entity and "consents" in parts.handling
+        else UNREAD
+    )
     return [
         EntityRecord(
             owner=grant.owner,
@@ -117,9 +142,11 @@ async def _records(session: AsyncSession, rows: list[Any], grant: ReadGrant) -> 
             country=row.country,
             description=row.description,
             personal_data_withheld=bool(row.withheld),
-            identifiers=identifiers.get(row.id, ()),
-            created_at=utc(row.created_at),
-            handling=handling_of(row, grant, consents.get(row.id, ())),
+            identifiers=UNREAD if identifiers is UNREAD else identifiers.get(row.id, ()),
+            created_at=utc_present(row.created_at),
+            handling=handling_of(
+                row, grant, UNREAD if consents is UNREAD else consents.get(row.id, ())
+            ),
         )
         for row in rows
     ]
@@ -136,7 +163,9 @@ async def list_entities(
         return [], False, 0  # nothing to ask the store: the refused attempt is still audited
     where = conditions(entity_filter, grant, now)
     statement = visible_rows(_columns(grant), Entity, RecordType.ENTITY, grant, now).where(*where)
-    rows, has_more = await fetch_page(session, statement, Entity.created_at, Entity.id, page)
+    rows, has_more = await fetch_row_page(
+        session, statement, col(Entity.created_at), col(Entity.id), page
+    )
     total = await count_rows(session, statement)
     return await _records(session, rows, grant), has_more, total
 
@@ -152,29 +181,35 @@ async def match_candidates(
     if probe.identifiers:
         alternatives.append(
             exists().where(
-                EntityIdentifier.entity_id == Entity.id,
-                tuple_(EntityIdentifier.type, EntityIdentifier.normalised).in_(probe.identifiers),
+                col(EntityIdentifier.entity_id) == col(Entity.id),
+                tuple_(col(EntityIdentifier.type), col(EntityIdentifier.normalised)).in_(
+                    probe.identifiers
+                ),
             )
         )
     if probe.name_keys:
-        alternatives.append(Entity.name_key.in_(probe.name_keys))
+        alternatives.append(col(Entity.name_key).in_(probe.name_keys))
     if not alternatives:
         return []
     statement = (
         visible_rows(_columns(grant), Entity, RecordType.ENTITY, grant, now)
         .where(searchable, or_(*alternatives))
-        .order_by(Entity.id)
+        .order_by(col(Entity.id))
         .limit(MAX_CANDIDATES)
     )
-    rows = list((await session.exec(statement)).all())
+    rows = list((await rows_of(session, statement)).all())
     return await _records(session, rows, grant)
 
 
 async def entities_by_id(
-    session: AsyncSession, grant: ReadGrant, now: datetime, ids: Sequence[int]
+    session: AsyncSession,
+    grant: ReadGrant,
+    now: datetime,
+    ids: Sequence[int],
+    parts: EntityParts = EVERY_PART,
 ) -> list[EntityRecord]:
     statement = visible_rows(_columns(grant), Entity, RecordType.ENTITY, grant, now).where(
-        Entity.id.in_(ids)
+        col(Entity.id).in_(ids)
     )
-    rows = list((await session.exec(statement)).all())
-    return await _records(session, rows, grant)
+    rows = list((await rows_of(session, statement)).all())
+    return await _records(session, rows, grant, parts)

@@ -5,13 +5,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.release import ReadGrant
 from resolvers.sources.in_process.consents import granted_consents
-from resolvers.sources.in_process.handling import handling_of, utc
-from resolvers.sources.in_process.query import visible_rows
+from resolvers.sources.in_process.handling import handling_of, utc, utc_present
+from resolvers.sources.in_process.query import rows_of, visible_rows
 from resolvers.sources.records import CustodyRecord, EvidenceRecord
 from store.models import CustodyEvent, Evidence
 from store.models.domain import Administration, EvidenceKind, RecordType
@@ -19,22 +20,22 @@ from store.models.domain import Administration, EvidenceKind, RecordType
 CaseKey = tuple[Administration, int]
 
 COLUMNS: tuple[Any, ...] = (
-    Evidence.id,
-    Evidence.case_administration,
-    Evidence.case_id,
-    Evidence.kind,
-    Evidence.title,
-    Evidence.description,
-    Evidence.media_type,
-    Evidence.sha256,
-    Evidence.size_bytes,
-    Evidence.collected_at,
-    Evidence.collected_by,
-    Evidence.collected_place,
-    Evidence.return_due,
-    Evidence.returned_at,
-    Evidence.marking,
-    Evidence.tlp,
+    col(Evidence.id),
+    col(Evidence.case_administration),
+    col(Evidence.case_id),
+    col(Evidence.kind),
+    col(Evidence.title),
+    col(Evidence.description),
+    col(Evidence.media_type),
+    col(Evidence.sha256),
+    col(Evidence.size_bytes),
+    col(Evidence.collected_at),
+    col(Evidence.collected_by),
+    col(Evidence.collected_place),
+    col(Evidence.return_due),
+    col(Evidence.returned_at),
+    col(Evidence.marking),
+    col(Evidence.tlp),
 )
 
 
@@ -45,17 +46,17 @@ async def _custody(
         return {}
     rows = await session.exec(
         select(CustodyEvent)
-        .where(CustodyEvent.evidence_id.in_(ids))
-        .order_by(CustodyEvent.evidence_id, CustodyEvent.sequence)
+        .where(col(CustodyEvent.evidence_id).in_(ids))
+        .order_by(col(CustodyEvent.evidence_id), col(CustodyEvent.sequence))
     )
     chains: dict[int, list[CustodyRecord]] = defaultdict(list)
-    for event in rows.scalars():
+    for event in rows:
         chains[event.evidence_id].append(
             CustodyRecord(
                 sequence=event.sequence,
                 from_holder=event.from_holder,
                 to_holder=event.to_holder,
-                at=utc(event.at),
+                at=utc_present(event.at),
                 purpose=event.purpose,
                 seal=event.seal,
                 condition=event.condition,
@@ -81,7 +82,7 @@ async def _records(
             media_type=row.media_type,
             sha256=row.sha256,
             size_bytes=row.size_bytes,
-            collected_at=utc(row.collected_at),
+            collected_at=utc_present(row.collected_at),
             collected_by=row.collected_by,
             collected_place=row.collected_place,
             return_due=utc(row.return_due),
@@ -97,9 +98,9 @@ async def evidence_by_id(
     session: AsyncSession, grant: ReadGrant, now: datetime, ids: Sequence[int]
 ) -> list[EvidenceRecord]:
     statement = visible_rows(COLUMNS, Evidence, RecordType.EVIDENCE, grant, now).where(
-        Evidence.id.in_(ids)
+        col(Evidence.id).in_(ids)
     )
-    rows = list((await session.exec(statement)).all())
+    rows = list((await rows_of(session, statement)).all())
     return await _records(session, rows, grant)
 
 
@@ -110,7 +111,7 @@ async def evidence_for_cases(
         return []
     by_case = or_(
         *(
-            and_(Evidence.case_administration == owner.value, Evidence.case_id == case_id)
+            and_(col(Evidence.case_administration) == owner.value, col(Evidence.case_id) == case_id)
             for owner, case_id in sorted(set(cases))
         )
     )
@@ -118,10 +119,13 @@ async def evidence_for_cases(
         visible_rows(COLUMNS, Evidence, RecordType.EVIDENCE, grant, now)
         .where(by_case)
         .order_by(
-            Evidence.case_administration, Evidence.case_id, Evidence.collected_at, Evidence.id
+            col(Evidence.case_administration),
+            col(Evidence.case_id),
+            col(Evidence.collected_at),
+            col(Evidence.id),
         )
     )
-    rows = list((await session.exec(statement)).all())
+    rows = list((await rows_of(session, statement)).all())
     return await _records(session, rows, grant)
 
 
@@ -135,12 +139,12 @@ async def overdue_originals(
     statement = (
         visible_rows(COLUMNS, Evidence, RecordType.EVIDENCE, grant, now)
         .where(
-            Evidence.kind == EvidenceKind.ORIGINAL.value,
-            Evidence.return_due < now,
-            Evidence.returned_at.is_(None),
+            col(Evidence.kind) == EvidenceKind.ORIGINAL.value,
+            col(Evidence.return_due) < now,
+            col(Evidence.returned_at).is_(None),
         )
-        .order_by(Evidence.return_due, Evidence.id)
+        .order_by(col(Evidence.return_due), col(Evidence.id))
         .limit(MAX_OVERDUE)
     )
-    rows = list((await session.exec(statement)).all())
+    rows = list((await rows_of(session, statement)).all())
     return await _records(session, rows, grant)

@@ -1,9 +1,10 @@
 """The handling block of a record: the owner's own conditions, or those of its release."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from auth.policy.release import ReadGrant
 from resolvers.sources.records import GrantedConsent, Handling, ReleaseRef
@@ -11,19 +12,20 @@ from store.models import Release
 from store.models._base import as_utc
 from store.models.domain import Use
 
+T = TypeVar("T")
 ALL_USES = tuple(use.value for use in Use)
 
 # Selected beside a partner record: the release it came under.
 RELEASE_COLUMNS: tuple[ColumnElement[Any], ...] = (
-    Release.id.label("release_id"),
-    Release.basis.label("release_basis"),
-    Release.request_reference.label("release_request_reference"),
-    Release.purpose.label("release_purpose"),
-    Release.includes_personal_data.label("release_pii"),
-    Release.permitted_uses.label("release_permitted_uses"),
-    Release.consent_required_for.label("release_consent_required_for"),
-    Release.conditions.label("release_conditions"),
-    Release.expires_at.label("release_expires_at"),
+    col(Release.id).label("release_id"),
+    col(Release.basis).label("release_basis"),
+    col(Release.request_reference).label("release_request_reference"),
+    col(Release.purpose).label("release_purpose"),
+    col(Release.includes_personal_data).label("release_pii"),
+    col(Release.permitted_uses).label("release_permitted_uses"),
+    col(Release.consent_required_for).label("release_consent_required_for"),
+    col(Release.conditions).label("release_conditions"),
+    col(Release.expires_at).label("release_expires_at"),
 )
 
 
@@ -67,3 +69,15 @@ def release_id_of(row: Any, grant: ReadGrant) -> int | None:
 
 def utc(moment: datetime | None) -> datetime | None:
     return as_utc(moment)
+
+
+def present(value: T | None) -> T:
+    """A NOT NULL column's value (sqlmodel types a model's columns as optional)."""
+    if value is None:
+        raise ValueError("a NOT NULL column was read as NULL")
+    return value
+
+
+def utc_present(moment: datetime | None) -> datetime:
+    """A NOT NULL timestamp, in UTC."""
+    return present(as_utc(moment))

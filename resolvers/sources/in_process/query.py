@@ -2,9 +2,13 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, CursorResult, Select, and_, false, func, or_, select
+from sqlalchemy.orm import Mapped
+from sqlalchemy.sql.elements import Label
+from sqlalchemy.sql.expression import Executable
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.release import ReadGrant, covering_release, released_to_caller
@@ -13,14 +17,25 @@ from resolvers.sources.records import PageRequest, Position
 from store.models import Release
 from store.models.domain import RecordType
 
+# A select of any columns, and the rows it gives.
+AnySelect = Select[*tuple[Any, ...]]
+Rows = CursorResult[*tuple[Any, ...]]
+
+
+def sql(expression: object) -> ColumnElement[Any]:
+    """A model's column, or a comparison of one, as the SQL expression it is at run time:
+    sqlmodel types a model's attributes (and so comparisons of them) as the Python values of
+    its rows."""
+    return cast("ColumnElement[Any]", expression)
+
 
 def visible_rows(
-    columns: Sequence[ColumnElement[Any]],
+    columns: Sequence[ColumnElement[Any] | Mapped[Any]],
     table: Any,
     record_type: RecordType,
     grant: ReadGrant,
     now: datetime,
-) -> Select[Any]:
+) -> AnySelect:
     """SELECT the columns of records the caller may see; partner rows carry their release."""
     if not grant.permitted:
         return select(*columns).select_from(table).where(false())
@@ -28,7 +43,9 @@ def visible_rows(
         return select(*columns).select_from(table)
     release = covering_release(record_type, table.id, grant, now)
     return (
-        select(*columns, *RELEASE_COLUMNS).select_from(table).join(Release, Release.id == release)
+        select(*columns, *RELEASE_COLUMNS)
+        .select_from(table)
+        .join(Release, col(Release.id) == release)
     )
 
 
@@ -42,27 +59,70 @@ def after(sort_column: Any, id_column: Any, position: Position | None) -> Column
     )
 
 
-async def fetch_page(
-    session: AsyncSession,
-    statement: Select[Any],
-    sort_column: Any,
-    id_column: Any,
-    page: PageRequest,
-) -> tuple[list[Any], bool]:
-    """One statement for the page: limit + 1 rows tell whether more follow."""
-    statement = (
+async def rows_of(session: AsyncSession, statement: Executable) -> Rows:
+    """A select of columns run as SQLAlchemy Core on the session's own connection (and its
+    transaction): plain rows, without the ORM's per-statement and per-row work."""
+    connection = await session.connection()
+    return await connection.execute(statement)
+
+
+def paged(statement: AnySelect, sort_column: Any, id_column: Any, page: PageRequest) -> Any:
+    """The page's statement: after the position, in (sort key DESC, id DESC) order, limit + 1
+    rows (the one more tells whether more follow)."""
+    return (
         statement.where(after(sort_column, id_column, page.after))
         .order_by(sort_column.desc(), id_column.desc())
         .limit(page.limit + 1)
     )
-    rows = list((await session.exec(statement)).all())
+
+
+async def fetch_page(
+    session: AsyncSession,
+    statement: AnySelect,
+    sort_column: Any,
+    id_column: Any,
+    page: PageRequest,
+) -> tuple[list[Any], bool]:
+    """One statement for the page of ORM records: limit + 1 rows tell whether more follow."""
+    rows = list((await session.exec(paged(statement, sort_column, id_column, page))).all())
     return rows[: page.limit], len(rows) > page.limit
 
 
-async def count_rows(session: AsyncSession, statement: Select[Any]) -> int:
+async def fetch_row_page(
+    session: AsyncSession,
+    statement: AnySelect,
+    sort_column: Any,
+    id_column: Any,
+    page: PageRequest,
+) -> tuple[list[Any], bool]:
+    """fetch_page for a select of columns, run as Core (rows_of)."""
+    rows = list((await rows_of(session, paged(statement, sort_column, id_column, page))).all())
+    return rows[: page.limit], len(rows) > page.limit
+
+
+async def count_rows(session: AsyncSession, statement: AnySelect) -> int:
     """How many rows the (unpaged) visible statement yields: the policy-filtered count."""
     counted = select(func.count()).select_from(statement.order_by(None).subquery())
-    return int((await session.exec(counted)).one()[0])
+    return int((await rows_of(session, counted)).one()[0])
+
+
+def visible_count(
+    table: Any,
+    record_type: RecordType,
+    grant: ReadGrant,
+    now: datetime,
+    where: Sequence[ColumnElement[bool]],
+) -> Label[Any]:
+    """count_visible's count as a column of the page's own statement (a scalar subquery
+    computed once, not correlated with the page's rows): one statement for page and count."""
+    return (
+        select(func.count())
+        .select_from(table)
+        .where(released_to_caller(record_type, table.id, grant, now), *where)
+        .correlate(None)
+        .scalar_subquery()
+        .label("visible_total")
+    )
 
 
 async def count_visible(
@@ -86,4 +146,4 @@ async def count_visible(
         .select_from(table)
         .where(released_to_caller(record_type, table.id, grant, now), *where)
     )
-    return int((await session.exec(counted)).one()[0])
+    return int((await rows_of(session, counted)).one()[0])

@@ -2,16 +2,16 @@
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, true
-from sqlmodel import select
+from sqlalchemy import ColumnElement, and_, case, false, true
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from auth.policy.procedures import LAPSE_FROM, effective_status
 from auth.policy.release import ReadGrant
 from resolvers.sources.filters import Direction, RequestFilter
-from resolvers.sources.in_process.handling import utc
+from resolvers.sources.in_process.handling import present, utc, utc_present
 from resolvers.sources.in_process.query import count_rows, fetch_page
 from resolvers.sources.records import PageRequest, RequestRecord
 from store.agreement import Agreement
@@ -19,7 +19,7 @@ from store.models import AssistanceRequest
 from store.models.domain import Administration, RequestStatus
 
 
-def _visible(grant: ReadGrant) -> Select[Any]:
+def _visible(grant: ReadGrant) -> SelectOfScalar[AssistanceRequest]:
     statement = select(AssistanceRequest)
     if not grant.permitted:
         return statement.where(false())
@@ -27,7 +27,7 @@ def _visible(grant: ReadGrant) -> Select[Any]:
         return statement
     # A request is communicated to the administration it is addressed to, and to nobody else.
     return statement.where(
-        AssistanceRequest.requested_administration == grant.principal.administration.value
+        col(AssistanceRequest.requested_administration) == grant.principal.administration.value
     )
 
 
@@ -37,14 +37,14 @@ def status_column(now: datetime, agreement: Agreement) -> ColumnElement[str]:
     return case(
         (
             and_(
-                AssistanceRequest.oral == true(),
-                AssistanceRequest.confirmed_in_writing_at.is_(None),
-                AssistanceRequest.status.in_([s.value for s in LAPSE_FROM]),
-                AssistanceRequest.submitted_at < cutoff,
+                col(AssistanceRequest.oral) == true(),
+                col(AssistanceRequest.confirmed_in_writing_at).is_(None),
+                col(AssistanceRequest.status).in_([s.value for s in LAPSE_FROM]),
+                col(AssistanceRequest.submitted_at) < cutoff,
             ),
             RequestStatus.LAPSED.value,
         ),
-        else_=AssistanceRequest.status,
+        else_=col(AssistanceRequest.status),
     )
 
 
@@ -55,13 +55,13 @@ def conditions(
     if request_filter.statuses:
         found.append(status_column(now, agreement).in_(request_filter.statuses))
     if request_filter.due_before is not None:
-        found.append(AssistanceRequest.due_at < request_filter.due_before)
+        found.append(col(AssistanceRequest.due_at) < request_filter.due_before)
     if request_filter.direction is not None:
         caller = grant.principal.administration.value
         column = (
-            AssistanceRequest.requested_administration
+            col(AssistanceRequest.requested_administration)
             if request_filter.direction is Direction.INCOMING
-            else AssistanceRequest.requesting_administration
+            else col(AssistanceRequest.requesting_administration)
         )
         found.append(column == caller)
     return found
@@ -72,7 +72,7 @@ def _record(
 ) -> RequestRecord:
     return RequestRecord(
         owner=grant.owner,
-        id=request.id,
+        id=present(request.id),
         reference=request.reference,
         requesting_administration=Administration(request.requesting_administration),
         requested_administration=Administration(request.requested_administration),
@@ -87,13 +87,13 @@ def _record(
         urgency=request.urgency,
         oral=request.oral,
         confirmed_in_writing_at=utc(request.confirmed_in_writing_at),
-        submitted_at=utc(request.submitted_at),
-        due_at=utc(request.due_at),
+        submitted_at=utc_present(request.submitted_at),
+        due_at=utc_present(request.due_at),
         status=effective_status(
             RequestStatus(request.status),
             request.oral,
             request.confirmed_in_writing_at,
-            utc(request.submitted_at),
+            utc_present(request.submitted_at),
             now,
             agreement,
         ).value,
@@ -111,7 +111,7 @@ async def list_requests(
 ) -> tuple[list[RequestRecord], bool, int]:
     statement = _visible(grant).where(*conditions(request_filter, grant, now, agreement))
     rows, has_more = await fetch_page(
-        session, statement, AssistanceRequest.submitted_at, AssistanceRequest.id, page
+        session, statement, col(AssistanceRequest.submitted_at), col(AssistanceRequest.id), page
     )
     total = await count_rows(session, statement)
     return [_record(row, grant, now, agreement) for row in rows], has_more, total
@@ -124,6 +124,6 @@ async def requests_by_id(
     ids: Sequence[int],
     agreement: Agreement,
 ) -> list[RequestRecord]:
-    statement = _visible(grant).where(AssistanceRequest.id.in_(ids))
+    statement = _visible(grant).where(col(AssistanceRequest.id).in_(ids))
     rows = (await session.exec(statement)).all()
     return [_record(row, grant, now, agreement) for row in rows]

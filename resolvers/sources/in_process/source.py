@@ -1,9 +1,10 @@
 """The in-process transport: an administration's source over its own store, in this process."""
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
@@ -19,7 +20,9 @@ from resolvers.sources.base import CaseKey, Procedures, SourceDown
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.in_process import cases, entities, evidence, releases, requests
 from resolvers.sources.in_process.changes import serialise_writes
+from resolvers.sources.in_process.query import rows_of
 from resolvers.sources.in_process.writes import InProcessWrites
+from resolvers.sources.ledger import CURRENT_LEDGER
 from resolvers.sources.parts import EVERY_PART, EntityParts
 from resolvers.sources.records import (
     CaseRecord,
@@ -32,7 +35,14 @@ from resolvers.sources.records import (
     RequestRecord,
 )
 from store.agreement import Agreement, load_agreement
-from store.audit import AuditTrailFilter, LoggedEntry, append_audit, read_trail
+from store.audit import (
+    AuditEntry,
+    AuditTrailFilter,
+    LoggedEntry,
+    append_audit,
+    append_audit_entries,
+    read_trail,
+)
 from store.database import session_factory
 from store.models import AssistanceRequest, Case, Entity, Evidence
 from store.models.domain import Administration, RecordType
@@ -81,7 +91,7 @@ async def _held(session: AsyncSession, names: Sequence[str]) -> tuple[str, ...]:
     held: set[str] = set()
     for kind, ids in wanted.items():
         table = LOGGED_TABLES[kind]
-        found = await session.exec(select(table.id).where(table.id.in_(ids)))
+        found = await rows_of(session, select(table.id).where(table.id.in_(ids)))
         held |= {f"{kind}:{record_id}" for (record_id,) in found}
     return tuple(name for name in names if name in held)
 
@@ -107,7 +117,10 @@ class InProcessSource(Procedures):
         self.slots = StoreSlots(store_slots if store_slots is not None else pool_capacity(engine))
         self._writes_need_the_lock_first = engine.dialect.name == "sqlite"
         self._clock = clock
-        self._writes = InProcessWrites(administration, self.agreement, self._sessions, clock, self)
+        # The writes use their factory only as `async with sessions() as session`, which an
+        # AsyncSession and this slot-taking context manager serve alike.
+        sessions = cast("Callable[[], AsyncSession]", self._sessions)
+        self._writes = InProcessWrites(administration, self.agreement, sessions, clock, self)
 
     @asynccontextmanager
     async def _sessions(self) -> AsyncIterator[AsyncSession]:
@@ -125,26 +138,38 @@ class InProcessSource(Procedures):
     ) -> T:
         """Run one read in one transaction, with its audit entry where it touches partner data.
 
+        Inside an operation the entry goes to the operation's ledger, appended with the
+        operation's other reads before its answer leaves (resolvers.sources.ledger);
+        outside one it is appended in the read's own transaction.
+
         `asked` names the records a read by id asked for: those not returned (not released to
         the caller, or not there at all: the caller cannot tell) are logged as withheld.
         """
         now = self._clock()
+        ledger = CURRENT_LEDGER.get()
         try:
             async with self._sessions() as session, session.begin():
-                if not grant.own and self._writes_need_the_lock_first:
+                appends_here = not grant.own and ledger is None
+                if appends_here and self._writes_need_the_lock_first:
                     # SQLite cannot turn a read transaction into a write once another writer
                     # has committed ("database is locked"): a read that will be audited takes
                     # the write lock before it reads.
                     await serialise_writes(session)
                 result = await work(session, now)
                 if not grant.own:
-                    await self._audit(session, grant, operation, now, records(result), asked)
+                    entry = await self._entry(
+                        session, grant, operation, now, records(result), asked
+                    )
+                    if ledger is None:
+                        await append_audit(session, entry)
+                    else:
+                        ledger.record(self, entry)
         except (DBAPIError, OSError) as exc:
             # The store itself is unreachable or failing: to the gateway, the source is down.
             raise SourceDown(self.administration, type(exc).__name__) from exc
         return result
 
-    async def _audit(
+    async def _entry(
         self,
         session: AsyncSession,
         grant: ReadGrant,
@@ -152,20 +177,27 @@ class InProcessSource(Procedures):
         now: datetime,
         records: Sequence[object],
         asked: Sequence[str] = (),
-    ) -> None:
+    ) -> AuditEntry:
         names = tuple(dict.fromkeys(_record_id(record) for record in records))
         withheld = [name for name in dict.fromkeys(asked) if name not in names]
         probed = await _held(session, withheld) if refused_read(grant, names, withheld) else ()
         release_ids = sorted(
             {
-                record.handling.released_under.id
+                released.id
                 for record in records
-                if getattr(getattr(record, "handling", None), "released_under", None)
+                if (released := getattr(getattr(record, "handling", None), "released_under", None))
             }
         )
-        await append_audit(
-            session, read_entry(grant, operation, now, names, release_ids, withheld, probed)
-        )
+        return read_entry(grant, operation, now, names, release_ids, withheld, probed)
+
+    async def append_read_entries(self, entries: Sequence[AuditEntry]) -> None:
+        """Append an operation's read entries in one transaction of their own (its ledger)."""
+        try:
+            async with asyncio.timeout(self.agreement.limits.source_timeout_seconds):
+                async with self._sessions() as session, session.begin():
+                    await append_audit_entries(session, entries)
+        except (DBAPIError, OSError, TimeoutError) as exc:
+            raise SourceDown(self.administration, type(exc).__name__) from exc
 
     async def list_cases(
         self, principal: Principal, case_filter: CaseFilter, page: PageRequest
@@ -216,12 +248,13 @@ class InProcessSource(Procedures):
     async def entities_by_id(
         self, principal: Principal, ids: Sequence[int], parts: EntityParts = EVERY_PART
     ) -> dict[int, EntityRecord]:
-        # Every part: the rows are read whole, and a record has nothing left to leave out.
+        # The entity's own columns are read whole; its identifiers and granted consents only
+        # where `parts` asks for them.
         grant = record_grant(self.administration, principal, RecordType.ENTITY)
         found = await self._read(
             grant,
             "entity",
-            lambda session, now: entities.entities_by_id(session, grant, now, ids),
+            lambda session, now: entities.entities_by_id(session, grant, now, ids, parts),
             lambda result: result,
             _names(RecordType.ENTITY.value, ids),
         )
