@@ -1,17 +1,20 @@
 """The rows each of the agreement's procedures writes to the owner's store.
 
-Every function here runs inside the transaction InProcessWrites opened, after
+Each procedure of the interface (resolvers.sources.base) is registered here with `persists`:
+the function that writes its rows runs inside the transaction InProcessWrites opened, after
 `serialise_writes`, asks auth.policy.procedures whether the change is allowed (the rules are
-decided there, never here), and returns the (record type, id) it created or changed; the
-source then reads the record back under the caller's policy.
+decided there, never here), and returns the (record type, id) it created or changed; its
+`answer` then reads the record back under the caller's policy (Answers).
 """
 
 import dataclasses
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import func, update
 from sqlmodel import select
@@ -46,15 +49,31 @@ from auth.policy.procedures import (
 from auth.policy.release import covering_release, read_grant
 from auth.policy.scopes import CONSENTS_WRITE
 from auth.principal import Principal
-from resolvers.sources.drafts import (
-    ConsentDraft,
-    CustodyDraft,
-    DecisionDraft,
-    PartnerAction,
-    ReleaseDraft,
-    RequestDraft,
+from resolvers.sources.base import (
+    ConfirmEntityMatch,
+    DecideConsent,
+    DecideRequest,
+    DecisionOutcome,
+    Disclose,
+    Procedure,
+    ReceivePartnerAction,
+    RecordCustody,
+    RequestConsent,
+    RequesterAction,
+    RespondToRequest,
+    ResponseOutcome,
+    RevokeRelease,
+    SubmitRequest,
 )
-from resolvers.sources.records import RequestRecord
+from resolvers.sources.drafts import PartnerAction, ReleaseDraft
+from resolvers.sources.records import (
+    ConsentRecord,
+    DecisionRecord,
+    EntityLinkRecord,
+    EvidenceRecord,
+    ReleaseRecord,
+    RequestRecord,
+)
 from store.agreement import Agreement
 from store.models import (
     AssistanceRequest,
@@ -82,10 +101,17 @@ from store.models.domain import (
 )
 
 Ref = tuple[str, int]
+P = TypeVar("P", bound=Procedure[Any])
 RECORD_TABLES: dict[RecordType, Any] = {
     RecordType.CASE: Case,
     RecordType.ENTITY: Entity,
     RecordType.EVIDENCE: Evidence,
+}
+DECIDED_STATUS = {
+    DecisionKind.ACCEPT: RequestStatus.ACCEPTED,
+    DecisionKind.REFUSE: RequestStatus.REFUSED,
+    DecisionKind.POSTPONE: RequestStatus.POSTPONED,
+    DecisionKind.ACCEPT_WITH_CONDITIONS: RequestStatus.CONDITIONAL,
 }
 DECISION_ACTION = {
     DecisionKind.ACCEPT: Action.ACCEPT,
@@ -93,6 +119,97 @@ DECISION_ACTION = {
     DecisionKind.POSTPONE: Action.POSTPONE,
     DecisionKind.ACCEPT_WITH_CONDITIONS: Action.ACCEPT_WITH_CONDITIONS,
 }
+
+
+@dataclass(frozen=True)
+class Change:
+    """Where a procedure's rows are written: the open transaction, who asked, whose store."""
+
+    session: AsyncSession
+    principal: Principal
+    owner: Administration
+    now: datetime
+    agreement: Agreement
+
+
+class Answers(Protocol):
+    """A procedure's record read back for its caller (InProcessWrites): having made the
+    change, the caller may see it."""
+
+    async def request(self, request_id: int) -> RequestRecord: ...
+
+    async def release(self, release_id: int) -> ReleaseRecord: ...
+
+    async def consent(self, consent_id: int) -> ConsentRecord: ...
+
+    async def evidence(self, evidence_id: int) -> EvidenceRecord: ...
+
+    async def decision(self, decision_id: int) -> DecisionRecord: ...
+
+    async def link(self, link_id: int) -> EntityLinkRecord: ...
+
+    async def stored(self, table: Any, record_id: int) -> Any:
+        """The row as stored, not filtered: for checks of a replay, never handed out."""
+        ...
+
+
+@dataclass(frozen=True)
+class Persisted(Generic[P]):
+    """How a procedure is carried out on the store.
+
+    `owner_only`: only the owner's officials may do it (auth.policy.procedures.check_owner);
+    `given`: the call's input a retry must repeat, without its key; `changes`: the record a
+    replay must answer for (answering with another, unchanged, would tell the caller a change
+    was made that was not); `key`: the idempotency key, where the caller gives none.
+    """
+
+    write: Callable[[Change, P], Awaitable[Ref]]
+    answer: Callable[[Answers, P, Ref], Awaitable[Any]]
+    given: Callable[[P], object]
+    owner_only: bool = True
+    changes: Callable[[P], int] | None = None
+    key: Callable[[P], str] = lambda call: str(call.idempotency_key)
+
+
+PERSISTED: dict[type[Procedure[Any]], Persisted[Any]] = {}
+
+
+def persists(
+    procedure: type[P],
+    answer: Callable[[Answers, P, Ref], Awaitable[Any]],
+    given: Callable[[P], object],
+    **options: Any,
+) -> Callable[[Callable[[Change, P], Awaitable[Ref]]], Callable[[Change, P], Awaitable[Ref]]]:
+    """Register the decorated function as what writes `procedure`'s rows."""
+
+    def register(
+        write: Callable[[Change, P], Awaitable[Ref]],
+    ) -> Callable[[Change, P], Awaitable[Ref]]:
+        PERSISTED[procedure] = Persisted(write, answer, given, **options)
+        return write
+
+    return register
+
+
+async def _the_request(answers: Answers, _call: Any, ref: Ref) -> RequestRecord:
+    return await answers.request(ref[1])
+
+
+async def _the_release(answers: Answers, _call: Any, ref: Ref) -> ReleaseRecord:
+    return await answers.release(ref[1])
+
+
+async def _the_consent(answers: Answers, _call: Any, ref: Ref) -> ConsentRecord:
+    return await answers.consent(ref[1])
+
+
+def _for_request(
+    request: RequestRecord, administration: str | None, request_id: int | None
+) -> None:
+    """A replayed decision or response stands for the request it was made on; delivering it
+    to another request would give that one a status nobody decided."""
+    if (administration, request_id) != (request.owner.value, request.id):
+        raise key_reused()
 
 
 class Replay(Exception):
@@ -177,17 +294,19 @@ async def _next_reference(session: AsyncSession, owner: Administration, now: dat
     return f"{stem}{number:05d}"
 
 
+def _parts(
+    change: Change,
+) -> tuple[AsyncSession, Principal, Administration, datetime, Agreement]:
+    return change.session, change.principal, change.owner, change.now, change.agreement
+
+
 # -- requests (the requester's store) -----------------------------------------------------------
 
 
-async def submit_request(
-    session: AsyncSession,
-    principal: Principal,
-    owner: Administration,
-    draft: RequestDraft,
-    now: datetime,
-    agreement: Agreement,
-) -> Ref:
+@persists(SubmitRequest, _the_request, lambda call: call.input)
+async def submit_request(change: Change, call: SubmitRequest) -> Ref:
+    session, principal, owner, now, agreement = _parts(change)
+    draft = call.input
     check_request_form(draft.form, owner)
     if draft.case_id is not None:
         check_request_case(await session.get(Case, draft.case_id) is not None)
@@ -236,16 +355,16 @@ def _current(request: AssistanceRequest, now: datetime, agreement: Agreement) ->
     )
 
 
-async def requester_action(
-    session: AsyncSession,
-    principal: Principal,
-    owner: Administration,
-    request_id: int,
-    action: Action,
-    now: datetime,
-    agreement: Agreement,
-) -> Ref:
+@persists(
+    RequesterAction,
+    _the_request,
+    lambda call: (call.id, call.action),
+    changes=lambda call: call.id,
+)
+async def requester_action(change: Change, call: RequesterAction) -> Ref:
     """Confirm in writing, or close: the requester's own steps."""
+    session, principal, _owner, now, agreement = _parts(change)
+    request_id, action = call.id, call.action
     request = await _own_request(session, request_id)
     check_side(action, principal.administration, Administration(request.requesting_administration))
     current = _current(request, now, agreement)
@@ -260,16 +379,17 @@ async def requester_action(
     return ("REQUEST", request_id)
 
 
-async def receive_partner_action(
-    session: AsyncSession,
-    principal: Principal,
-    owner: Administration,
-    request_id: int,
-    action: PartnerAction,
-    now: datetime,
-    agreement: Agreement,
-) -> Ref:
+@persists(
+    ReceivePartnerAction,
+    _the_request,
+    lambda call: (call.request_id, call.action),
+    owner_only=False,
+    key=lambda call: f"receive:{call.request_id}:{call.action.label}",
+)
+async def receive_partner_action(change: Change, call: ReceivePartnerAction) -> Ref:
     """Record in the requester's store what the requested administration decided or sent."""
+    session, principal, _owner, now, agreement = _parts(change)
+    request_id, action = call.request_id, call.action
     request = await _own_request(session, request_id)
     requested = Administration(request.requested_administration)
     check_partner_report(principal.administration, requested)
@@ -323,15 +443,18 @@ async def _status_here(session: AsyncSession, request: RequestRecord) -> Request
     return next_status(RequestStatus.SUBMITTED, DECISION_ACTION[DecisionKind(latest.decision)])
 
 
-async def decide_request(
-    session: AsyncSession,
-    principal: Principal,
-    owner: Administration,
-    request: RequestRecord,
-    draft: DecisionDraft,
-    now: datetime,
-    agreement: Agreement,
-) -> tuple[Ref, PartnerAction]:
+async def _decided(answers: Answers, call: DecideRequest, ref: Ref) -> DecisionOutcome:
+    stored = await answers.stored(Decision, ref[1])
+    _for_request(call.request, stored.request_administration, stored.request_id)
+    status = DECIDED_STATUS[DecisionKind(stored.decision)]
+    decision = await answers.decision(ref[1])
+    return DecisionOutcome(decision, PartnerAction("DECISION", ref[1], status.value))
+
+
+@persists(DecideRequest, _decided, lambda call: (call.request.owner, call.request.id, call.input))
+async def decide_request(change: Change, call: DecideRequest) -> Ref:
+    session, principal, owner, now, agreement = _parts(change)
+    request, draft = call.request, call.input
     action = DECISION_ACTION[draft.decision]
     check_side(action, principal.administration, request.requesting_administration)
     check_decision(
@@ -343,7 +466,7 @@ async def decide_request(
         draft.conditions,
         agreement,
     )
-    following = next_status(await _status_here(session, request), action)
+    next_status(await _status_here(session, request), action)
     decision = Decision(
         request_administration=request.owner.value,
         request_id=request.id,
@@ -357,8 +480,7 @@ async def decide_request(
     )
     session.add(decision)
     await session.flush()
-    decision_id = int(decision.id)
-    return ("DECISION", decision_id), PartnerAction("DECISION", decision_id, following.value)
+    return ("DECISION", int(decision.id))
 
 
 async def _check_own_records(
@@ -414,17 +536,21 @@ async def _write_release(
     return release_id
 
 
-async def respond_to_request(
-    session: AsyncSession,
-    principal: Principal,
-    owner: Administration,
-    request: RequestRecord,
-    draft: ReleaseDraft,
-    now: datetime,
-    agreement: Agreement,
-) -> tuple[Ref, PartnerAction]:
+async def _responded(answers: Answers, call: RespondToRequest, ref: Ref) -> ResponseOutcome:
+    stored = await answers.stored(Release, ref[1])
+    _for_request(call.request, stored.request_administration, stored.request_id)
+    release = await answers.release(ref[1])
+    return ResponseOutcome(release, PartnerAction("RELEASE", ref[1], RequestStatus.ANSWERED.value))
+
+
+@persists(
+    RespondToRequest, _responded, lambda call: (call.request.owner, call.request.id, call.release)
+)
+async def respond_to_request(change: Change, call: RespondToRequest) -> Ref:
+    session, principal, owner, now, agreement = _parts(change)
+    request, draft = call.request, call.release
     check_side(Action.RESPOND, principal.administration, request.requesting_administration)
-    following = next_status(await _status_here(session, request), Action.RESPOND)
+    next_status(await _status_here(session, request), Action.RESPOND)
     decision = await _latest_decision(session, request)
     release_id = await _write_release(
         session,
@@ -437,24 +563,24 @@ async def respond_to_request(
         request=request,
         decision=decision,
     )
-    return ("RELEASE", release_id), PartnerAction("RELEASE", release_id, following.value)
+    return ("RELEASE", release_id)
 
 
-async def disclose(
-    session: AsyncSession,
-    principal: Principal,
-    owner: Administration,
-    draft: ReleaseDraft,
-    now: datetime,
-    agreement: Agreement,
-) -> Ref:
+@persists(Disclose, _the_release, lambda call: call.input)
+async def disclose(change: Change, call: Disclose) -> Ref:
+    session, principal, owner, now, agreement = _parts(change)
+    draft = call.input
     release_id = await _write_release(
         session, principal, owner, draft, now, agreement, basis=ReleaseBasis.SPONTANEOUS
     )
     return ("RELEASE", release_id)
 
 
-async def revoke_release(session: AsyncSession, release_id: int, reason: str, now: datetime) -> Ref:
+@persists(
+    RevokeRelease, _the_release, lambda call: (call.id, call.reason), changes=lambda call: call.id
+)
+async def revoke_release(change: Change, call: RevokeRelease) -> Ref:
+    session, now, release_id, reason = change.session, change.now, call.id, call.reason
     release = await session.get(Release, release_id)
     check_exists(release is not None, "release of this administration")
     assert release is not None
@@ -468,14 +594,10 @@ async def revoke_release(session: AsyncSession, release_id: int, reason: str, no
 # -- consents (the owner's store) -----------------------------------------------------------------
 
 
-async def request_consent(
-    session: AsyncSession,
-    principal: Principal,
-    owner: Administration,
-    draft: ConsentDraft,
-    now: datetime,
-    agreement: Agreement,
-) -> Ref:
+@persists(RequestConsent, _the_consent, lambda call: call.input, owner_only=False)
+async def request_consent(change: Change, call: RequestConsent) -> Ref:
+    session, principal, owner, now, agreement = _parts(change)
+    draft = call.input
     check_consent_request(
         principal.administration, owner, draft.use, draft.purpose, len(draft.records), agreement
     )
@@ -503,15 +625,16 @@ async def request_consent(
     return ("CONSENT", consent_id)
 
 
-async def decide_consent(
-    session: AsyncSession,
-    principal: Principal,
-    owner: Administration,
-    consent_id: int,
-    grant: bool,
-    reason: str | None,
-    now: datetime,
-) -> Ref:
+@persists(
+    DecideConsent,
+    _the_consent,
+    lambda call: (call.id, call.grant, call.reason),
+    owner_only=False,
+    changes=lambda call: call.id,
+)
+async def decide_consent(change: Change, call: DecideConsent) -> Ref:
+    session, principal, owner, now, _agreement = _parts(change)
+    consent_id, grant, reason = call.id, call.grant, call.reason
     check_consent_decider(principal.administration, owner)
     consent = await session.get(Consent, consent_id)
     check_exists(consent is not None, "consent request")
@@ -528,9 +651,18 @@ async def decide_consent(
 # -- custody and links (the owner's store) -----------------------------------------------------
 
 
-async def record_custody(
-    session: AsyncSession, evidence_id: int, draft: CustodyDraft, now: datetime
-) -> Ref:
+async def _the_evidence(answers: Answers, call: RecordCustody, _ref: Ref) -> EvidenceRecord:
+    return await answers.evidence(call.evidence_id)
+
+
+@persists(
+    RecordCustody,
+    _the_evidence,
+    lambda call: (call.evidence_id, call.input),
+    changes=lambda call: call.evidence_id,
+)
+async def record_custody(change: Change, call: RecordCustody) -> Ref:
+    session, now, evidence_id, draft = change.session, change.now, call.evidence_id, call.input
     evidence = await session.get(Evidence, evidence_id)
     check_exists(evidence is not None, "evidence item of this administration")
     assert evidence is not None
@@ -569,15 +701,19 @@ async def record_custody(
     return ("EVIDENCE", evidence_id)
 
 
-async def confirm_entity_match(
-    session: AsyncSession,
-    principal: Principal,
-    entity_id: int,
-    partner: Administration,
-    partner_entity_id: int,
-    reason: str,
-    now: datetime,
-) -> Ref:
+async def _the_link(answers: Answers, _call: ConfirmEntityMatch, ref: Ref) -> EntityLinkRecord:
+    return await answers.link(ref[1])
+
+
+@persists(
+    ConfirmEntityMatch,
+    _the_link,
+    lambda call: (call.entity_id, *call.partner_entity_id, call.reason),
+)
+async def confirm_entity_match(change: Change, call: ConfirmEntityMatch) -> Ref:
+    session, principal, now = change.session, change.principal, change.now
+    entity_id, reason = call.entity_id, call.reason
+    partner, partner_entity_id = call.partner_entity_id
     check_entity_match(await session.get(Entity, entity_id) is not None, reason)
     existing = (
         await session.exec(

@@ -429,3 +429,31 @@ def entity_link(value: Any, owner: Administration) -> EntityLinkRecord:
         entity_id=local_id(value["entityId"], "Entity", owner),
         partner_entity_id=local_id(value["partnerEntityId"], "Entity", partner),
     )
+
+
+# What each record a procedure answers with is read by; an answer of several is read field
+# for field (resolvers.sources.base.DecisionOutcome).
+ANSWERS: dict[type, Callable[[Any, Administration], Any]] = {
+    RequestRecord: request,
+    ReleaseRecord: release,
+    ConsentRecord: consent_request,
+    EvidenceRecord: evidence,
+    DecisionRecord: decision,
+    EntityLinkRecord: entity_link,
+    PartnerAction: lambda value, _owner: partner_action(value),
+}
+
+
+def answer(kind: type, value: Any, owner: Administration) -> Any:
+    """A procedure's answer of type `kind`, from the subgraph's `value`."""
+    if kind in ANSWERS:
+        return ANSWERS[kind](value, owner)
+    value = obj(value)
+    hints = get_type_hints(kind)
+    attributes: Any = kind  # a dataclass of records, as every answer of several is
+    return kind(
+        **{
+            field.name: answer(hints[field.name], value[graphql_name(field.name)], owner)
+            for field in fields(attributes)
+        }
+    )

@@ -1,14 +1,62 @@
 """The GraphQL operations the remote source sends to an administration's subgraph.
 
-Each asks for every field of its records, so the answer maps back into exactly the records
-the in-process source builds; entities read by id, only for the parts the gateway's operation
-uses (resolvers.sources.parts). One operation per interface call.
+None is written by hand: each is derived from the records it answers with (every field, under
+its GraphQL name, so the answer maps back into exactly the records the in-process source
+builds; resolvers.sources.remote.decoding reads them by the same names) and, for the
+agreement's procedures, from the procedure's declaration (resolvers.sources.base): its name,
+its arguments and their wire types (resolvers.sources.remote.encoding). Entities read by id
+ask only for the parts the gateway's operation uses (resolvers.sources.parts). One operation
+per interface call.
 """
 
-from functools import lru_cache
+from dataclasses import Field, fields, is_dataclass
+from functools import cache, lru_cache
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from resolvers.sources.base import Procedure
+from resolvers.sources.drafts import PartnerAction
 from resolvers.sources.parts import ENTITY_PARTS, EVERY_PART, HANDLING_PARTS, EntityParts
-from resolvers.sources.remote.decoding import ENTITY_FIELDS, HANDLING_FIELDS
+from resolvers.sources.records import (
+    CaseRecord,
+    DecisionRecord,
+    EntityLinkRecord,
+    EntityRecord,
+    EvidenceRecord,
+    PartyRecord,
+    ReleaseRecord,
+    RequestRecord,
+)
+from resolvers.sources.remote import encoding
+from resolvers.sources.remote.decoding import ENTITY_FIELDS, HANDLING_FIELDS, graphql_name
+from store.audit import LoggedEntry
+
+# Records without a global id: the subgraph gives their number in the owner's store.
+LOCAL_IDS = frozenset({DecisionRecord, EntityLinkRecord, PartnerAction})
+# Attributes whose value is an object but not a record of ours: what is asked of it.
+OBJECTS = {(RequestRecord, "persons_concerned"): "name address"}
+
+
+def attributes(kind: Any) -> tuple[Field[Any], ...]:
+    """The attributes of a record or a procedure (a dataclass)."""
+    return fields(kind)
+
+
+def field_key(kind: type, name: str) -> str:
+    """The subgraph's name for the attribute `name` of `kind`."""
+    return "localId" if name == "id" and kind in LOCAL_IDS else graphql_name(name)
+
+
+def _record_in(annotation: Any) -> type | None:
+    """The record an attribute holds (alone, optional or as a tuple of them), if it holds one."""
+    if isinstance(annotation, type) and is_dataclass(annotation):
+        return annotation
+    if get_origin(annotation) in (Union, UnionType, tuple):
+        for argument in get_args(annotation):
+            found = _record_in(argument)
+            if found is not None:
+                return found
+    return None
 
 
 def _handling_selection(parts: frozenset[str]) -> str:
@@ -23,122 +71,70 @@ def _entity_selection(parts: EntityParts, handling: str) -> str:
     return " ".join(["id", "owner", *asked])
 
 
-HANDLING = f"""
-fragment HandlingFields on Handling {{ {_handling_selection(EVERY_PART.handling)} }}
-"""
+@cache
+def selection(kind: type) -> str:
+    """Every field of the record `kind`, its records' fields too, as the subgraph names them."""
+    if kind is EntityRecord:
+        return _entity_selection(EVERY_PART, _handling_selection(EVERY_PART.handling))
+    hints = get_type_hints(kind)
+    asked = []
+    for attribute in attributes(kind):
+        key = field_key(kind, attribute.name)
+        inner = OBJECTS.get((kind, attribute.name))
+        record = _record_in(hints[attribute.name])
+        if inner is None and record is not None:
+            inner = selection(record)
+        asked.append(key if inner is None else f"{key} {{ {inner} }}")
+    return " ".join(asked)
 
-CASE = """
-fragment CaseFields on Case {
-  id owner reference title status offenceTypes openedAt closedAt summary legalProvisions
-  handling { ...HandlingFields }
-}
-"""
 
-ENTITY = f"""
-fragment EntityFields on Entity {{ {_entity_selection(EVERY_PART, "...HandlingFields")} }}
-"""
+def _page(name: str, field: str, filter_type: str | None, kind: type) -> str:
+    declared, passed = "$first: Int!, $after: String", "first: $first, after: $after"
+    if filter_type is not None:
+        declared += f", $filter: {filter_type}"
+        passed += ", filter: $filter"
+    return (
+        f"query {name}({declared}) {{\n  page: {field}({passed}) {{\n"
+        f"    nodes {{ {selection(kind)} }} pageInfo {{ hasNextPage }} totalCount\n  }}\n}}\n"
+    )
 
-EVIDENCE = """
-fragment EvidenceFields on Evidence {
-  id owner caseOwner caseId kind title description mediaType sha256 sizeBytes collectedAt
-  collectedBy collectedPlace returnDue returnedAt
-  custody { sequence fromHolder toHolder at purpose seal condition }
-  handling { ...HandlingFields }
-}
-"""
 
-REQUEST = """
-fragment RequestFields on AssistanceRequest {
-  id owner reference requestingAdministration requestedAdministration agreementReference
-  matter assistanceType reasons caseDescription legalProvisions
-  personsConcerned { name address }
-  caseId urgency oral confirmedInWritingAt submittedAt dueAt status closedAt
-}
-"""
+def _by_id(name: str, type_name: str, asked: str) -> str:
+    return (
+        f"query {name}($representations: [_Any!]!) {{\n"
+        f"  found: _entities(representations: $representations) {{ "
+        f"... on {type_name} {{ {asked} }} }}\n}}\n"
+    )
 
-RELEASE = """
-fragment ReleaseFields on Release {
-  id owner recipient basis requestReference purpose permittedUses consentRequiredFor
-  conditions includesPersonalData createdAt expiresAt revokedAt
-  items { recordType recordId }
-}
-"""
 
-LIST_CASES = (
-    """
-query Cases($first: Int!, $after: String, $filter: CaseFilter) {
-  page: cases(first: $first, after: $after, filter: $filter) {
-    nodes { ...CaseFields } pageInfo { hasNextPage } totalCount
-  }
-}
-"""
-    + CASE
-    + HANDLING
+def _found(name: str, declared: str, call: str, kind: type) -> str:
+    head = f"query {name}({declared})" if declared else f"query {name}"
+    return f"{head} {{\n  found: {call} {{ {selection(kind)} }}\n}}\n"
+
+
+LIST_CASES = _page("Cases", "cases", "CaseFilter", CaseRecord)
+LIST_ENTITIES = _page("Entities", "entities", "EntityFilter", EntityRecord)
+LIST_REQUESTS = _page(
+    "AssistanceRequests", "assistanceRequests", "AssistanceRequestFilter", RequestRecord
 )
+LIST_RELEASES = _page("Releases", "releases", None, ReleaseRecord)
+AUDIT_TRAIL = _page("AuditTrail", "auditTrail", "AuditTrailFilter", LoggedEntry)
 
-LIST_ENTITIES = (
-    """
-query Entities($first: Int!, $after: String, $filter: EntityFilter) {
-  page: entities(first: $first, after: $after, filter: $filter) {
-    nodes { ...EntityFields } pageInfo { hasNextPage } totalCount
-  }
-}
-"""
-    + ENTITY
-    + HANDLING
-)
+CASES_BY_ID = _by_id("CasesById", "Case", selection(CaseRecord))
+ENTITIES_BY_ID = _by_id("EntitiesById", "Entity", selection(EntityRecord))
+EVIDENCE_BY_ID = _by_id("EvidenceById", "Evidence", selection(EvidenceRecord))
+REQUESTS_BY_ID = _by_id("AssistanceRequestsById", "AssistanceRequest", selection(RequestRecord))
 
-LIST_REQUESTS = (
-    """
-query AssistanceRequests($first: Int!, $after: String, $filter: AssistanceRequestFilter) {
-  page: assistanceRequests(first: $first, after: $after, filter: $filter) {
-    nodes { ...RequestFields } pageInfo { hasNextPage } totalCount
-  }
-}
-"""
-    + REQUEST
+MATCH_CANDIDATES = _found(
+    "MatchCandidates", "$probe: MatchProbe!", "matchCandidates(probe: $probe)", EntityRecord
 )
-
-LIST_RELEASES = (
-    """
-query Releases($first: Int!, $after: String) {
-  page: releases(first: $first, after: $after) {
-    nodes { ...ReleaseFields } pageInfo { hasNextPage } totalCount
-  }
-}
-"""
-    + RELEASE
+CASE_PARTIES = _found(
+    "CaseParties", "$caseIds: [ID!]!", "caseParties(caseIds: $caseIds)", PartyRecord
 )
-
-MATCH_CANDIDATES = (
-    """
-query MatchCandidates($probe: MatchProbe!) {
-  found: matchCandidates(probe: $probe) { ...EntityFields }
-}
-"""
-    + ENTITY
-    + HANDLING
+CASE_EVIDENCE = _found(
+    "CaseEvidence", "$caseIds: [ID!]!", "caseEvidence(caseIds: $caseIds)", EvidenceRecord
 )
-
-CASES_BY_ID = (
-    """
-query CasesById($representations: [_Any!]!) {
-  found: _entities(representations: $representations) { ... on Case { ...CaseFields } }
-}
-"""
-    + CASE
-    + HANDLING
-)
-
-ENTITIES_BY_ID = (
-    """
-query EntitiesById($representations: [_Any!]!) {
-  found: _entities(representations: $representations) { ... on Entity { ...EntityFields } }
-}
-"""
-    + ENTITY
-    + HANDLING
-)
+OVERDUE_ORIGINALS = _found("OverdueOriginals", "", "overdueOriginals", EvidenceRecord)
 
 
 @lru_cache(maxsize=64)
@@ -147,216 +143,27 @@ def entities_by_id(parts: EntityParts) -> str:
     once)."""
     if parts == EVERY_PART:
         return ENTITIES_BY_ID
-    selection = _entity_selection(parts, _handling_selection(parts.handling))
-    return (
-        "query EntitiesById($representations: [_Any!]!) {\n"
-        "  found: _entities(representations: $representations) { ... on Entity { "
-        f"{selection} }} }}\n}}\n"
+    asked = _entity_selection(parts, _handling_selection(parts.handling))
+    return _by_id("EntitiesById", "Entity", asked)
+
+
+# Where each procedure's operation puts its answer.
+ANSWER = "done"
+
+
+@cache
+def procedure(kind: type[Procedure[Any]]) -> str:
+    """The mutation that carries out the procedure `kind` on the owner's subgraph: one
+    variable per argument, under the argument's name, and every field of its answer."""
+    hints = get_type_hints(kind, include_extras=True)
+    names = [graphql_name(argument.name) for argument in attributes(kind)]
+    declared = ", ".join(
+        f"${name}: {encoding.wire_type(hints[argument.name])}"
+        for name, argument in zip(names, attributes(kind), strict=True)
     )
-
-
-EVIDENCE_BY_ID = (
-    """
-query EvidenceById($representations: [_Any!]!) {
-  found: _entities(representations: $representations) { ... on Evidence { ...EvidenceFields } }
-}
-"""
-    + EVIDENCE
-    + HANDLING
-)
-
-REQUESTS_BY_ID = (
-    """
-query AssistanceRequestsById($representations: [_Any!]!) {
-  found: _entities(representations: $representations) {
-    ... on AssistanceRequest { ...RequestFields }
-  }
-}
-"""
-    + REQUEST
-)
-
-CASE_PARTIES = """
-query CaseParties($caseIds: [ID!]!) {
-  found: caseParties(caseIds: $caseIds) { caseId caseOwner entityId entityOwner role }
-}
-"""
-
-CASE_EVIDENCE = (
-    """
-query CaseEvidence($caseIds: [ID!]!) {
-  found: caseEvidence(caseIds: $caseIds) { ...EvidenceFields }
-}
-"""
-    + EVIDENCE
-    + HANDLING
-)
-
-AUDIT_TRAIL = """
-query AuditTrail($first: Int!, $after: String, $filter: AuditTrailFilter) {
-  page: auditTrail(first: $first, after: $after, filter: $filter) {
-    nodes {
-      owner seq at actorAdministration subject clientId scopes operation recordIds releaseIds
-      decision rule detail prevHash entryHash
-    }
-    pageInfo { hasNextPage } totalCount
-  }
-}
-"""
-
-# -- the agreement's procedures (resolvers.sources.remote.writes) -----------------------
-# Each answers under the alias `done`, and asks for every field of the record it returns.
-
-DECISION = """
-fragment DecisionFields on Decision {
-  localId owner decision ground reason conditions decidedAt
-}
-"""
-
-PARTNER_ACTION = """
-fragment PartnerActionFields on PartnerAction { kind localId newStatus }
-"""
-
-CONSENT_REQUEST = """
-fragment ConsentRequestFields on ConsentRequest {
-  id owner requestingAdministration use recipientAgency recipientCountry purpose status
-  requestedAt decidedAt reason
-  items { recordType recordId }
-}
-"""
-
-ENTITY_LINK = """
-fragment EntityLinkFields on EntityLink {
-  localId owner entityId partnerAdministration partnerEntityId reason confirmedBy confirmedAt
-}
-"""
-
-SUBMIT_REQUEST = (
-    """
-mutation SubmitAssistanceRequest($input: AssistanceRequestInput!, $key: String!) {
-  done: submitAssistanceRequest(input: $input, idempotencyKey: $key) { ...RequestFields }
-}
-"""
-    + REQUEST
-)
-
-REQUESTER_ACTION = (
-    """
-mutation RequesterAction($id: ID!, $action: RequestAction!, $key: String!) {
-  done: requesterAction(id: $id, action: $action, idempotencyKey: $key) { ...RequestFields }
-}
-"""
-    + REQUEST
-)
-
-RECEIVE_PARTNER_ACTION = (
-    """
-mutation ReceivePartnerAction($requestId: ID!, $action: PartnerActionInput!) {
-  done: receivePartnerAction(requestId: $requestId, action: $action) { ...RequestFields }
-}
-"""
-    + REQUEST
-)
-
-DECIDE_REQUEST = (
-    """
-mutation DecideAssistanceRequest(
-  $request: RequestSnapshotInput!, $input: DecisionInput!, $key: String!
-) {
-  done: decideAssistanceRequest(request: $request, input: $input, idempotencyKey: $key) {
-    decision { ...DecisionFields }
-    partnerAction { ...PartnerActionFields }
-  }
-}
-"""
-    + DECISION
-    + PARTNER_ACTION
-)
-
-RESPOND_TO_REQUEST = (
-    """
-mutation RespondToAssistanceRequest(
-  $request: RequestSnapshotInput!, $release: ReleaseInput!, $key: String!
-) {
-  done: respondToAssistanceRequest(request: $request, release: $release, idempotencyKey: $key) {
-    release { ...ReleaseFields }
-    partnerAction { ...PartnerActionFields }
-  }
-}
-"""
-    + RELEASE
-    + PARTNER_ACTION
-)
-
-DISCLOSE = (
-    """
-mutation DiscloseSpontaneously($input: ReleaseInput!, $key: String!) {
-  done: discloseSpontaneously(input: $input, idempotencyKey: $key) { ...ReleaseFields }
-}
-"""
-    + RELEASE
-)
-
-REVOKE_RELEASE = (
-    """
-mutation RevokeRelease($id: ID!, $reason: String!, $key: String!) {
-  done: revokeRelease(id: $id, reason: $reason, idempotencyKey: $key) { ...ReleaseFields }
-}
-"""
-    + RELEASE
-)
-
-REQUEST_CONSENT = (
-    """
-mutation RequestConsent($input: ConsentInput!, $key: String!) {
-  done: requestConsent(input: $input, idempotencyKey: $key) { ...ConsentRequestFields }
-}
-"""
-    + CONSENT_REQUEST
-)
-
-DECIDE_CONSENT = (
-    """
-mutation DecideConsent($id: ID!, $grant: Boolean!, $reason: String, $key: String!) {
-  done: decideConsent(id: $id, grant: $grant, reason: $reason, idempotencyKey: $key) {
-    ...ConsentRequestFields
-  }
-}
-"""
-    + CONSENT_REQUEST
-)
-
-RECORD_CUSTODY = (
-    """
-mutation RecordCustodyEvent($evidenceId: ID!, $input: CustodyEventInput!, $key: String!) {
-  done: recordCustodyEvent(evidenceId: $evidenceId, input: $input, idempotencyKey: $key) {
-    ...EvidenceFields
-  }
-}
-"""
-    + EVIDENCE
-    + HANDLING
-)
-
-CONFIRM_ENTITY_MATCH = (
-    """
-mutation ConfirmEntityMatch(
-  $entityId: ID!, $partnerEntityId: ID!, $reason: String!, $key: String!
-) {
-  done: confirmEntityMatch(
-    entityId: $entityId, partnerEntityId: $partnerEntityId, reason: $reason, idempotencyKey: $key
-  ) { ...EntityLinkFields }
-}
-"""
-    + ENTITY_LINK
-)
-
-OVERDUE_ORIGINALS = (
-    """
-query OverdueOriginals {
-  found: overdueOriginals { ...EvidenceFields }
-}
-"""
-    + EVIDENCE
-    + HANDLING
-)
+    passed = ", ".join(f"{name}: ${name}" for name in names)
+    operation = kind.field[0].upper() + kind.field[1:]
+    return (
+        f"mutation {operation}({declared}) {{\n"
+        f"  {ANSWER}: {kind.field}({passed}) {{ {selection(kind.answer())} }}\n}}\n"
+    )

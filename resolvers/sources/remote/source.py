@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from auth.principal import Principal
-from resolvers.sources.base import CaseKey, Procedures
+from resolvers.sources.base import CaseKey, Procedure
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.ids import global_id
 from resolvers.sources.parts import EVERY_PART, EntityParts
@@ -38,7 +38,7 @@ T = TypeVar("T")
 Decode = Callable[[Any, Administration], T]
 
 
-class RemoteSource(Procedures):
+class RemoteSource:
     """Reads over the owner's subgraph; the agreement's procedures (RemoteWrites) are its
     mutations."""
 
@@ -264,6 +264,9 @@ class RemoteSource(Procedures):
             ),
             (),
         )
+
+    async def perform(self, principal: Principal, procedure: Procedure[T]) -> T:
+        return await self._writes.perform(principal, procedure)
 
     # -- life cycle -------------------------------------------------------------------------
 
