@@ -8,7 +8,7 @@ requested side decides or answers on its store, and the requester's store is the
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import strawberry
 from strawberry.tools import merge_types
@@ -29,6 +29,7 @@ from resolvers.exchange.context import ExchangeContext
 from resolvers.exchange.types import AssistanceRequest, Evidence, Release
 from resolvers.exchange.workflow_types import (
     ConsentRequest,
+    Decision,
     DecisionInput,
     DecisionPayload,
     EntityLink,
@@ -59,6 +60,7 @@ from resolvers.vocabulary.procedures import Declared, Resolver, procedure_fields
 from store.models.domain import Administration, RecordType
 
 A = TypeVar("A")
+T = TypeVar("T")
 RECORD_TYPES = {
     "Case": RecordType.CASE,
     "Entity": RecordType.ENTITY,
@@ -179,6 +181,16 @@ class ExchangeSide:
 SIDE = ExchangeSide()
 
 
+def _served(kind: type[T], record: object) -> T:
+    """A source's record where the schema declares `kind`: strawberry reads each field of the
+    type as the record's attribute of the same name; the type checker cannot relate the two."""
+    return cast(T, record)
+
+
+def _request(record: RequestRecord | None) -> AssistanceRequest | None:
+    return None if record is None else _served(AssistanceRequest, record)
+
+
 async def _partner_request(info: Info, value: str) -> RequestRecord:
     """A request addressed to the caller's administration, as the caller may see it."""
     decoded = _id(value, "AssistanceRequest", "requestId")
@@ -233,7 +245,9 @@ class RequestSteps:
                 info, caller, DecideRequest(request, input.draft(), idempotency_key)
             )
         updated = await _deliver(info, request, outcome.partner_action)
-        return DecisionPayload(decision=outcome.decision, request=updated)  # type: ignore[arg-type]
+        return DecisionPayload(
+            decision=_served(Decision, outcome.decision), request=_request(updated)
+        )
 
     @scoped_field(RespondToRequest.scope)
     async def respond_to_assistance_request(
@@ -249,7 +263,7 @@ class RequestSteps:
                 info, owner, RespondToRequest(request, draft, idempotency_key)
             )
         updated = await _deliver(info, request, outcome.partner_action)
-        return ResponsePayload(release=outcome.release, request=updated)  # type: ignore[arg-type]
+        return ResponsePayload(release=_served(Release, outcome.release), request=_request(updated))
 
 
 Mutation = merge_types("Mutation", (RequestSteps, procedure_fields("ExchangeProcedures", SIDE)))

@@ -162,7 +162,7 @@ class ResponseOutcome:
 def _items(owner: domain.Administration, items: tuple[ReleaseItemRef, ...]) -> list[ReleaseItem]:
     return [
         ReleaseItem(
-            record_type=item.record_type,  # type: ignore[arg-type]
+            record_type=domain.RecordType(item.record_type),
             record_id=strawberry.ID(
                 global_id(TYPE_NAME_OF_RECORD[item.record_type], owner, item.record_id)
             ),

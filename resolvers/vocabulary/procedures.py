@@ -51,9 +51,11 @@ Resolver = Callable[..., Awaitable[Any]]
 class Side(Protocol):
     """What a schema does where the procedures' fields leave it to the schema."""
 
-    # The input a request for assistance is submitted with (a subgraph's lets the procedure
-    # refuse a missing field, with the rule the in-process transport names).
-    request_input: type[AssistanceRequestInput]
+    @property
+    def request_input(self) -> type[AssistanceRequestInput]:
+        """The input a request for assistance is submitted with (a subgraph's lets the
+        procedure refuse a missing field, with the rule the in-process transport names)."""
+        ...
 
     def caller(self, info: Info) -> Principal: ...
 

@@ -16,8 +16,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import func, update
-from sqlmodel import select
+from sqlalchemy import func, literal, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.procedures import (
@@ -168,7 +168,24 @@ class Persisted(Generic[P]):
     given: Callable[[P], object]
     owner_only: bool = True
     changes: Callable[[P], int] | None = None
-    key: Callable[[P], str] = lambda call: str(call.idempotency_key)
+    key: Callable[[P], str] = lambda call: _given_key(call)
+
+
+def _given_key(call: Any) -> str:
+    """The key the caller gave with the call (every procedure but a delivery has one)."""
+    return str(call.idempotency_key)
+
+
+def _utc(moment: datetime) -> datetime:
+    found = as_utc(moment)
+    assert found is not None  # as_utc keeps a moment a moment
+    return found
+
+
+def _flushed(row_id: int | None) -> int:
+    """The id a flushed row was given."""
+    assert row_id is not None
+    return row_id
 
 
 PERSISTED: dict[type[Procedure[Any]], Persisted[Any]] = {}
@@ -223,7 +240,7 @@ class Replay(Exception):
 async def serialise_writes(session: AsyncSession) -> None:
     """Take the store's write lock first: concurrent mutations (and retries of one) run one
     after another, so an idempotency key is always seen by the retry that follows."""
-    await session.exec(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
+    await session.exec(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq))
 
 
 def scoped_key(principal: Principal, key: str) -> str:
@@ -234,7 +251,7 @@ def _canonical(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {item.name: getattr(value, item.name) for item in dataclasses.fields(value)}
     if isinstance(value, datetime):
-        return as_utc(value).isoformat()
+        return _utc(value).isoformat()
     if isinstance(value, Enum):
         return value.value
     raise TypeError(f"no canonical form for {type(value).__name__}")
@@ -308,12 +325,14 @@ async def submit_request(change: Change, call: SubmitRequest) -> Ref:
     session, principal, owner, now, agreement = _parts(change)
     draft = call.input
     check_request_form(draft.form, owner)
+    requested = draft.form.requested_administration
+    assert requested is not None  # check_request_form refuses a request without it
     if draft.case_id is not None:
         check_request_case(await session.get(Case, draft.case_id) is not None)
     request = AssistanceRequest(
         reference=await _next_reference(session, owner, now),
         requesting_administration=owner.value,
-        requested_administration=draft.form.requested_administration.value,
+        requested_administration=requested.value,
         agreement_reference=agreement.reference,
         matter=draft.form.matter.strip(),
         assistance_type=str(draft.form.assistance_type),
@@ -334,7 +353,7 @@ async def submit_request(change: Change, call: SubmitRequest) -> Ref:
     )
     session.add(request)
     await session.flush()
-    return ("REQUEST", int(request.id))
+    return ("REQUEST", _flushed(request.id))
 
 
 async def _own_request(session: AsyncSession, request_id: int) -> AssistanceRequest:
@@ -349,7 +368,7 @@ def _current(request: AssistanceRequest, now: datetime, agreement: Agreement) ->
         RequestStatus(request.status),
         request.oral,
         request.confirmed_in_writing_at,
-        as_utc(request.submitted_at),
+        _utc(request.submitted_at),
         now,
         agreement,
     )
@@ -413,7 +432,7 @@ async def _latest_decision(session: AsyncSession, request: RequestRecord) -> Dec
                 Decision.request_administration == request.owner.value,
                 Decision.request_id == request.id,
             )
-            .order_by(Decision.id.desc())
+            .order_by(col(Decision.id).desc())
             .limit(1)
         )
     ).first()
@@ -480,7 +499,7 @@ async def decide_request(change: Change, call: DecideRequest) -> Ref:
     )
     session.add(decision)
     await session.flush()
-    return ("DECISION", int(decision.id))
+    return ("DECISION", _flushed(decision.id))
 
 
 async def _check_own_records(
@@ -505,9 +524,7 @@ async def _write_release(
     request: RequestRecord | None = None,
     decision: Decision | None = None,
 ) -> int:
-    check_release_terms(
-        draft.purpose, as_utc(draft.expires_at), draft.permitted_uses, now, agreement
-    )
+    check_release_terms(draft.purpose, _utc(draft.expires_at), draft.permitted_uses, now, agreement)
     await _check_own_records(session, draft.records)
     release = Release(
         recipient=owner.partner.value,
@@ -528,7 +545,7 @@ async def _write_release(
     )
     session.add(release)
     await session.flush()
-    release_id = int(release.id)
+    release_id = _flushed(release.id)
     for record_type, record_id in dict.fromkeys(draft.records):
         session.add(
             ReleaseItem(release_id=release_id, record_type=record_type.value, record_id=record_id)
@@ -603,7 +620,9 @@ async def request_consent(change: Change, call: RequestConsent) -> Ref:
     )
     grant = read_grant(owner, principal, CONSENTS_WRITE)
     for index, (record_type, record_id) in enumerate(draft.records):
-        released = await session.exec(select(covering_release(record_type, record_id, grant, now)))
+        released = await session.exec(
+            select(covering_release(record_type, literal(record_id), grant, now))
+        )
         check_consent_covered(released.one() is not None, index)
     consent = Consent(
         requesting_administration=principal.administration.value,
@@ -617,7 +636,7 @@ async def request_consent(change: Change, call: RequestConsent) -> Ref:
     )
     session.add(consent)
     await session.flush()
-    consent_id = int(consent.id)
+    consent_id = _flushed(consent.id)
     for record_type, record_id in dict.fromkeys(draft.records):
         session.add(
             ConsentItem(consent_id=consent_id, record_type=record_type.value, record_id=record_id)
@@ -670,7 +689,7 @@ async def record_custody(change: Change, call: RecordCustody) -> Ref:
         await session.exec(
             select(CustodyEvent)
             .where(CustodyEvent.evidence_id == evidence_id)
-            .order_by(CustodyEvent.sequence.desc())
+            .order_by(col(CustodyEvent.sequence).desc())
             .limit(1)
         )
     ).first()
@@ -678,7 +697,7 @@ async def record_custody(change: Change, call: RecordCustody) -> Ref:
         draft.from_holder,
         draft.to_holder,
         draft.purpose,
-        as_utc(draft.at),
+        _utc(draft.at),
         now,
         None if last is None else as_utc(last.at),
     )
@@ -725,7 +744,7 @@ async def confirm_entity_match(change: Change, call: ConfirmEntityMatch) -> Ref:
         )
     ).first()
     if existing is not None:
-        return ("ENTITY_LINK", int(existing.id))
+        return ("ENTITY_LINK", _flushed(existing.id))
     link = EntityLink(
         entity_id=entity_id,
         partner_administration=partner.value,
@@ -736,4 +755,4 @@ async def confirm_entity_match(change: Change, call: ConfirmEntityMatch) -> Ref:
     )
     session.add(link)
     await session.flush()
-    return ("ENTITY_LINK", int(link.id))
+    return ("ENTITY_LINK", _flushed(link.id))

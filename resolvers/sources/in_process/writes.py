@@ -8,6 +8,7 @@ then its answer, read back under the caller's policy. A refusal
 """
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -77,7 +78,7 @@ class InProcessWrites:
         self,
         administration: Administration,
         agreement: Agreement,
-        sessions: Callable[[], AsyncSession],
+        sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
         clock: Callable[[], datetime],
         reads: Reads,
     ) -> None:

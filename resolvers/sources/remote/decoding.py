@@ -147,13 +147,14 @@ def _reader(kind: type, name: str) -> tuple[str, Callable[[Any], Any]]:
     raise TypeError(f"{kind.__name__}.{name}: no reader for {annotation}")
 
 
-def record(kind: Callable[..., T], value: Json, **given: Any) -> T:
+def record(kind: type[T], value: Json, **given: Any) -> T:
     """A `kind` read from the subgraph's `value`, field by field; `given` are the fields read
     otherwise (ids, the owner, nested records)."""
     attributes = dict(given)
-    for field in fields(kind):  # type: ignore[arg-type]
+    dataclass: Any = kind  # every record is a dataclass
+    for field in fields(dataclass):
         if field.name not in attributes:
-            key, read = _reader(kind, field.name)  # type: ignore[arg-type]
+            key, read = _reader(dataclass, field.name)
             attributes[field.name] = read(value[key])
     return kind(**attributes)
 
@@ -287,13 +288,15 @@ def entity(value: Any, owner: Administration, parts: EntityParts = EVERY_PART) -
     """The entity, with the attributes outside `parts` UNREAD (the operation did not ask)."""
     value = obj(value)
     owner = _owner(value, owner)
+    # UNREAD stands where the operation did not ask, as for the other parts.
+    read: Any = (
+        handling(value["handling"], parts.handling) if "handling" in parts.entity else UNREAD
+    )
     return EntityRecord(
         owner=owner,
         id=local_id(value["id"], "Entity", owner),
         **_read_parts(value, owner, ENTITY_FIELDS, parts.entity),
-        handling=(
-            handling(value["handling"], parts.handling) if "handling" in parts.entity else UNREAD
-        ),
+        handling=read,
     )
 
 

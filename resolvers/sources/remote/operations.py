@@ -34,7 +34,7 @@ from store.audit import LoggedEntry
 # Records without a global id: the subgraph gives their number in the owner's store.
 LOCAL_IDS = frozenset({DecisionRecord, EntityLinkRecord, PartnerAction})
 # Attributes whose value is an object but not a record of ours: what is asked of it.
-OBJECTS = {(RequestRecord, "persons_concerned"): "name address"}
+OBJECTS: dict[tuple[type, str], str] = {(RequestRecord, "persons_concerned"): "name address"}
 
 
 def attributes(kind: Any) -> tuple[Field[Any], ...]:
@@ -151,10 +151,15 @@ def entities_by_id(parts: EntityParts) -> str:
 ANSWER = "done"
 
 
-@cache
 def procedure(kind: type[Procedure[Any]]) -> str:
     """The mutation that carries out the procedure `kind` on the owner's subgraph: one
     variable per argument, under the argument's name, and every field of its answer."""
+    cached: Any = kind  # a class, hashable (the checker takes a generic class's for not)
+    return _mutation(cached)
+
+
+@cache
+def _mutation(kind: Any) -> str:
     hints = get_type_hints(kind, include_extras=True)
     names = [graphql_name(argument.name) for argument in attributes(kind)]
     declared = ", ".join(
