@@ -76,6 +76,7 @@ from resolvers.vocabulary.enums import (
     PartnerActionKind,
     RequestAction,
     RequestStatus,
+    Urgency,
 )
 from resolvers.vocabulary.inputs import DecisionInput, ReleaseInput
 from resolvers.vocabulary.procedures import Declared, Resolver, procedure_fields
@@ -99,11 +100,23 @@ UNKNOWN_MOMENT = datetime.min.replace(tzinfo=UTC)
 
 
 @strawberry.input(description="Every field the agreement requires of a request for assistance.")
-class AssistanceRequestInput(shared.AssistanceRequestInput):
-    # Nullable here: the procedure, not GraphQL, refuses a request without them, with the
-    # rule REQUEST_FORM the in-process transport names (the exchange's caller sees that).
+class AssistanceRequestInput:
+    """resolvers.vocabulary.inputs.AssistanceRequestInput, but for the two fields nullable
+    here: the procedure, not GraphQL, refuses a request without them, with the rule
+    REQUEST_FORM the in-process transport names (the exchange's caller sees that)."""
+
     requested_administration: Administration | None
+    matter: str
     assistance_type: AssistanceType | None
+    reasons: str
+    case_description: str
+    legal_provisions: list[str]
+    persons_concerned: list[shared.PersonConcernedInput] = strawberry.field(default_factory=list)
+    case_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The requester's own case."
+    )
+    urgency: Urgency = strawberry.field(default=domain.Urgency.ROUTINE)
+    oral: bool = False
 
 
 @strawberry.input(

@@ -40,6 +40,7 @@ from resolvers.vocabulary.inputs import (
     AssistanceRequestInput,
     ConsentInput,
     CustodyEventInput,
+    PersonConcernedInput,
     ReleaseInput,
 )
 from store.models import domain
@@ -48,11 +49,37 @@ A = TypeVar("A")
 Resolver = Callable[..., Awaitable[Any]]
 
 
+class RequestInput(Protocol):
+    """A request for assistance as either schema takes it (AssistanceRequestInput; a
+    subgraph's leaves to the procedure what GraphQL would refuse)."""
+
+    @property
+    def requested_administration(self) -> domain.Administration | None: ...
+    @property
+    def matter(self) -> str: ...
+    @property
+    def assistance_type(self) -> domain.AssistanceType | None: ...
+    @property
+    def reasons(self) -> str: ...
+    @property
+    def case_description(self) -> str: ...
+    @property
+    def legal_provisions(self) -> Sequence[str]: ...
+    @property
+    def persons_concerned(self) -> Sequence[PersonConcernedInput]: ...
+    @property
+    def case_id(self) -> str | None: ...
+    @property
+    def urgency(self) -> domain.Urgency: ...
+    @property
+    def oral(self) -> bool: ...
+
+
 class Side(Protocol):
     """What a schema does where the procedures' fields leave it to the schema."""
 
     @property
-    def request_input(self) -> type[AssistanceRequestInput]:
+    def request_input(self) -> type[RequestInput]:
         """The input a request for assistance is submitted with (a subgraph's lets the
         procedure refuse a missing field, with the rule the in-process transport names)."""
         ...
@@ -118,7 +145,7 @@ class Declared:
         return side.field(self, resolver)
 
 
-def request_draft(side: Side, info: Info, value: AssistanceRequestInput) -> RequestDraft:
+def request_draft(side: Side, info: Info, value: RequestInput) -> RequestDraft:
     case_id = None
     if value.case_id is not None:
         _, case_id = side.owned(info, value.case_id, "Case", "caseId")
