@@ -45,7 +45,7 @@ from resolvers.sources.records import (
     ReleaseRef,
     RequestRecord,
 )
-from resolvers.sources.remote import decoding, encoding, operations
+from resolvers.sources.remote import encoding, operations, selections
 from resolvers.subgraph.schema import subgraph_schema
 from resolvers.vocabulary import inputs
 from store.audit import LoggedEntry
@@ -184,7 +184,7 @@ LOCAL_IDS = {DecisionRecord, EntityLinkRecord}
 def test_the_subgraph_serves_each_record_field_under_its_graphql_name(kind: type) -> None:
     """decoding.record reads a record's fields from the subgraph's answer by these names."""
     served = subgraph_schema(Administration.US)._schema.type_map[SERVED_AS[kind]].fields
-    expected = {decoding.graphql_name(field.name) for field in fields(kind)}
+    expected = {selections.graphql_name(field.name) for field in fields(kind)}
     if kind in LOCAL_IDS:
         expected = expected - {"id"} | {"localId"}
     assert expected <= set(served)
@@ -207,10 +207,10 @@ def _top_level(selection: str) -> set[str]:
 def test_the_remote_transport_asks_for_every_field_it_reads(kind: type) -> None:
     """A record's selection (derived from the record, operations.selection) asks for exactly
     the record's fields, the ones decoding.record reads by their GraphQL names."""
-    expected = {decoding.graphql_name(field.name) for field in fields(kind)}
+    expected = {selections.graphql_name(field.name) for field in fields(kind)}
     if kind in LOCAL_IDS:
         expected = expected - {"id"} | {"localId"}
-    assert _top_level(operations.selection(kind)) == expected
+    assert _top_level(selections.selection(kind)) == expected
 
 
 def _sent() -> dict[str, str]:

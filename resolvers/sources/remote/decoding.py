@@ -33,6 +33,7 @@ from resolvers.sources.records import (
     ReleaseRef,
     RequestRecord,
 )
+from resolvers.sources.remote.selections import graphql_name, selection
 from store.audit import LoggedEntry
 from store.models.domain import Administration, RecordType
 
@@ -126,12 +127,6 @@ READERS: dict[Any, Callable[[Any], Any]] = {
 NONE = type(None)
 
 
-def graphql_name(name: str) -> str:
-    """A record's attribute as GraphQL names its field (strawberry's camelCase)."""
-    head, *rest = name.split("_")
-    return head + "".join(word.capitalize() for word in rest)
-
-
 @cache
 def _reader(kind: type, name: str) -> tuple[str, Callable[[Any], Any]]:
     """The subgraph's key for the attribute `name` of `kind`, and how its value is read: the
@@ -168,17 +163,17 @@ def consent(value: Json, owner: Administration) -> GrantedConsent:
 
 
 class Field(NamedTuple):
-    """A subgraph field of a record: its name, its sub-selection (an object's), and how its
-    value becomes the record's attribute (given the record's owner)."""
+    """A subgraph field of a record: its name, how its value becomes the record's attribute
+    (given the record's owner), and the record it holds, if it holds one."""
 
     key: str
     read: Callable[[Any, Administration], Any]
-    selection: str = ""
+    holds: type | None = None
 
     @property
     def asked(self) -> str:
-        """The field as an operation asks for it."""
-        return f"{self.key} {self.selection}" if self.selection else self.key
+        """The field as an operation asks for it: a record's, with every field of that."""
+        return self.key if self.holds is None else f"{self.key} {{ {selection(self.holds)} }}"
 
 
 def _plain(read: Callable[[Any], Any]) -> Callable[[Any, Administration], Any]:
@@ -204,15 +199,9 @@ HANDLING_FIELDS: dict[str, Field] = {
     "permitted_uses": Field("permittedUses", _plain(texts)),
     "consent_required_for": Field("consentRequiredFor", _plain(texts)),
     "conditions": Field("conditions", _plain(texts)),
-    "released_under": Field(
-        "releasedUnder",
-        _released_under,
-        "{ id basis requestReference purpose includesPersonalData }",
-    ),
+    "released_under": Field("releasedUnder", _released_under, ReleaseRef),
     "expires_at": Field("expiresAt", _optional(moment)),
-    "consents": Field(
-        "consents", _consents, "{ id use recipientAgency recipientCountry decidedAt }"
-    ),
+    "consents": Field("consents", _consents, GrantedConsent),
 }
 
 
@@ -279,7 +268,7 @@ ENTITY_FIELDS: dict[str, Field] = {
     "country": Field("country", _optional(text)),
     "description": Field("description", _plain(text)),
     "personal_data_withheld": Field("personalDataWithheld", _plain(flag)),
-    "identifiers": Field("identifiers", _identifiers, "{ type value normalised issuingCountry }"),
+    "identifiers": Field("identifiers", _identifiers, IdentifierRecord),
     "created_at": Field("createdAt", _plain(moment)),
 }
 

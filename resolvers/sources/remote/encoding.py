@@ -21,7 +21,7 @@ from resolvers.sources.drafts import (
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.ids import TYPE_NAME_OF_RECORD, global_id
 from resolvers.sources.records import PageRequest, RequestRecord
-from resolvers.sources.remote.decoding import graphql_name
+from resolvers.sources.remote.selections import graphql_name
 from store.audit import AuditTrailFilter
 from store.identifiers import Identifier
 from store.models.domain import Administration, RecordType

@@ -9,18 +9,13 @@ ask only for the parts the gateway's operation uses (resolvers.sources.parts). O
 per interface call.
 """
 
-from dataclasses import Field, fields, is_dataclass
 from functools import cache, lru_cache
-from types import UnionType
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Any, get_type_hints
 
 from resolvers.sources.base import Procedure
-from resolvers.sources.drafts import PartnerAction
 from resolvers.sources.parts import ENTITY_PARTS, EVERY_PART, HANDLING_PARTS, EntityParts
 from resolvers.sources.records import (
     CaseRecord,
-    DecisionRecord,
-    EntityLinkRecord,
     EntityRecord,
     EvidenceRecord,
     PartyRecord,
@@ -28,35 +23,9 @@ from resolvers.sources.records import (
     RequestRecord,
 )
 from resolvers.sources.remote import encoding
-from resolvers.sources.remote.decoding import ENTITY_FIELDS, HANDLING_FIELDS, graphql_name
+from resolvers.sources.remote.decoding import ENTITY_FIELDS, HANDLING_FIELDS
+from resolvers.sources.remote.selections import attributes, graphql_name, selection
 from store.audit import LoggedEntry
-
-# Records without a global id: the subgraph gives their number in the owner's store.
-LOCAL_IDS = frozenset({DecisionRecord, EntityLinkRecord, PartnerAction})
-# Attributes whose value is an object but not a record of ours: what is asked of it.
-OBJECTS: dict[tuple[type, str], str] = {(RequestRecord, "persons_concerned"): "name address"}
-
-
-def attributes(kind: Any) -> tuple[Field[Any], ...]:
-    """The attributes of a record or a procedure (a dataclass)."""
-    return fields(kind)
-
-
-def field_key(kind: type, name: str) -> str:
-    """The subgraph's name for the attribute `name` of `kind`."""
-    return "localId" if name == "id" and kind in LOCAL_IDS else graphql_name(name)
-
-
-def _record_in(annotation: Any) -> type | None:
-    """The record an attribute holds (alone, optional or as a tuple of them), if it holds one."""
-    if isinstance(annotation, type) and is_dataclass(annotation):
-        return annotation
-    if get_origin(annotation) in (Union, UnionType, tuple):
-        for argument in get_args(annotation):
-            found = _record_in(argument)
-            if found is not None:
-                return found
-    return None
 
 
 def _handling_selection(parts: frozenset[str]) -> str:
@@ -69,23 +38,6 @@ def _entity_selection(parts: EntityParts, handling: str) -> str:
     if "handling" in parts.entity:
         asked.append(f"handling {{ {handling} }}")
     return " ".join(["id", "owner", *asked])
-
-
-@cache
-def selection(kind: type) -> str:
-    """Every field of the record `kind`, its records' fields too, as the subgraph names them."""
-    if kind is EntityRecord:
-        return _entity_selection(EVERY_PART, _handling_selection(EVERY_PART.handling))
-    hints = get_type_hints(kind)
-    asked = []
-    for attribute in attributes(kind):
-        key = field_key(kind, attribute.name)
-        inner = OBJECTS.get((kind, attribute.name))
-        record = _record_in(hints[attribute.name])
-        if inner is None and record is not None:
-            inner = selection(record)
-        asked.append(key if inner is None else f"{key} {{ {inner} }}")
-    return " ".join(asked)
 
 
 def _page(name: str, field: str, filter_type: str | None, kind: type) -> str:
