@@ -126,10 +126,10 @@ class Side(Protocol):
 
 @dataclass(frozen=True)
 class Declared:
-    """A procedure's root field: its name, the procedure it carries out, its description
-    (printed by a subgraph), and its resolver over a side."""
+    """A procedure's root field: the procedure it carries out (which names the field and its
+    scope), its description (printed by a subgraph), and its resolver over a side, named as the
+    field is."""
 
-    name: str
     procedure: type[Procedure[Any]]
     description: str
     resolver: Callable[[Side], Resolver]
@@ -265,38 +265,32 @@ def _confirm_entity_match(side: Side) -> Resolver:
 
 PROCEDURE_FIELDS = (
     Declared(
-        "submit_assistance_request",
         SubmitRequest,
         "Submit a request for assistance, held by this administration.",
         _submit,
     ),
     Declared(
-        "disclose_spontaneously",
         Disclose,
         "Release this administration's records on its own initiative.",
         _disclose,
     ),
-    Declared("revoke_release", RevokeRelease, "Revoke a release of this administration.", _revoke),
+    Declared(RevokeRelease, "Revoke a release of this administration.", _revoke),
     Declared(
-        "request_consent",
         RequestConsent,
         "Ask this administration's consent to a use of its records.",
         _request_consent,
     ),
     Declared(
-        "decide_consent",
         DecideConsent,
         "Grant or refuse a consent request made of this administration.",
         _decide_consent,
     ),
     Declared(
-        "record_custody_event",
         RecordCustody,
         "Add an event to the chain of custody of this administration's item.",
         _record_custody,
     ),
     Declared(
-        "confirm_entity_match",
         ConfirmEntityMatch,
         "Confirm that an entity of this administration is the partner's.",
         _confirm_entity_match,
