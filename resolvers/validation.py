@@ -31,9 +31,7 @@ def _charge(key: _Key, errors: list[GraphQLError]) -> int:
     return charge + len(errors) * ENTRY_BYTES
 
 
-validated: BytesBoundedCache[_Key, list[GraphQLError]] = BytesBoundedCache(
-    VALIDATED_BYTES, _charge
-)
+validated: BytesBoundedCache[_Key, list[GraphQLError]] = BytesBoundedCache(VALIDATED_BYTES, _charge)
 
 
 class CachedValidation(SchemaExtension):

@@ -1,21 +1,22 @@
-"""The agreement's procedures as mutations, each routed to the source that owns what it
-creates or changes; a retry with the same idempotency key returns the first result."""
+"""The agreement's procedures as the exchange's mutations (resolvers.vocabulary.procedures),
+each carried out on the source of the administration that owns what it creates or changes; a
+retry with the same idempotency key returns the first result.
 
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+The exchange's own are the steps of a request: a requester confirms or closes its own; the
+requested side decides or answers on its store, and the requester's store is then told.
+"""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar, cast
 
 import strawberry
+from strawberry.tools import merge_types
 from strawberry.types import Info
 
-from auth.policy.procedures import Action, ProcedureViolation, RequestForm
+from auth.policy.procedures import Action, ProcedureViolation
 from auth.policy.rules import Rule
-from auth.policy.scopes import (
-    CONSENTS_WRITE,
-    CUSTODY_WRITE,
-    DISCLOSURES_WRITE,
-    REQUESTS_DECIDE,
-    REQUESTS_WRITE,
-)
+from auth.principal import Principal
 from resolvers.authorization import scoped_field
 from resolvers.errors import (
     BadUserInput,
@@ -27,50 +28,57 @@ from resolvers.errors import (
 from resolvers.exchange.context import ExchangeContext
 from resolvers.exchange.types import AssistanceRequest, Evidence, Release
 from resolvers.exchange.workflow_types import (
-    AssistanceRequestInput,
-    ConsentInput,
     ConsentRequest,
-    CustodyEventInput,
+    Decision,
     DecisionInput,
     DecisionPayload,
     EntityLink,
-    ReleaseInput,
     ResponseInput,
     ResponsePayload,
 )
 from resolvers.reporting import report
-from resolvers.sources.base import AdministrationSource, SourceDown
-from resolvers.sources.drafts import (
-    PartnerAction,
-    ReleaseDraft,
-    RequestDraft,
+from resolvers.sources.base import (
+    DecideRequest,
+    Procedure,
+    ReceivePartnerAction,
+    RecordKey,
+    RequesterAction,
+    RespondToRequest,
+    SourceDown,
 )
+from resolvers.sources.drafts import PartnerAction, RecordRef
 from resolvers.sources.ids import GlobalId, decode_global_id
-from resolvers.sources.records import RequestRecord
+from resolvers.sources.records import (
+    ConsentRecord,
+    EntityLinkRecord,
+    EvidenceRecord,
+    ReleaseRecord,
+    RequestRecord,
+)
+from resolvers.vocabulary.inputs import AssistanceRequestInput
+from resolvers.vocabulary.procedures import Declared, Resolver, procedure_fields
 from store.models.domain import Administration, RecordType
 
+A = TypeVar("A")
 T = TypeVar("T")
 RECORD_TYPES = {
     "Case": RecordType.CASE,
     "Entity": RecordType.ENTITY,
     "Evidence": RecordType.EVIDENCE,
 }
+# The exchange's type for each record a procedure answers with.
+ANSWERS: dict[type, Any] = {
+    RequestRecord: AssistanceRequest,
+    ReleaseRecord: Release,
+    ConsentRecord: ConsentRequest,
+    EvidenceRecord: Evidence,
+    EntityLinkRecord: EntityLink,
+}
 
 
 def _context(info: Info) -> ExchangeContext:
-    return info.context
-
-
-async def _on(
-    info: Info, owner: Administration, work: Callable[[AdministrationSource], Awaitable[T]]
-) -> T:
-    """Run a procedure on the owner's source; refusals and outages become coded errors."""
-    try:
-        return await _context(info).call(owner, work)
-    except ProcedureViolation as violation:
-        raise refusal_error(violation) from None
-    except SourceDown as exc:
-        raise SourceUnavailableError(owner.value, overloaded=exc.overloaded) from None
+    context: ExchangeContext = info.context
+    return context
 
 
 def _id(value: str, type_name: str, field: str) -> GlobalId:
@@ -89,7 +97,7 @@ def _own(info: Info, decoded: GlobalId, field: str) -> Administration:
     return caller
 
 
-def _records(ids: list[strawberry.ID], field: str) -> tuple[Administration, tuple[Any, ...]]:
+def _records(ids: Sequence[str], field: str) -> tuple[Administration, tuple[RecordRef, ...]]:
     refs = []
     owners = set()
     for index, value in enumerate(ids):
@@ -111,9 +119,76 @@ def _records(ids: list[strawberry.ID], field: str) -> tuple[Administration, tupl
     return owners.pop(), tuple(refs)
 
 
-def _release_draft(value: ReleaseInput, field: str) -> tuple[Administration, ReleaseDraft]:
-    owner, refs = _records(value.records, f"{field}.records")
-    return owner, value.draft(refs)
+class ExchangeSide:
+    """The exchange's side of the procedures (resolvers.vocabulary.procedures.Side)."""
+
+    request_input = AssistanceRequestInput
+
+    def caller(self, info: Info) -> Principal:
+        return _context(info).principal
+
+    @contextmanager
+    def refusals(self) -> Iterator[None]:
+        try:
+            yield
+        except ProcedureViolation as violation:
+            raise refusal_error(violation) from None
+        except SourceDown as exc:
+            raise SourceUnavailableError(
+                exc.administration.value, overloaded=exc.overloaded
+            ) from None
+
+    def owned(
+        self, info: Info, value: str, type_name: str, field: str
+    ) -> tuple[Administration, int]:
+        decoded = _id(value, type_name, field)
+        return _own(info, decoded, field), decoded.local_id
+
+    def records(
+        self, info: Info, ids: Sequence[str], field: str, *, releasing: bool
+    ) -> tuple[Administration, tuple[RecordRef, ...]]:
+        owner, refs = _records(ids, field)
+        if releasing and owner is not self.caller(info).administration:
+            raise Forbidden(
+                "Only the owner releases a record.", rule=Rule.SOURCE_CONTROLS, field="records"
+            )
+        return owner, refs
+
+    async def partner_entity(self, info: Info, value: str, owner: Administration) -> RecordKey:
+        partner = _id(value, "Entity", "partnerEntityId")
+        if partner.owner is owner:
+            raise BadUserInput(
+                "The match must be with the partner's entity.",
+                field="partnerEntityId",
+                rule=Rule.REQUEST_FORM,
+            )
+        visible = await _context(info).loaders.entities.load((partner.owner, partner.local_id))
+        if visible is None:
+            raise NotFound("No Entity has this id.", field="partnerEntityId")
+        return partner.owner, partner.local_id
+
+    async def perform(self, info: Info, owner: Administration, procedure: Procedure[A]) -> A:
+        principal = self.caller(info)
+        return await _context(info).call(owner, lambda source: source.perform(principal, procedure))
+
+    def answer_type(self, record: type) -> Any:
+        return ANSWERS[record] | None
+
+    def field(self, declared: Declared, resolver: Resolver) -> Any:
+        return scoped_field(declared.scope, resolver)
+
+
+SIDE = ExchangeSide()
+
+
+def _served(kind: type[T], record: object) -> T:
+    """A source's record where the schema declares `kind`: strawberry reads each field of the
+    type as the record's attribute of the same name; the type checker cannot relate the two."""
+    return cast(T, record)
+
+
+def _request(record: RequestRecord | None) -> AssistanceRequest | None:
+    return None if record is None else _served(AssistanceRequest, record)
 
 
 async def _partner_request(info: Info, value: str) -> RequestRecord:
@@ -130,12 +205,8 @@ async def _deliver(
 ) -> RequestRecord | None:
     """Tell the requester's store what was decided or sent. If it cannot be reached now, the
     decision stands in the requested store and a retry with the same key delivers it."""
-    principal = _context(info).principal
     try:
-        return await _context(info).call(
-            request.owner,
-            lambda source: source.receive_partner_action(principal, request.id, action),
-        )
+        return await SIDE.perform(info, request.owner, ReceivePartnerAction(request.id, action))
     except ProcedureViolation as violation:
         report(info, refusal_error(violation))
     except SourceDown:
@@ -144,195 +215,55 @@ async def _deliver(
 
 
 async def _requester_step(info: Info, request_id: str, action: Action, key: str) -> Any:
-    principal = _context(info).principal
-    decoded = _id(request_id, "AssistanceRequest", "id")
-    owner = _own(info, decoded, "id")
-    return await _on(
-        info,
-        owner,
-        lambda source: source.requester_action(principal, decoded.local_id, action, key),
-    )
+    with SIDE.refusals():
+        owner, local = SIDE.owned(info, request_id, "AssistanceRequest", "id")
+        return await SIDE.perform(info, owner, RequesterAction(local, action, key))
 
 
 @strawberry.type
-class Mutation:
-    @scoped_field(REQUESTS_WRITE)
-    async def submit_assistance_request(
-        self, info: Info, input: AssistanceRequestInput, idempotency_key: str
-    ) -> AssistanceRequest | None:
-        principal = _context(info).principal
-        case_id = None
-        if input.case_id is not None:
-            case_id = _id(input.case_id, "Case", "caseId")
-            _own(info, case_id, "caseId")
-        draft = RequestDraft(
-            form=RequestForm(
-                requested_administration=input.requested_administration,
-                matter=input.matter,
-                assistance_type=input.assistance_type.value,
-                reasons=input.reasons,
-                case_description=input.case_description,
-                legal_provisions=tuple(input.legal_provisions),
-                persons_concerned=tuple((p.name, p.address) for p in input.persons_concerned),
-            ),
-            case_id=case_id.local_id if case_id else None,
-            urgency=input.urgency.value,
-            oral=input.oral,
-        )
-        return await _on(
-            info,
-            principal.administration,
-            lambda source: source.submit_request(principal, draft, idempotency_key),
-        )
-
-    @scoped_field(REQUESTS_WRITE)
+class RequestSteps:
+    @scoped_field(RequesterAction.scope)
     async def confirm_assistance_request_in_writing(
         self, info: Info, id: strawberry.ID, idempotency_key: str
     ) -> AssistanceRequest | None:
         return await _requester_step(info, id, Action.CONFIRM_IN_WRITING, idempotency_key)
 
-    @scoped_field(REQUESTS_WRITE)
+    @scoped_field(RequesterAction.scope)
     async def close_assistance_request(
         self, info: Info, id: strawberry.ID, idempotency_key: str
     ) -> AssistanceRequest | None:
         return await _requester_step(info, id, Action.CLOSE, idempotency_key)
 
-    @scoped_field(REQUESTS_DECIDE)
+    @scoped_field(DecideRequest.scope)
     async def decide_assistance_request(
         self, info: Info, input: DecisionInput, idempotency_key: str
     ) -> DecisionPayload | None:
-        principal = _context(info).principal
+        caller = SIDE.caller(info).administration
         request = await _partner_request(info, input.request_id)
-        draft = input.draft()
-        decision, action = await _on(
-            info,
-            principal.administration,
-            lambda source: source.decide_request(principal, request, draft, idempotency_key),
+        with SIDE.refusals():
+            outcome = await SIDE.perform(
+                info, caller, DecideRequest(request, input.draft(), idempotency_key)
+            )
+        updated = await _deliver(info, request, outcome.partner_action)
+        return DecisionPayload(
+            decision=_served(Decision, outcome.decision), request=_request(updated)
         )
-        updated = await _deliver(info, request, action)
-        return DecisionPayload(decision=decision, request=updated)
 
-    @scoped_field(REQUESTS_DECIDE)
+    @scoped_field(RespondToRequest.scope)
     async def respond_to_assistance_request(
         self, info: Info, input: ResponseInput, idempotency_key: str
     ) -> ResponsePayload | None:
-        principal = _context(info).principal
         request = await _partner_request(info, input.request_id)
-        owner, draft = _release_draft(input.release, "input.release")
-        if owner is not principal.administration:
-            raise Forbidden(
-                "Only the owner releases a record.", rule=Rule.SOURCE_CONTROLS, field="records"
+        owner, refs = SIDE.records(
+            info, input.release.records, "input.release.records", releasing=True
+        )
+        draft = input.release.draft(refs)
+        with SIDE.refusals():
+            outcome = await SIDE.perform(
+                info, owner, RespondToRequest(request, draft, idempotency_key)
             )
-        release, action = await _on(
-            info,
-            owner,
-            lambda source: source.respond_to_request(principal, request, draft, idempotency_key),
-        )
-        updated = await _deliver(info, request, action)
-        return ResponsePayload(release=release, request=updated)
+        updated = await _deliver(info, request, outcome.partner_action)
+        return ResponsePayload(release=_served(Release, outcome.release), request=_request(updated))
 
-    @scoped_field(DISCLOSURES_WRITE)
-    async def disclose_spontaneously(
-        self, info: Info, input: ReleaseInput, idempotency_key: str
-    ) -> Release | None:
-        principal = _context(info).principal
-        owner, draft = _release_draft(input, "input")
-        if owner is not principal.administration:
-            raise Forbidden(
-                "Only the owner releases a record.", rule=Rule.SOURCE_CONTROLS, field="records"
-            )
-        return await _on(
-            info, owner, lambda source: source.disclose(principal, draft, idempotency_key)
-        )
 
-    @scoped_field(DISCLOSURES_WRITE)
-    async def revoke_release(
-        self, info: Info, id: strawberry.ID, reason: str, idempotency_key: str
-    ) -> Release | None:
-        principal = _context(info).principal
-        decoded = _id(id, "Release", "id")
-        owner = _own(info, decoded, "id")
-        return await _on(
-            info,
-            owner,
-            lambda source: source.revoke_release(
-                principal, decoded.local_id, reason, idempotency_key
-            ),
-        )
-
-    @scoped_field(CONSENTS_WRITE)
-    async def request_consent(
-        self, info: Info, input: ConsentInput, idempotency_key: str
-    ) -> ConsentRequest | None:
-        principal = _context(info).principal
-        owner, refs = _records(input.records, "input.records")
-        draft = input.draft(refs)
-        return await _on(
-            info, owner, lambda source: source.request_consent(principal, draft, idempotency_key)
-        )
-
-    @scoped_field(CONSENTS_WRITE)
-    async def decide_consent(
-        self,
-        info: Info,
-        id: strawberry.ID,
-        grant: bool,
-        idempotency_key: str,
-        reason: str | None = None,
-    ) -> ConsentRequest | None:
-        principal = _context(info).principal
-        decoded = _id(id, "Consent", "id")
-        owner = _own(info, decoded, "id")
-        return await _on(
-            info,
-            owner,
-            lambda source: source.decide_consent(
-                principal, decoded.local_id, grant, reason, idempotency_key
-            ),
-        )
-
-    @scoped_field(CUSTODY_WRITE)
-    async def record_custody_event(
-        self, info: Info, evidence_id: strawberry.ID, input: CustodyEventInput, idempotency_key: str
-    ) -> Evidence | None:
-        principal = _context(info).principal
-        decoded = _id(evidence_id, "Evidence", "evidenceId")
-        owner = _own(info, decoded, "evidenceId")
-        draft = input.draft()
-        return await _on(
-            info,
-            owner,
-            lambda source: source.record_custody(
-                principal, decoded.local_id, draft, idempotency_key
-            ),
-        )
-
-    @scoped_field(REQUESTS_WRITE)
-    async def confirm_entity_match(
-        self,
-        info: Info,
-        entity_id: strawberry.ID,
-        partner_entity_id: strawberry.ID,
-        reason: str,
-        idempotency_key: str,
-    ) -> EntityLink | None:
-        principal = _context(info).principal
-        own = _id(entity_id, "Entity", "entityId")
-        owner = _own(info, own, "entityId")
-        partner = _id(partner_entity_id, "Entity", "partnerEntityId")
-        if partner.owner is owner:
-            raise BadUserInput(
-                "The match must be with the partner's entity.",
-                field="partnerEntityId",
-                rule=Rule.REQUEST_FORM,
-            )
-        visible = await _context(info).loaders.entities.load((partner.owner, partner.local_id))
-        if visible is None:
-            raise NotFound("No Entity has this id.", field="partnerEntityId")
-        return await _on(
-            info,
-            owner,
-            lambda source: source.confirm_entity_match(
-                principal, own.local_id, partner.owner, partner.local_id, reason, idempotency_key
-            ),
-        )
+Mutation = merge_types("Mutation", (RequestSteps, procedure_fields("ExchangeProcedures", SIDE)))

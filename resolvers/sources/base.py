@@ -6,9 +6,17 @@ applied by the owner's side, so what comes back is exactly what the caller may s
 """
 
 from collections.abc import Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Annotated, ClassVar, Generic, Protocol, TypeVar, get_args
 
 from auth.policy.procedures import Action
+from auth.policy.scopes import (
+    CONSENTS_WRITE,
+    CUSTODY_WRITE,
+    DISCLOSURES_WRITE,
+    REQUESTS_DECIDE,
+    REQUESTS_WRITE,
+)
 from auth.principal import Principal
 from resolvers.sources.drafts import (
     ConsentDraft,
@@ -37,6 +45,10 @@ from store.audit import AuditTrailFilter, LoggedEntry
 from store.models.domain import Administration
 
 CaseKey = tuple[Administration, int]
+# A record of either administration: its owner and local id.
+RecordKey = tuple[Administration, int]
+R = TypeVar("R", covariant=True)
+A = TypeVar("A")
 
 
 class SourceDown(Exception):
@@ -114,6 +126,11 @@ class AdministrationSource(Protocol):
         """Originals past their return date, not yet returned, that the caller may see."""
         ...
 
+    async def perform(self, principal: Principal, procedure: "Procedure[A]") -> A:
+        """Carry out one of the agreement's procedures (below) on the owner's store, and
+        answer with what it created or changed, as the caller may now see it."""
+        ...
+
     async def ping(self) -> None:
         """Return when the source answers; raise SourceDown when it does not."""
         ...
@@ -121,125 +138,187 @@ class AdministrationSource(Protocol):
     async def aclose(self) -> None: ...
 
 
-class Writes(Protocol):
-    """The agreement's procedures as a transport carries them out (InProcessWrites,
-    RemoteWrites): each creates or changes one record of the owner and answers with it, as
-    the caller may now see it."""
-
-    async def submit_request(
-        self, principal: Principal, draft: RequestDraft, key: str
-    ) -> RequestRecord: ...
-
-    async def requester_action(
-        self, principal: Principal, request_id: int, action: Action, key: str
-    ) -> RequestRecord: ...
-
-    async def receive_partner_action(
-        self, principal: Principal, request_id: int, action: PartnerAction
-    ) -> RequestRecord: ...
-
-    async def decide_request(
-        self, principal: Principal, request: RequestRecord, draft: DecisionDraft, key: str
-    ) -> tuple[DecisionRecord, PartnerAction]: ...
-
-    async def respond_to_request(
-        self, principal: Principal, request: RequestRecord, draft: ReleaseDraft, key: str
-    ) -> tuple[ReleaseRecord, PartnerAction]: ...
-
-    async def disclose(
-        self, principal: Principal, draft: ReleaseDraft, key: str
-    ) -> ReleaseRecord: ...
-
-    async def revoke_release(
-        self, principal: Principal, release_id: int, reason: str, key: str
-    ) -> ReleaseRecord: ...
-
-    async def request_consent(
-        self, principal: Principal, draft: ConsentDraft, key: str
-    ) -> ConsentRecord: ...
-
-    async def decide_consent(
-        self, principal: Principal, consent_id: int, grant: bool, reason: str | None, key: str
-    ) -> ConsentRecord: ...
-
-    async def record_custody(
-        self, principal: Principal, evidence_id: int, draft: CustodyDraft, key: str
-    ) -> EvidenceRecord: ...
-
-    async def confirm_entity_match(
-        self,
-        principal: Principal,
-        entity_id: int,
-        partner: Administration,
-        partner_entity_id: int,
-        reason: str,
-        key: str,
-    ) -> EntityLinkRecord: ...
+# -- the agreement's procedures ----------------------------------------------------------------
+#
+# Each procedure is one call of the interface: a frozen dataclass whose fields are its
+# arguments, named as the owner's subgraph names them (resolvers.vocabulary.procedures), and
+# whose type parameter is what it answers with. The transports carry any call the same way:
+# the in-process one by the persistence registered for it (in_process/changes.py), the remote
+# one as the subgraph's mutation of that name, its selection and variables derived from these
+# fields and types (remote/operations.py, remote/encoding.py).
 
 
-class Procedures:
-    """The procedures of an administration's source: each is done by the transport's writes
-    the source is composed with."""
+@dataclass(frozen=True)
+class Names:
+    """An argument naming one of the owner's records by its local id; on the wire, by the
+    global id of a `type_name`."""
 
-    _writes: Writes
+    type_name: str
 
-    async def submit_request(
-        self, principal: Principal, draft: RequestDraft, key: str
-    ) -> RequestRecord:
-        return await self._writes.submit_request(principal, draft, key)
 
-    async def requester_action(
-        self, principal: Principal, request_id: int, action: Action, key: str
-    ) -> RequestRecord:
-        return await self._writes.requester_action(principal, request_id, action, key)
+@dataclass(frozen=True)
+class NamesAny:
+    """An argument naming a record of either administration, (owner, local id); on the wire,
+    by the global id of a `type_name`."""
 
-    async def receive_partner_action(
-        self, principal: Principal, request_id: int, action: PartnerAction
-    ) -> RequestRecord:
-        return await self._writes.receive_partner_action(principal, request_id, action)
+    type_name: str
 
-    async def decide_request(
-        self, principal: Principal, request: RequestRecord, draft: DecisionDraft, key: str
-    ) -> tuple[DecisionRecord, PartnerAction]:
-        return await self._writes.decide_request(principal, request, draft, key)
 
-    async def respond_to_request(
-        self, principal: Principal, request: RequestRecord, draft: ReleaseDraft, key: str
-    ) -> tuple[ReleaseRecord, PartnerAction]:
-        return await self._writes.respond_to_request(principal, request, draft, key)
+class Procedure(Generic[R]):
+    """`field`: the procedure's name (the subgraph's mutation, the audit's operation, what an
+    idempotency key is claimed for); `scope`: what the caller must hold."""
 
-    async def disclose(self, principal: Principal, draft: ReleaseDraft, key: str) -> ReleaseRecord:
-        return await self._writes.disclose(principal, draft, key)
+    field: ClassVar[str]
+    scope: ClassVar[str]
 
-    async def revoke_release(
-        self, principal: Principal, release_id: int, reason: str, key: str
-    ) -> ReleaseRecord:
-        return await self._writes.revoke_release(principal, release_id, reason, key)
+    @property
+    def operation(self) -> str:
+        return self.field
 
-    async def request_consent(
-        self, principal: Principal, draft: ConsentDraft, key: str
-    ) -> ConsentRecord:
-        return await self._writes.request_consent(principal, draft, key)
+    @classmethod
+    def answer(cls) -> type:
+        """The type it answers with (its `Procedure[...]` parameter)."""
+        for base in getattr(cls, "__orig_bases__", ()):
+            arguments = get_args(base)
+            if arguments:
+                answer: type = arguments[0]
+                return answer
+        raise TypeError(f"{cls.__name__} does not say what it answers with")
 
-    async def decide_consent(
-        self, principal: Principal, consent_id: int, grant: bool, reason: str | None, key: str
-    ) -> ConsentRecord:
-        return await self._writes.decide_consent(principal, consent_id, grant, reason, key)
 
-    async def record_custody(
-        self, principal: Principal, evidence_id: int, draft: CustodyDraft, key: str
-    ) -> EvidenceRecord:
-        return await self._writes.record_custody(principal, evidence_id, draft, key)
+@dataclass(frozen=True)
+class DecisionOutcome:
+    """A decision, and what the requester's store is to be told of it."""
 
-    async def confirm_entity_match(
-        self,
-        principal: Principal,
-        entity_id: int,
-        partner: Administration,
-        partner_entity_id: int,
-        reason: str,
-        key: str,
-    ) -> EntityLinkRecord:
-        return await self._writes.confirm_entity_match(
-            principal, entity_id, partner, partner_entity_id, reason, key
-        )
+    decision: DecisionRecord
+    partner_action: PartnerAction
+
+
+@dataclass(frozen=True)
+class ResponseOutcome:
+    """A release answering a request, and what the requester's store is to be told."""
+
+    release: ReleaseRecord
+    partner_action: PartnerAction
+
+
+@dataclass(frozen=True)
+class SubmitRequest(Procedure[RequestRecord]):
+    field = "submitAssistanceRequest"
+    scope = REQUESTS_WRITE
+    input: RequestDraft
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class RequesterAction(Procedure[RequestRecord]):
+    field = "requesterAction"
+    scope = REQUESTS_WRITE
+    id: Annotated[int, Names("AssistanceRequest")]
+    action: Action
+    idempotency_key: str
+
+    @property
+    def operation(self) -> str:
+        return f"request.{self.action.value}"
+
+
+@dataclass(frozen=True)
+class ReceivePartnerAction(Procedure[RequestRecord]):
+    """Keyed by what it delivers: a delivery is made once, however often it is retried."""
+
+    field = "receivePartnerAction"
+    scope = REQUESTS_DECIDE
+    request_id: Annotated[int, Names("AssistanceRequest")]
+    action: PartnerAction
+
+    @property
+    def operation(self) -> str:
+        return "request.receive"
+
+
+@dataclass(frozen=True)
+class DecideRequest(Procedure[DecisionOutcome]):
+    field = "decideAssistanceRequest"
+    scope = REQUESTS_DECIDE
+    request: RequestRecord
+    input: DecisionDraft
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class RespondToRequest(Procedure[ResponseOutcome]):
+    field = "respondToAssistanceRequest"
+    scope = REQUESTS_DECIDE
+    request: RequestRecord
+    release: ReleaseDraft
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class Disclose(Procedure[ReleaseRecord]):
+    field = "discloseSpontaneously"
+    scope = DISCLOSURES_WRITE
+    input: ReleaseDraft
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class RevokeRelease(Procedure[ReleaseRecord]):
+    field = "revokeRelease"
+    scope = DISCLOSURES_WRITE
+    id: Annotated[int, Names("Release")]
+    reason: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class RequestConsent(Procedure[ConsentRecord]):
+    field = "requestConsent"
+    scope = CONSENTS_WRITE
+    input: ConsentDraft
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class DecideConsent(Procedure[ConsentRecord]):
+    field = "decideConsent"
+    scope = CONSENTS_WRITE
+    id: Annotated[int, Names("Consent")]
+    grant: bool
+    reason: str | None
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class RecordCustody(Procedure[EvidenceRecord]):
+    field = "recordCustodyEvent"
+    scope = CUSTODY_WRITE
+    evidence_id: Annotated[int, Names("Evidence")]
+    input: CustodyDraft
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class ConfirmEntityMatch(Procedure[EntityLinkRecord]):
+    field = "confirmEntityMatch"
+    scope = REQUESTS_WRITE
+    entity_id: Annotated[int, Names("Entity")]
+    partner_entity_id: Annotated[RecordKey, NamesAny("Entity")]
+    reason: str
+    idempotency_key: str
+
+
+PROCEDURES: tuple[type[Procedure[object]], ...] = (
+    SubmitRequest,
+    RequesterAction,
+    ReceivePartnerAction,
+    DecideRequest,
+    RespondToRequest,
+    Disclose,
+    RevokeRelease,
+    RequestConsent,
+    DecideConsent,
+    RecordCustody,
+    ConfirmEntityMatch,
+)

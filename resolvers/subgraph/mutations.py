@@ -1,6 +1,8 @@
 """The agreement's procedures on an administration's subgraph: one mutation per procedure of
-the AdministrationSource interface (and Query.overdueOriginals), each calling the owner's own
-in-process source with the caller the subgraph verified itself.
+the AdministrationSource interface (and Query.overdueOriginals), each carried out by the
+owner's own in-process source for the caller the subgraph verified itself. The procedures'
+fields are declared once for both schemas (resolvers.vocabulary.procedures); here is the
+subgraph's side of them, and its own: the steps of a request as the transport carries them.
 
 Refusals keep their words. A ProcedureViolation becomes a GraphQL error whose extensions carry
 the exchange's code for it (resolvers.errors.refusal_error), its `rule`, and
@@ -22,39 +24,38 @@ in-process. The requester's store changes only through receivePartnerAction, whi
 requester's own copy of the request.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry import federation
+from strawberry.tools import merge_types
 from strawberry.types import Info
 
-from auth.policy.procedures import Action, ProcedureViolation, RequestForm
+from auth.policy.procedures import Action, ProcedureViolation
 from auth.policy.rules import Rule
-from auth.policy.scopes import (
-    CONSENTS_WRITE,
-    CUSTODY_WRITE,
-    DISCLOSURES_WRITE,
-    EVIDENCE_READ,
-    REQUESTS_DECIDE,
-    REQUESTS_WRITE,
-)
+from auth.policy.scopes import EVIDENCE_READ
+from auth.principal import Principal
 from resolvers.errors import BadUserInput, SourceUnavailableError, refusal_error
-from resolvers.sources.base import SourceDown
-from resolvers.sources.drafts import (
-    ConsentDraft,
-    PartnerAction,
-    ReleaseDraft,
-    RequestDraft,
+from resolvers.sources.base import (
+    DecideRequest,
+    Procedure,
+    ReceivePartnerAction,
+    RecordKey,
+    RequesterAction,
+    RespondToRequest,
+    SourceDown,
 )
+from resolvers.sources.drafts import PartnerAction, RecordRef
 from resolvers.sources.ids import TYPE_NAME_OF_RECORD, decode_global_id, global_id
-from resolvers.sources.in_process import InProcessSource
 from resolvers.sources.records import (
     ConsentRecord,
-    DecisionRecord,
     EntityLinkRecord,
+    EvidenceRecord,
     ReleaseItemRef,
+    ReleaseRecord,
     RequestRecord,
 )
 from resolvers.subgraph.context import SubgraphContext
@@ -75,16 +76,14 @@ from resolvers.vocabulary.enums import (
     PartnerActionKind,
     RequestAction,
     RequestStatus,
+    Urgency,
 )
-from resolvers.vocabulary.inputs import (
-    ConsentInput,
-    CustodyEventInput,
-    DecisionInput,
-    ReleaseInput,
-)
+from resolvers.vocabulary.inputs import DecisionInput, ReleaseInput
+from resolvers.vocabulary.procedures import Declared, Resolver, procedure_fields
 from resolvers.vocabulary.types import description_of
 from store.models import domain
 
+A = TypeVar("A")
 RECORD_TYPE_OF_NAME = {name: record_type for record_type, name in TYPE_NAME_OF_RECORD.items()}
 # The statuses each kind of partner action can bring a request to
 # (auth.policy.procedures.TRANSITIONS):
@@ -101,11 +100,23 @@ UNKNOWN_MOMENT = datetime.min.replace(tzinfo=UTC)
 
 
 @strawberry.input(description="Every field the agreement requires of a request for assistance.")
-class AssistanceRequestInput(shared.AssistanceRequestInput):
-    # Nullable here: the procedure, not GraphQL, refuses a request without them, with the
-    # rule REQUEST_FORM the in-process transport names (the exchange's caller sees that).
+class AssistanceRequestInput:
+    """resolvers.vocabulary.inputs.AssistanceRequestInput, but for the two fields nullable
+    here: the procedure, not GraphQL, refuses a request without them, with the rule
+    REQUEST_FORM the in-process transport names (the exchange's caller sees that)."""
+
     requested_administration: Administration | None
+    matter: str
     assistance_type: AssistanceType | None
+    reasons: str
+    case_description: str
+    legal_provisions: list[str]
+    persons_concerned: list[shared.PersonConcernedInput] = strawberry.field(default_factory=list)
+    case_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The requester's own case."
+    )
+    urgency: Urgency = strawberry.field(default=domain.Urgency.ROUTINE)
+    oral: bool = False
 
 
 @strawberry.input(
@@ -164,7 +175,7 @@ class ResponseOutcome:
 def _items(owner: domain.Administration, items: tuple[ReleaseItemRef, ...]) -> list[ReleaseItem]:
     return [
         ReleaseItem(
-            record_type=item.record_type,  # type: ignore[arg-type]
+            record_type=domain.RecordType(item.record_type),
             record_id=strawberry.ID(
                 global_id(TYPE_NAME_OF_RECORD[item.record_type], owner, item.record_id)
             ),
@@ -173,12 +184,21 @@ def _items(owner: domain.Administration, items: tuple[ReleaseItemRef, ...]) -> l
     ]
 
 
+def _consent_items(root: ConsentRecord) -> list[ReleaseItem]:
+    return _items(root.owner, root.items)
+
+
+def _entity_id(root: EntityLinkRecord) -> strawberry.ID:
+    return strawberry.ID(global_id("Entity", root.owner, root.entity_id))
+
+
+def _partner_entity_id(root: EntityLinkRecord) -> strawberry.ID:
+    return strawberry.ID(global_id("Entity", root.partner_administration, root.partner_entity_id))
+
+
 @value_type(description_of(shared_types.ConsentRequestFields), name="ConsentRequest")
 class ConsentRequest(shared_types.ConsentRequestFields):
-    @strawberry.field
-    def items(self) -> list[ReleaseItem]:
-        consent: ConsentRecord = self  # type: ignore[assignment]
-        return _items(consent.owner, consent.items)
+    items: list[ReleaseItem] = strawberry.field(resolver=_consent_items)
 
 
 @value_type(description_of(shared_types.EntityLinkFields))
@@ -187,45 +207,20 @@ class EntityLink(shared_types.EntityLinkFields):
         name="localId", description="Its number in its owner's store (a link has no global id)."
     )
     owner: Administration
-
-    @strawberry.field(description="The global id of the owner's entity.")
-    def entity_id(self) -> strawberry.ID:
-        link: EntityLinkRecord = self  # type: ignore[assignment]
-        return strawberry.ID(global_id("Entity", link.owner, link.entity_id))
-
-    @strawberry.field(description="The global id of the partner's entity.")
-    def partner_entity_id(self) -> strawberry.ID:
-        link: EntityLinkRecord = self  # type: ignore[assignment]
-        return strawberry.ID(
-            global_id("Entity", link.partner_administration, link.partner_entity_id)
-        )
+    entity_id: strawberry.ID = strawberry.field(
+        resolver=_entity_id, description="The global id of the owner's entity."
+    )
+    partner_entity_id: strawberry.ID = strawberry.field(
+        resolver=_partner_entity_id, description="The global id of the partner's entity."
+    )
 
 
-# -- from GraphQL input to the interface's arguments ----------------------------------------------
+# -- the subgraph's side of the procedures ------------------------------------------------------
 
 
 def _context(info: Info) -> SubgraphContext:
-    return info.context  # type: ignore[no-any-return]
-
-
-def _procedures(info: Info) -> InProcessSource:
-    # The subgraph's source is always the owner's in-process source (gateway/subgraph.py).
-    return _context(info).source  # type: ignore[return-value]
-
-
-@contextmanager
-def procedure() -> Iterator[None]:
-    """A refusal becomes its coded error, with the rule and the field; an unreachable store
-    is SOURCE_UNAVAILABLE, as for a read."""
-    try:
-        yield
-    except ProcedureViolation as violation:
-        error = refusal_error(violation)
-        error.extra["rule"] = violation.rule
-        error.extra["field"] = violation.field
-        raise error from None
-    except SourceDown as exc:
-        raise SourceUnavailableError(exc.administration.value) from None
+    context: SubgraphContext = info.context
+    return context
 
 
 def _local(info: Info, value: str, type_name: str, field: str) -> int:
@@ -239,48 +234,83 @@ def _local(info: Info, value: str, type_name: str, field: str) -> int:
     return decoded.local_id
 
 
-def _records(
-    info: Info, ids: list[strawberry.ID], field: str
-) -> tuple[tuple[domain.RecordType, int], ...]:
-    owner = _context(info).source.administration
-    refs = []
-    for index, value in enumerate(ids):
-        decoded = decode_global_id(value)
-        if (
-            decoded is None
-            or decoded.type_name not in RECORD_TYPE_OF_NAME
-            or decoded.owner is not owner
-        ):
-            raise BadUserInput(
-                "Name this administration's cases, entities or evidence by their ids.",
-                field=f"{field}[{index}]",
-            )
-        record_type = domain.RecordType(RECORD_TYPE_OF_NAME[decoded.type_name])
-        refs.append((record_type, decoded.local_id))
-    return tuple(refs)
+# The subgraph's type for each record a procedure answers with.
+ANSWERS: dict[type, Any] = {
+    RequestRecord: AssistanceRequest,
+    ReleaseRecord: Release,
+    ConsentRecord: ConsentRequest,
+    EvidenceRecord: Evidence,
+    EntityLinkRecord: EntityLink,
+}
 
 
-def request_draft(info: Info, value: AssistanceRequestInput) -> RequestDraft:
-    case_id = None
-    if value.case_id is not None:
-        case_id = _local(info, value.case_id, "Case", "caseId")
-    requested = value.requested_administration
-    return RequestDraft(
-        form=RequestForm(
-            requested_administration=None
-            if requested is None
-            else domain.Administration(requested.value),
-            matter=value.matter,
-            assistance_type=None if value.assistance_type is None else value.assistance_type.value,
-            reasons=value.reasons,
-            case_description=value.case_description,
-            legal_provisions=tuple(value.legal_provisions),
-            persons_concerned=tuple((p.name, p.address) for p in value.persons_concerned),
-        ),
-        case_id=case_id,
-        urgency=value.urgency.value,
-        oral=value.oral,
-    )
+class SubgraphSide:
+    """A subgraph's side of the procedures (resolvers.vocabulary.procedures.Side)."""
+
+    request_input = AssistanceRequestInput
+
+    def caller(self, info: Info) -> Principal:
+        return _context(info).principal
+
+    @contextmanager
+    def refusals(self) -> Iterator[None]:
+        """A refusal becomes its coded error, with the rule and the field; an unreachable store
+        is SOURCE_UNAVAILABLE, as for a read."""
+        try:
+            yield
+        except ProcedureViolation as violation:
+            error = refusal_error(violation)
+            error.extra["rule"] = violation.rule
+            error.extra["field"] = violation.field
+            raise error from None
+        except SourceDown as exc:
+            raise SourceUnavailableError(exc.administration.value) from None
+
+    def owned(
+        self, info: Info, value: str, type_name: str, field: str
+    ) -> tuple[domain.Administration, int]:
+        return _context(info).source.administration, _local(info, value, type_name, field)
+
+    def records(
+        self, info: Info, ids: Sequence[str], field: str, *, releasing: bool
+    ) -> tuple[domain.Administration, tuple[RecordRef, ...]]:
+        """This administration's records only, whoever releases them (the procedure decides)."""
+        owner = _context(info).source.administration
+        refs = []
+        for index, value in enumerate(ids):
+            decoded = decode_global_id(value)
+            if (
+                decoded is None
+                or decoded.type_name not in RECORD_TYPE_OF_NAME
+                or decoded.owner is not owner
+            ):
+                raise BadUserInput(
+                    "Name this administration's cases, entities or evidence by their ids.",
+                    field=f"{field}[{index}]",
+                )
+            record_type = domain.RecordType(RECORD_TYPE_OF_NAME[decoded.type_name])
+            refs.append((record_type, decoded.local_id))
+        return owner, tuple(refs)
+
+    async def partner_entity(
+        self, info: Info, value: str, owner: domain.Administration
+    ) -> RecordKey:
+        partner = decode_global_id(value)
+        if partner is None or partner.type_name != "Entity":
+            raise BadUserInput("Name the partner's entity by its id.", field="partnerEntityId")
+        return partner.owner, partner.local_id
+
+    async def perform(self, info: Info, owner: domain.Administration, procedure: Procedure[A]) -> A:
+        return await _context(info).source.perform(self.caller(info), procedure)
+
+    def answer_type(self, record: type) -> Any:
+        return ANSWERS[record]
+
+    def field(self, declared: Declared, resolver: Resolver) -> Any:
+        return root_field(declared.scope, declared.description)(resolver)
+
+
+SIDE = SubgraphSide()
 
 
 def rebuilt_request(value: RequestSnapshotInput) -> RequestRecord:
@@ -313,14 +343,6 @@ def rebuilt_request(value: RequestSnapshotInput) -> RequestRecord:
     )
 
 
-def release_draft(info: Info, value: ReleaseInput, field: str) -> ReleaseDraft:
-    return value.draft(_records(info, value.records, f"{field}.records"))
-
-
-def consent_draft(info: Info, value: ConsentInput) -> ConsentDraft:
-    return value.draft(_records(info, value.records, "input.records"))
-
-
 def partner_action(value: PartnerActionInput) -> PartnerAction:
     if value.new_status.value not in STATUSES_OF_ACTION[value.kind.value]:
         raise BadUserInput(
@@ -332,56 +354,39 @@ def partner_action(value: PartnerActionInput) -> PartnerAction:
     return PartnerAction(value.kind.value, value.local_id, value.new_status.value)
 
 
-def _outcome(decision: DecisionRecord, action: PartnerAction) -> DecisionOutcome:
-    return DecisionOutcome(
-        decision=decision,  # type: ignore[arg-type]
-        partner_action=action,  # type: ignore[arg-type]
-    )
-
-
-# -- the root fields ------------------------------------------------------------------------------
+# -- the subgraph's own root fields: the steps of a request, as the transport carries them ------
 
 
 @strawberry.type
-class Mutation:
-    @root_field(REQUESTS_WRITE, "Submit a request for assistance, held by this administration.")
-    async def submit_assistance_request(
-        self, info: Info, input: AssistanceRequestInput, idempotency_key: str
-    ) -> AssistanceRequest:
-        principal = _context(info).principal
-        with procedure():
-            draft = request_draft(info, input)
-            found = await _procedures(info).submit_request(principal, draft, idempotency_key)
-        return found  # type: ignore[return-value]
-
-    @root_field(REQUESTS_WRITE, "A requester's own step on its request: confirm or close it.")
+class RequestSteps:
+    @root_field(
+        RequesterAction.scope, "A requester's own step on its request: confirm or close it."
+    )
     async def requester_action(
         self, info: Info, id: strawberry.ID, action: RequestAction, idempotency_key: str
     ) -> AssistanceRequest:
-        principal = _context(info).principal
-        with procedure():
+        with SIDE.refusals():
             local = _local(info, id, "AssistanceRequest", "id")
-            found = await _procedures(info).requester_action(
-                principal, local, Action(action.value), idempotency_key
-            )
-        return found  # type: ignore[return-value]
+            step = RequesterAction(local, Action(action.value), idempotency_key)
+            found: Any = await SIDE.perform(info, SIDE.caller(info).administration, step)
+        return found
 
     @root_field(
-        REQUESTS_DECIDE,
+        ReceivePartnerAction.scope,
         "Record, in the requester's store, the requested administration's decision or release.",
     )
     async def receive_partner_action(
         self, info: Info, request_id: strawberry.ID, action: PartnerActionInput
     ) -> AssistanceRequest:
-        principal = _context(info).principal
         delivered = partner_action(action)
-        with procedure():
+        with SIDE.refusals():
             local = _local(info, request_id, "AssistanceRequest", "requestId")
-            found = await _procedures(info).receive_partner_action(principal, local, delivered)
-        return found  # type: ignore[return-value]
+            receive = ReceivePartnerAction(local, delivered)
+            found: Any = await SIDE.perform(info, SIDE.caller(info).administration, receive)
+        return found
 
     @root_field(
-        REQUESTS_DECIDE, "Decide on the partner's request addressed to this administration."
+        DecideRequest.scope, "Decide on the partner's request addressed to this administration."
     )
     async def decide_assistance_request(
         self,
@@ -390,16 +395,14 @@ class Mutation:
         input: DecisionInput,
         idempotency_key: str,
     ) -> DecisionOutcome:
-        principal = _context(info).principal
-        snapshot, draft = rebuilt_request(request), input.draft()
-        with procedure():
-            decision, action = await _procedures(info).decide_request(
-                principal, snapshot, draft, idempotency_key
-            )
-        return _outcome(decision, action)
+        decide = DecideRequest(rebuilt_request(request), input.draft(), idempotency_key)
+        with SIDE.refusals():
+            outcome: Any = await SIDE.perform(info, SIDE.caller(info).administration, decide)
+        return outcome
 
     @root_field(
-        REQUESTS_DECIDE, "Answer the partner's request, releasing this administration's records."
+        RespondToRequest.scope,
+        "Answer the partner's request, releasing this administration's records.",
     )
     async def respond_to_assistance_request(
         self,
@@ -408,102 +411,15 @@ class Mutation:
         release: ReleaseInput,
         idempotency_key: str,
     ) -> ResponseOutcome:
-        principal = _context(info).principal
-        snapshot, draft = rebuilt_request(request), release_draft(info, release, "release")
-        with procedure():
-            released, action = await _procedures(info).respond_to_request(
-                principal, snapshot, draft, idempotency_key
-            )
-        return ResponseOutcome(
-            release=released,  # type: ignore[arg-type]
-            partner_action=action,  # type: ignore[arg-type]
-        )
+        snapshot = rebuilt_request(request)
+        _, refs = SIDE.records(info, release.records, "release.records", releasing=True)
+        respond = RespondToRequest(snapshot, release.draft(refs), idempotency_key)
+        with SIDE.refusals():
+            outcome: Any = await SIDE.perform(info, SIDE.caller(info).administration, respond)
+        return outcome
 
-    @root_field(DISCLOSURES_WRITE, "Release this administration's records on its own initiative.")
-    async def disclose_spontaneously(
-        self, info: Info, input: ReleaseInput, idempotency_key: str
-    ) -> Release:
-        principal = _context(info).principal
-        draft = release_draft(info, input, "input")
-        with procedure():
-            found = await _procedures(info).disclose(principal, draft, idempotency_key)
-        return found  # type: ignore[return-value]
 
-    @root_field(DISCLOSURES_WRITE, "Revoke a release of this administration.")
-    async def revoke_release(
-        self, info: Info, id: strawberry.ID, reason: str, idempotency_key: str
-    ) -> Release:
-        principal = _context(info).principal
-        with procedure():
-            local = _local(info, id, "Release", "id")
-            found = await _procedures(info).revoke_release(
-                principal, local, reason, idempotency_key
-            )
-        return found  # type: ignore[return-value]
-
-    @root_field(CONSENTS_WRITE, "Ask this administration's consent to a use of its records.")
-    async def request_consent(
-        self, info: Info, input: ConsentInput, idempotency_key: str
-    ) -> ConsentRequest:
-        principal = _context(info).principal
-        draft = consent_draft(info, input)
-        with procedure():
-            found = await _procedures(info).request_consent(principal, draft, idempotency_key)
-        return found  # type: ignore[return-value]
-
-    @root_field(CONSENTS_WRITE, "Grant or refuse a consent request made of this administration.")
-    async def decide_consent(
-        self,
-        info: Info,
-        id: strawberry.ID,
-        grant: bool,
-        idempotency_key: str,
-        reason: str | None = None,
-    ) -> ConsentRequest:
-        principal = _context(info).principal
-        with procedure():
-            local = _local(info, id, "Consent", "id")
-            found = await _procedures(info).decide_consent(
-                principal, local, grant, reason, idempotency_key
-            )
-        return found  # type: ignore[return-value]
-
-    @root_field(
-        CUSTODY_WRITE, "Add an event to the chain of custody of this administration's item."
-    )
-    async def record_custody_event(
-        self,
-        info: Info,
-        evidence_id: strawberry.ID,
-        input: CustodyEventInput,
-        idempotency_key: str,
-    ) -> Evidence:
-        principal = _context(info).principal
-        draft = input.draft()
-        with procedure():
-            local = _local(info, evidence_id, "Evidence", "evidenceId")
-            found = await _procedures(info).record_custody(principal, local, draft, idempotency_key)
-        return found  # type: ignore[return-value]
-
-    @root_field(REQUESTS_WRITE, "Confirm that an entity of this administration is the partner's.")
-    async def confirm_entity_match(
-        self,
-        info: Info,
-        entity_id: strawberry.ID,
-        partner_entity_id: strawberry.ID,
-        reason: str,
-        idempotency_key: str,
-    ) -> EntityLink:
-        principal = _context(info).principal
-        partner = decode_global_id(partner_entity_id)
-        if partner is None or partner.type_name != "Entity":
-            raise BadUserInput("Name the partner's entity by its id.", field="partnerEntityId")
-        with procedure():
-            local = _local(info, entity_id, "Entity", "entityId")
-            found = await _procedures(info).confirm_entity_match(
-                principal, local, partner.owner, partner.local_id, reason, idempotency_key
-            )
-        return found  # type: ignore[return-value]
+Mutation = merge_types("Mutation", (RequestSteps, procedure_fields("SubgraphProcedures", SIDE)))
 
 
 @strawberry.type
@@ -513,7 +429,6 @@ class ProcedureQuery:
         "Originals held by this administration past their return date, that the caller may see.",
     )
     async def overdue_originals(self, info: Info) -> list[Evidence]:
-        principal = _context(info).principal
-        with procedure():
-            found = await _procedures(info).overdue_originals(principal)
-        return list(found)  # type: ignore[arg-type]
+        with SIDE.refusals():
+            found: Any = await _context(info).source.overdue_originals(SIDE.caller(info))
+        return list(found)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from auth.principal import Principal
+from resolvers.sources.base import Disclose
 from resolvers.sources.drafts import ReleaseDraft
 from resolvers.sources.in_process import InProcessSource
 from store.database import create_engine
@@ -42,7 +43,7 @@ async def write(source: InProcessSource, cases: list[int], rounds: int) -> None:
             includes_personal_data=False,
             expires_at=expires,
         )
-        await source.disclose(owner, draft, f"load-{number}")
+        await source.perform(owner, Disclose(draft, f"load-{number}"))
         print(f"WROTE load-{number}", flush=True)
 
 

@@ -30,7 +30,20 @@ from auth.principal import Principal
 from auth.registry import ClientRegistration, RegistrationError, add_client
 from gateway.loopback import running_server
 from resolvers.errors import refusal_error
-from resolvers.sources.base import SourceDown
+from resolvers.sources.base import (
+    ConfirmEntityMatch,
+    DecideConsent,
+    DecideRequest,
+    Disclose,
+    ReceivePartnerAction,
+    RecordCustody,
+    RequestConsent,
+    RequesterAction,
+    RespondToRequest,
+    RevokeRelease,
+    SourceDown,
+    SubmitRequest,
+)
 from resolvers.sources.drafts import (
     ConsentDraft,
     CustodyDraft,
@@ -350,7 +363,7 @@ async def submitted(script: Script, label: str, **changes: Any) -> Any:
     uz = script.source(UZ)
     draft = request_draft(**changes)
     return await script.ok(
-        label, (UZ, "workflow"), lambda p: uz.submit_request(p, draft, f"submit-{label}")
+        label, (UZ, "workflow"), lambda p: uz.perform(p, SubmitRequest(draft, f"submit-{label}"))
     )
 
 
@@ -367,15 +380,17 @@ async def decided(script: Script, label: str, request_id: int, draft: DecisionDr
     """The requested side decides, and the requester's store is told."""
     us, uz = script.source(US), script.source(UZ)
     snapshot = await as_us_sees_it(script, request_id)
-    decision, action = await script.ok(
-        label, (US, "workflow"), lambda p: us.decide_request(p, snapshot, draft, f"decide-{label}")
+    outcome = await script.ok(
+        label,
+        (US, "workflow"),
+        lambda p: us.perform(p, DecideRequest(snapshot, draft, f"decide-{label}")),
     )
     await script.ok(
         f"{label}: delivered",
         (US, "workflow"),
-        lambda p: uz.receive_partner_action(p, request_id, action),
+        lambda p: uz.perform(p, ReceivePartnerAction(request_id, outcome.partner_action)),
     )
-    return decision
+    return outcome.decision
 
 
 ACCEPT = DecisionDraft(DecisionKind.ACCEPT, None, None, ())
@@ -396,7 +411,11 @@ async def submitting_a_request(script: Script) -> None:
 
     async def refused(label: str, caller: Any, draft: RequestDraft, rule: str, field: Any) -> None:
         await script.refused(
-            label, caller, lambda p: uz.submit_request(p, draft, f"submit-{label}"), rule, field
+            label,
+            caller,
+            lambda p: uz.perform(p, SubmitRequest(draft, f"submit-{label}")),
+            rule,
+            field,
         )
 
     await refused(
@@ -427,7 +446,7 @@ async def submitting_a_request(script: Script) -> None:
     await script.refused(
         "no idempotency key",
         (UZ, "workflow"),
-        lambda p: uz.submit_request(p, request_draft(), " "),
+        lambda p: uz.perform(p, SubmitRequest(request_draft(), " ")),
         "IDEMPOTENCY",
         "idempotencyKey",
     )
@@ -439,7 +458,7 @@ async def the_requesters_own_steps(script: Script) -> None:
     written = (await submitted(script, "written")).id
 
     def step(request_id: int, action: Action, key: str) -> Call:
-        return lambda p: uz.requester_action(p, request_id, action, key)
+        return lambda p: uz.perform(p, RequesterAction(request_id, action, key))
 
     requester = (UZ, "workflow")
     await script.ok("confirmed", requester, step(oral, Action.CONFIRM_IN_WRITING, "confirm"))
@@ -477,7 +496,7 @@ async def the_requesters_own_steps(script: Script) -> None:
     await script.refused(
         "in the partner's store",
         (UZ, "workflow"),
-        lambda p: script.source(US).requester_action(p, oral, Action.CLOSE, "close-us"),
+        lambda p: script.source(US).perform(p, RequesterAction(oral, Action.CLOSE, "close-us")),
         "SOURCE_CONTROLS",
     )
 
@@ -497,7 +516,7 @@ async def deciding_on_a_request(script: Script) -> None:
     snapshot = await as_us_sees_it(script, request_id)
 
     def decide(draft: DecisionDraft, key: str) -> Call:
-        return lambda p: us.decide_request(p, snapshot, draft, key)
+        return lambda p: us.perform(p, DecideRequest(snapshot, draft, key))
 
     refuse = DecisionDraft(DecisionKind.REFUSE, None, "No reason given.", ())
     await script.refused(
@@ -527,8 +546,8 @@ async def deciding_on_a_request(script: Script) -> None:
     await script.refused(
         "told by the requester itself",
         (UZ, "workflow"),
-        lambda p: uz.receive_partner_action(
-            p, request_id, PartnerAction("DECISION", 1, "ACCEPTED")
+        lambda p: uz.perform(
+            p, ReceivePartnerAction(request_id, PartnerAction("DECISION", 1, "ACCEPTED"))
         ),
         "SOURCE_CONTROLS",
     )
@@ -542,7 +561,7 @@ async def answering_a_request(script: Script) -> None:
     snapshot = await as_us_sees_it(script, request_id)
 
     def respond(draft: ReleaseDraft, key: str) -> Call:
-        return lambda p: us.respond_to_request(p, snapshot, draft, key)
+        return lambda p: us.perform(p, RespondToRequest(snapshot, draft, key))
 
     responder = (US, "workflow")
     await script.refused(
@@ -572,13 +591,14 @@ async def answering_a_request(script: Script) -> None:
         "SOURCE_CONTROLS",
         "records[0]",
     )
-    release, action = await script.ok(
+    answered = await script.ok(
         "answered", responder, respond(release_draft((RecordType.CASE, case_id)), "respond")
     )
+    release, action = answered.release, answered.partner_action
     await script.ok(
         "answered: delivered",
         responder,
-        lambda p: uz.receive_partner_action(p, request_id, action),
+        lambda p: uz.perform(p, ReceivePartnerAction(request_id, action)),
     )
     # What the requester now sees of the released case, through the owner's source.
     found = await read(script.people[(UZ, "workflow")], lambda p: us.cases_by_id(p, [case_id]))
@@ -588,8 +608,11 @@ async def answering_a_request(script: Script) -> None:
     await script.refused(
         "answering an undecided request",
         responder,
-        lambda p: us.respond_to_request(
-            p, unanswered, release_draft((RecordType.CASE, case_id)), "respond-undecided"
+        lambda p: us.perform(
+            p,
+            RespondToRequest(
+                unanswered, release_draft((RecordType.CASE, case_id)), "respond-undecided"
+            ),
         ),
         "REQUEST_STATE",
         "status",
@@ -602,10 +625,10 @@ async def releasing_and_revoking(script: Script) -> None:
     owner = (US, "workflow")
 
     def disclose(draft: ReleaseDraft, key: str) -> Call:
-        return lambda p: us.disclose(p, draft, key)
+        return lambda p: us.perform(p, Disclose(draft, key))
 
     def revoke(release_id: int, reason: str, key: str) -> Call:
-        return lambda p: us.revoke_release(p, release_id, reason, key)
+        return lambda p: us.perform(p, RevokeRelease(release_id, reason, key))
 
     first = await script.ok(
         "disclosed", owner, disclose(release_draft((RecordType.ENTITY, entity)), "disclose")
@@ -672,7 +695,7 @@ async def asking_and_deciding_consent(script: Script) -> None:
     await script.ok(
         "disclosed",
         (US, "workflow"),
-        lambda p: us.disclose(p, release_draft((RecordType.CASE, released)), "disclose"),
+        lambda p: us.perform(p, Disclose(release_draft((RecordType.CASE, released)), "disclose")),
     )
 
     def ask(record_id: int, use: Use, key: str) -> Call:
@@ -683,10 +706,10 @@ async def asking_and_deciding_consent(script: Script) -> None:
             recipient_country=None,
             purpose="Criminal proceedings against the importer",
         )
-        return lambda p: us.request_consent(p, draft, key)
+        return lambda p: us.perform(p, RequestConsent(draft, key))
 
     def decide(consent_id: int, grant: bool, reason: str | None, key: str) -> Call:
-        return lambda p: us.decide_consent(p, consent_id, grant, reason, key)
+        return lambda p: us.perform(p, DecideConsent(consent_id, grant, reason, key))
 
     asker, owner = (UZ, "workflow"), (US, "workflow")
     granted = await script.ok("asked", asker, ask(released, Use.JUDICIAL_CRIMINAL, "ask"))
@@ -760,7 +783,7 @@ async def keeping_custody(script: Script) -> None:
     owner = (US, "workflow")
 
     def record(evidence_id: int, draft: CustodyDraft, key: str) -> Call:
-        return lambda p: us.record_custody(p, evidence_id, draft, key)
+        return lambda p: us.perform(p, RecordCustody(evidence_id, draft, key))
 
     overdue = (US, "workflow"), (UZ, "dashboard"), (US, "dashboard")
     for caller in overdue:
@@ -824,7 +847,7 @@ async def confirming_a_match(script: Script) -> None:
     owner = (US, "workflow")
 
     def confirm(entity_id: int, reason: str, key: str) -> Call:
-        return lambda p: us.confirm_entity_match(p, entity_id, UZ, partner, reason, key)
+        return lambda p: us.perform(p, ConfirmEntityMatch(entity_id, (UZ, partner), reason, key))
 
     await script.ok("confirmed", owner, confirm(own, "Same passport number.", "match"))
     await script.ok("confirmed again", owner, confirm(own, "Same IMO number.", "match-again"))
@@ -893,7 +916,9 @@ async def retried(script: Script) -> None:
         return found
 
     def submit(matter: str) -> Call:
-        return lambda p: uz.submit_request(p, request_draft(matter=matter, oral=True), "submit")
+        return lambda p: uz.perform(
+            p, SubmitRequest(request_draft(matter=matter, oral=True), "submit")
+        )
 
     counted = "SELECT count(*) FROM assistance_requests"
     before = await script.world.ids(UZ, counted)
@@ -902,32 +927,37 @@ async def retried(script: Script) -> None:
     await twice(
         "confirmed",
         requester,
-        lambda p: uz.requester_action(p, request.id, Action.CONFIRM_IN_WRITING, "confirm"),
+        lambda p: uz.perform(p, RequesterAction(request.id, Action.CONFIRM_IN_WRITING, "confirm")),
     )
     snapshot = await as_us_sees_it(script, request.id)
-    _decision, action = await twice(
+    accepted = await twice(
         "accepted",
         requested,
-        lambda p: us.decide_request(p, snapshot, ACCEPT, "decide"),
-        lambda p: us.decide_request(
-            p, snapshot, DecisionDraft(DecisionKind.POSTPONE, None, None, ()), "decide"
+        lambda p: us.perform(p, DecideRequest(snapshot, ACCEPT, "decide")),
+        lambda p: us.perform(
+            p,
+            DecideRequest(snapshot, DecisionDraft(DecisionKind.POSTPONE, None, None, ()), "decide"),
         ),
     )
+    action = accepted.partner_action
     await twice(
         "delivered",
         requested,
-        lambda p: uz.receive_partner_action(p, request.id, action),
+        lambda p: uz.perform(p, ReceivePartnerAction(request.id, action)),
     )
     case_id = await first_us_case(script)
     snapshot = await as_us_sees_it(script, request.id)
     await twice(
         "answered",
         requested,
-        lambda p: us.respond_to_request(
-            p, snapshot, release_draft((RecordType.CASE, case_id)), "respond"
+        lambda p: us.perform(
+            p, RespondToRequest(snapshot, release_draft((RecordType.CASE, case_id)), "respond")
         ),
-        lambda p: us.respond_to_request(
-            p, snapshot, release_draft((RecordType.CASE, case_id), purpose="Other"), "respond"
+        lambda p: us.perform(
+            p,
+            RespondToRequest(
+                snapshot, release_draft((RecordType.CASE, case_id), purpose="Other"), "respond"
+            ),
         ),
     )
     releases = "SELECT count(*) FROM releases"
@@ -935,21 +965,21 @@ async def retried(script: Script) -> None:
     disclosed = await twice(
         "disclosed",
         requested,
-        lambda p: us.disclose(p, release_draft((RecordType.CASE, case_id)), "disclose"),
-        lambda p: us.disclose(p, release_draft((RecordType.ENTITY, 1)), "disclose"),
+        lambda p: us.perform(p, Disclose(release_draft((RecordType.CASE, case_id)), "disclose")),
+        lambda p: us.perform(p, Disclose(release_draft((RecordType.ENTITY, 1)), "disclose")),
     )
     assert await script.world.ids(US, releases) == [before[0] + 1]
     evidence = (await script.world.ids(US, "SELECT id FROM evidence ORDER BY id"))[0]
     await twice(
         "custody",
         requested,
-        lambda p: us.record_custody(p, evidence, custody_draft(), "custody"),
-        lambda p: us.record_custody(p, evidence, custody_draft(purpose="Other"), "custody"),
+        lambda p: us.perform(p, RecordCustody(evidence, custody_draft(), "custody")),
+        lambda p: us.perform(p, RecordCustody(evidence, custody_draft(purpose="Other"), "custody")),
     )
     await script.refused(
         "a key used for another operation",
         requested,
-        lambda p: us.revoke_release(p, disclosed.id, "Closed.", "disclose"),
+        lambda p: us.perform(p, RevokeRelease(disclosed.id, "Closed.", "disclose")),
         "IDEMPOTENCY",
         "idempotencyKey",
     )
@@ -1073,7 +1103,7 @@ async def test_a_failing_subgraph_is_unavailable_to_a_procedure(
     source = RemoteSource(US, failing[fault], agreement.limits, timeout_seconds=timeout)
     try:
         with pytest.raises(SourceDown) as raised:
-            await read(caller, lambda p: source.disclose(p, draft, "disclose"))
+            await read(caller, lambda p: source.perform(p, Disclose(draft, "disclose")))
     finally:
         await source.aclose()
     assert raised.value.administration is US
@@ -1110,11 +1140,13 @@ async def test_a_stopped_subgraph_is_unavailable_to_a_procedure(
             source = RemoteSource(
                 UZ, url, agreement.limits, timeout_seconds=SUITE_SOURCE_TIMEOUT_SECONDS
             )
-            found = await read(caller, lambda p: source.submit_request(p, request_draft(), "a"))
+            found = await read(
+                caller, lambda p: source.perform(p, SubmitRequest(request_draft(), "a"))
+            )
             assert found.status == "SUBMITTED"
         try:
             with pytest.raises(SourceDown) as raised:
-                await read(caller, lambda p: source.submit_request(p, request_draft(), "b"))
+                await read(caller, lambda p: source.perform(p, SubmitRequest(request_draft(), "b")))
         finally:
             await source.aclose()
     assert raised.value.administration is UZ

@@ -7,8 +7,9 @@ schemas' names for a consent). A new difference fails this test until it is eith
 (declare the field once, in resolvers/vocabulary/) or listed below with its reason.
 
 The remote transport sends a procedure's draft as its input and reads a record back field
-for field under the GraphQL names (remote/encoding.py, remote/decoding.py): the tests below
-hold the drafts, the records, the subgraph's types and the operations' fragments equal.
+for field under the GraphQL names (remote/encoding.py, remote/decoding.py), and derives every
+operation it sends from the records and the procedures' declarations (remote/operations.py):
+the tests below hold the drafts, the records, the subgraph's types and those operations equal.
 """
 
 from dataclasses import fields
@@ -16,17 +17,21 @@ from datetime import UTC, datetime
 
 import pytest
 from graphql import (
-    FragmentDefinitionNode,
+    FieldNode,
     GraphQLEnumType,
     GraphQLInputObjectType,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
+    OperationDefinitionNode,
     parse,
+    validate,
 )
 
 from resolvers.exchange.schema import build_exchange_schema
+from resolvers.sources.base import PROCEDURES, DecideConsent
 from resolvers.sources.drafts import ConsentDraft, CustodyDraft, DecisionDraft, ReleaseDraft
+from resolvers.sources.ids import global_id
 from resolvers.sources.records import (
     CaseRecord,
     ConsentRecord,
@@ -40,7 +45,7 @@ from resolvers.sources.records import (
     ReleaseRef,
     RequestRecord,
 )
-from resolvers.sources.remote import decoding, encoding, operations
+from resolvers.sources.remote import encoding, operations, selections
 from resolvers.subgraph.schema import subgraph_schema
 from resolvers.vocabulary import inputs
 from store.audit import LoggedEntry
@@ -179,32 +184,72 @@ LOCAL_IDS = {DecisionRecord, EntityLinkRecord}
 def test_the_subgraph_serves_each_record_field_under_its_graphql_name(kind: type) -> None:
     """decoding.record reads a record's fields from the subgraph's answer by these names."""
     served = subgraph_schema(Administration.US)._schema.type_map[SERVED_AS[kind]].fields
-    expected = {decoding.graphql_name(field.name) for field in fields(kind)}
+    expected = {selections.graphql_name(field.name) for field in fields(kind)}
     if kind in LOCAL_IDS:
         expected = expected - {"id"} | {"localId"}
     assert expected <= set(served)
 
 
-FRAGMENTS = {
-    "CaseFields": (operations.CASE, CaseRecord),
-    "EvidenceFields": (operations.EVIDENCE, EvidenceRecord),
-    "RequestFields": (operations.REQUEST, RequestRecord),
-    "ReleaseFields": (operations.RELEASE, ReleaseRecord),
-    "DecisionFields": (operations.DECISION, DecisionRecord),
-    "ConsentRequestFields": (operations.CONSENT_REQUEST, ConsentRecord),
-    "EntityLinkFields": (operations.ENTITY_LINK, EntityLinkRecord),
-}
+def _top_level(selection: str) -> set[str]:
+    """The field names at the top of a selection (nested selections left out)."""
+    depth, names = 0, set()
+    for word in selection.replace("{", " { ").replace("}", " } ").split():
+        if word == "{":
+            depth += 1
+        elif word == "}":
+            depth -= 1
+        elif depth == 0:
+            names.add(word)
+    return names
 
 
-@pytest.mark.parametrize("name", list(FRAGMENTS))
-def test_the_remote_transport_asks_for_every_field_it_reads(name: str) -> None:
-    """A fragment of the remote transport's operations asks for exactly the record's fields,
-    the ones decoding.record reads by their GraphQL names."""
-    text, kind = FRAGMENTS[name]
-    (fragment,) = parse(text).definitions
-    assert isinstance(fragment, FragmentDefinitionNode)
-    asked = {selection.name.value for selection in fragment.selection_set.selections}
-    expected = {decoding.graphql_name(field.name) for field in fields(kind)}
+@pytest.mark.parametrize("kind", list(SERVED_AS), ids=lambda kind: kind.__name__)
+def test_the_remote_transport_asks_for_every_field_it_reads(kind: type) -> None:
+    """A record's selection (derived from the record, operations.selection) asks for exactly
+    the record's fields, the ones decoding.record reads by their GraphQL names."""
+    expected = {selections.graphql_name(field.name) for field in fields(kind)}
     if kind in LOCAL_IDS:
         expected = expected - {"id"} | {"localId"}
-    assert asked == expected
+    assert _top_level(selections.selection(kind)) == expected
+
+
+def _sent() -> dict[str, str]:
+    """Every operation the remote transport sends: its reads, and each procedure's."""
+    reads = {
+        name: value
+        for name, value in vars(operations).items()
+        if name.isupper() and isinstance(value, str) and value.startswith(("query", "mutation"))
+    }
+    return reads | {kind.__name__: operations.procedure(kind) for kind in PROCEDURES}
+
+
+@pytest.mark.parametrize("name", sorted(_sent()))
+def test_each_operation_the_remote_transport_sends_is_valid_on_the_subgraph(name: str) -> None:
+    """Derived from the records and the procedures' declarations, every operation must still
+    be one the subgraph's schema (built from the same vocabulary) accepts."""
+    schema = subgraph_schema(Administration.UZ)._schema
+    assert validate(schema, parse(_sent()[name])) == []
+
+
+def test_every_procedure_is_sent_as_its_subgraph_mutation_with_every_argument() -> None:
+    mutation = subgraph_schema(Administration.US)._schema.mutation_type
+    assert mutation is not None
+    for kind in PROCEDURES:
+        (definition,) = parse(operations.procedure(kind)).definitions
+        assert isinstance(definition, OperationDefinitionNode)
+        (root,) = definition.selection_set.selections
+        assert isinstance(root, FieldNode)
+        assert root.name.value == kind.field
+        assert {argument.name.value for argument in root.arguments} == set(
+            mutation.fields[kind.field].args
+        )
+
+
+def test_a_procedures_arguments_go_on_the_wire_under_their_graphql_names() -> None:
+    call = DecideConsent(id=7, grant=False, reason="Not for this use.", idempotency_key="k-1")
+    assert encoding.procedure_variables(call, Administration.UZ) == {
+        "id": global_id("Consent", Administration.UZ, 7),
+        "grant": False,
+        "reason": "Not for this use.",
+        "idempotencyKey": "k-1",
+    }

@@ -1,20 +1,23 @@
 """The rows each of the agreement's procedures writes to the owner's store.
 
-Every function here runs inside the transaction InProcessWrites opened, after
+Each procedure of the interface (resolvers.sources.base) is registered here with `persists`:
+the function that writes its rows runs inside the transaction InProcessWrites opened, after
 `serialise_writes`, asks auth.policy.procedures whether the change is allowed (the rules are
-decided there, never here), and returns the (record type, id) it created or changed; the
-source then reads the record back under the caller's policy.
+decided there, never here), and returns the (record type, id) it created or changed; its
+`answer` then reads the record back under the caller's policy (Answers).
 """
 
 import dataclasses
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import func, update
-from sqlmodel import select
+from sqlalchemy import func, literal, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.procedures import (
@@ -46,15 +49,31 @@ from auth.policy.procedures import (
 from auth.policy.release import covering_release, read_grant
 from auth.policy.scopes import CONSENTS_WRITE
 from auth.principal import Principal
-from resolvers.sources.drafts import (
-    ConsentDraft,
-    CustodyDraft,
-    DecisionDraft,
-    PartnerAction,
-    ReleaseDraft,
-    RequestDraft,
+from resolvers.sources.base import (
+    ConfirmEntityMatch,
+    DecideConsent,
+    DecideRequest,
+    DecisionOutcome,
+    Disclose,
+    Procedure,
+    ReceivePartnerAction,
+    RecordCustody,
+    RequestConsent,
+    RequesterAction,
+    RespondToRequest,
+    ResponseOutcome,
+    RevokeRelease,
+    SubmitRequest,
 )
-from resolvers.sources.records import RequestRecord
+from resolvers.sources.drafts import PartnerAction, ReleaseDraft
+from resolvers.sources.records import (
+    ConsentRecord,
+    DecisionRecord,
+    EntityLinkRecord,
+    EvidenceRecord,
+    ReleaseRecord,
+    RequestRecord,
+)
 from store.agreement import Agreement
 from store.models import (
     AssistanceRequest,
@@ -82,10 +101,17 @@ from store.models.domain import (
 )
 
 Ref = tuple[str, int]
+P = TypeVar("P", bound=Procedure[Any])
 RECORD_TABLES: dict[RecordType, Any] = {
     RecordType.CASE: Case,
     RecordType.ENTITY: Entity,
     RecordType.EVIDENCE: Evidence,
+}
+DECIDED_STATUS = {
+    DecisionKind.ACCEPT: RequestStatus.ACCEPTED,
+    DecisionKind.REFUSE: RequestStatus.REFUSED,
+    DecisionKind.POSTPONE: RequestStatus.POSTPONED,
+    DecisionKind.ACCEPT_WITH_CONDITIONS: RequestStatus.CONDITIONAL,
 }
 DECISION_ACTION = {
     DecisionKind.ACCEPT: Action.ACCEPT,
@@ -93,6 +119,114 @@ DECISION_ACTION = {
     DecisionKind.POSTPONE: Action.POSTPONE,
     DecisionKind.ACCEPT_WITH_CONDITIONS: Action.ACCEPT_WITH_CONDITIONS,
 }
+
+
+@dataclass(frozen=True)
+class Change:
+    """Where a procedure's rows are written: the open transaction, who asked, whose store."""
+
+    session: AsyncSession
+    principal: Principal
+    owner: Administration
+    now: datetime
+    agreement: Agreement
+
+
+class Answers(Protocol):
+    """A procedure's record read back for its caller (InProcessWrites): having made the
+    change, the caller may see it."""
+
+    async def request(self, request_id: int) -> RequestRecord: ...
+
+    async def release(self, release_id: int) -> ReleaseRecord: ...
+
+    async def consent(self, consent_id: int) -> ConsentRecord: ...
+
+    async def evidence(self, evidence_id: int) -> EvidenceRecord: ...
+
+    async def decision(self, decision_id: int) -> DecisionRecord: ...
+
+    async def link(self, link_id: int) -> EntityLinkRecord: ...
+
+    async def stored(self, table: Any, record_id: int) -> Any:
+        """The row as stored, not filtered: for checks of a replay, never handed out."""
+        ...
+
+
+@dataclass(frozen=True)
+class Persisted(Generic[P]):
+    """How a procedure is carried out on the store.
+
+    `owner_only`: only the owner's officials may do it (auth.policy.procedures.check_owner);
+    `given`: the call's input a retry must repeat, without its key; `changes`: the record a
+    replay must answer for (answering with another, unchanged, would tell the caller a change
+    was made that was not); `key`: the idempotency key, where the caller gives none.
+    """
+
+    write: Callable[[Change, P], Awaitable[Ref]]
+    answer: Callable[[Answers, P, Ref], Awaitable[Any]]
+    given: Callable[[P], object]
+    owner_only: bool = True
+    changes: Callable[[P], int] | None = None
+    key: Callable[[P], str] = lambda call: _given_key(call)
+
+
+def _given_key(call: Any) -> str:
+    """The key the caller gave with the call (every procedure but a delivery has one)."""
+    return str(call.idempotency_key)
+
+
+def _utc(moment: datetime) -> datetime:
+    found = as_utc(moment)
+    assert found is not None  # as_utc keeps a moment a moment
+    return found
+
+
+def _flushed(row_id: int | None) -> int:
+    """The id a flushed row was given."""
+    assert row_id is not None
+    return row_id
+
+
+PERSISTED: dict[type[Procedure[Any]], Persisted[Any]] = {}
+
+
+def persists(
+    procedure: type[P],
+    answer: Callable[[Answers, P, Ref], Awaitable[Any]],
+    given: Callable[[P], object],
+    **options: Any,
+) -> Callable[[Callable[[Change, P], Awaitable[Ref]]], Callable[[Change, P], Awaitable[Ref]]]:
+    """Register the decorated function as what writes `procedure`'s rows."""
+
+    def register(
+        write: Callable[[Change, P], Awaitable[Ref]],
+    ) -> Callable[[Change, P], Awaitable[Ref]]:
+        PERSISTED[procedure] = Persisted(write, answer, given, **options)
+        return write
+
+    return register
+
+
+async def _the_request(answers: Answers, _call: Any, ref: Ref) -> RequestRecord:
+    return await answers.request(ref[1])
+
+
+async def _the_release(answers: Answers, _call: Any, ref: Ref) -> ReleaseRecord:
+    return await answers.release(ref[1])
+
+
+async def _the_consent(answers: Answers, _call: Any, ref: Ref) -> ConsentRecord:
+    return await answers.consent(ref[1])
+
+
+def _for_request(
+    request: RequestRecord, administration: str | None, request_id: int | None
+) -> None:
+    """A replayed decision or response stands for the request it was made on; delivering it
+    to another request would give that one a status nobody decided."""
+    if (administration, request_id) != (request.owner.value, request.id):
+        raise key_reused()
 
 
 class Replay(Exception):
@@ -106,7 +240,7 @@ class Replay(Exception):
 async def serialise_writes(session: AsyncSession) -> None:
     """Take the store's write lock first: concurrent mutations (and retries of one) run one
     after another, so an idempotency key is always seen by the retry that follows."""
-    await session.exec(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
+    await session.exec(update(AuditHead).where(col(AuditHead.id) == 1).values(seq=AuditHead.seq))
 
 
 def scoped_key(principal: Principal, key: str) -> str:
@@ -117,7 +251,7 @@ def _canonical(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {item.name: getattr(value, item.name) for item in dataclasses.fields(value)}
     if isinstance(value, datetime):
-        return as_utc(value).isoformat()
+        return _utc(value).isoformat()
     if isinstance(value, Enum):
         return value.value
     raise TypeError(f"no canonical form for {type(value).__name__}")
@@ -177,24 +311,28 @@ async def _next_reference(session: AsyncSession, owner: Administration, now: dat
     return f"{stem}{number:05d}"
 
 
+def _parts(
+    change: Change,
+) -> tuple[AsyncSession, Principal, Administration, datetime, Agreement]:
+    return change.session, change.principal, change.owner, change.now, change.agreement
+
+
 # -- requests (the requester's store) -----------------------------------------------------------
 
 
-async def submit_request(
-    session: AsyncSession,
-    principal: Principal,
-    owner: Administration,
-    draft: RequestDraft,
-    now: datetime,
-    agreement: Agreement,
-) -> Ref:
+@persists(SubmitRequest, _the_request, lambda call: call.input)
+async def submit_request(change: Change, call: SubmitRequest) -> Ref:
+    session, principal, owner, now, agreement = _parts(change)
+    draft = call.input
     check_request_form(draft.form, owner)
+    requested = draft.form.requested_administration
+    assert requested is not None  # check_request_form refuses a request without it
     if draft.case_id is not None:
         check_request_case(await session.get(Case, draft.case_id) is not None)
     request = AssistanceRequest(
         reference=await _next_reference(session, owner, now),
         requesting_administration=owner.value,
-        requested_administration=draft.form.requested_administration.value,
+        requested_administration=requested.value,
         agreement_reference=agreement.reference,
         matter=draft.form.matter.strip(),
         assistance_type=str(draft.form.assistance_type),
@@ -215,7 +353,7 @@ async def submit_request(
     )
     session.add(request)
     await session.flush()
-    return ("REQUEST", int(request.id))
+    return ("REQUEST", _flushed(request.id))
 
 
 async def _own_request(session: AsyncSession, request_id: int) -> AssistanceRequest:
@@ -230,22 +368,22 @@ def _current(request: AssistanceRequest, now: datetime, agreement: Agreement) ->
         RequestStatus(request.status),
         request.oral,
         request.confirmed_in_writing_at,
-        as_utc(request.submitted_at),
+        _utc(request.submitted_at),
         now,
         agreement,
     )
 
 
-async def requester_action(
-    session: AsyncSession,
-    principal: Principal,
-    owner: Administration,
-    request_id: int,
-    action: Action,
-    now: datetime,
-    agreement: Agreement,
-) -> Ref:
+@persists(
+    RequesterAction,
+    _the_request,
+    lambda call: (call.id, call.action),
+    changes=lambda call: call.id,
+)
+async def requester_action(change: Change, call: RequesterAction) -> Ref:
     """Confirm in writing, or close: the requester's own steps."""
+    session, principal, _owner, now, agreement = _parts(change)
+    request_id, action = call.id, call.action
     request = await _own_request(session, request_id)
     check_side(action, principal.administration, Administration(request.requesting_administration))
     current = _current(request, now, agreement)
@@ -260,16 +398,17 @@ async def requester_action(
     return ("REQUEST", request_id)
 
 
-async def receive_partner_action(
-    session: AsyncSession,
-    principal: Principal,
-    owner: Administration,
-    request_id: int,
-    action: PartnerAction,
-    now: datetime,
-    agreement: Agreement,
-) -> Ref:
+@persists(
+    ReceivePartnerAction,
+    _the_request,
+    lambda call: (call.request_id, call.action),
+    owner_only=False,
+    key=lambda call: f"receive:{call.request_id}:{call.action.label}",
+)
+async def receive_partner_action(change: Change, call: ReceivePartnerAction) -> Ref:
     """Record in the requester's store what the requested administration decided or sent."""
+    session, principal, _owner, now, agreement = _parts(change)
+    request_id, action = call.request_id, call.action
     request = await _own_request(session, request_id)
     requested = Administration(request.requested_administration)
     check_partner_report(principal.administration, requested)
@@ -293,7 +432,7 @@ async def _latest_decision(session: AsyncSession, request: RequestRecord) -> Dec
                 Decision.request_administration == request.owner.value,
                 Decision.request_id == request.id,
             )
-            .order_by(Decision.id.desc())
+            .order_by(col(Decision.id).desc())
             .limit(1)
         )
     ).first()
@@ -323,15 +462,18 @@ async def _status_here(session: AsyncSession, request: RequestRecord) -> Request
     return next_status(RequestStatus.SUBMITTED, DECISION_ACTION[DecisionKind(latest.decision)])
 
 
-async def decide_request(
-    session: AsyncSession,
-    principal: Principal,
-    owner: Administration,
-    request: RequestRecord,
-    draft: DecisionDraft,
-    now: datetime,
-    agreement: Agreement,
-) -> tuple[Ref, PartnerAction]:
+async def _decided(answers: Answers, call: DecideRequest, ref: Ref) -> DecisionOutcome:
+    stored = await answers.stored(Decision, ref[1])
+    _for_request(call.request, stored.request_administration, stored.request_id)
+    status = DECIDED_STATUS[DecisionKind(stored.decision)]
+    decision = await answers.decision(ref[1])
+    return DecisionOutcome(decision, PartnerAction("DECISION", ref[1], status.value))
+
+
+@persists(DecideRequest, _decided, lambda call: (call.request.owner, call.request.id, call.input))
+async def decide_request(change: Change, call: DecideRequest) -> Ref:
+    session, principal, owner, now, agreement = _parts(change)
+    request, draft = call.request, call.input
     action = DECISION_ACTION[draft.decision]
     check_side(action, principal.administration, request.requesting_administration)
     check_decision(
@@ -343,7 +485,7 @@ async def decide_request(
         draft.conditions,
         agreement,
     )
-    following = next_status(await _status_here(session, request), action)
+    next_status(await _status_here(session, request), action)
     decision = Decision(
         request_administration=request.owner.value,
         request_id=request.id,
@@ -357,8 +499,7 @@ async def decide_request(
     )
     session.add(decision)
     await session.flush()
-    decision_id = int(decision.id)
-    return ("DECISION", decision_id), PartnerAction("DECISION", decision_id, following.value)
+    return ("DECISION", _flushed(decision.id))
 
 
 async def _check_own_records(
@@ -383,9 +524,7 @@ async def _write_release(
     request: RequestRecord | None = None,
     decision: Decision | None = None,
 ) -> int:
-    check_release_terms(
-        draft.purpose, as_utc(draft.expires_at), draft.permitted_uses, now, agreement
-    )
+    check_release_terms(draft.purpose, _utc(draft.expires_at), draft.permitted_uses, now, agreement)
     await _check_own_records(session, draft.records)
     release = Release(
         recipient=owner.partner.value,
@@ -406,7 +545,7 @@ async def _write_release(
     )
     session.add(release)
     await session.flush()
-    release_id = int(release.id)
+    release_id = _flushed(release.id)
     for record_type, record_id in dict.fromkeys(draft.records):
         session.add(
             ReleaseItem(release_id=release_id, record_type=record_type.value, record_id=record_id)
@@ -414,17 +553,21 @@ async def _write_release(
     return release_id
 
 
-async def respond_to_request(
-    session: AsyncSession,
-    principal: Principal,
-    owner: Administration,
-    request: RequestRecord,
-    draft: ReleaseDraft,
-    now: datetime,
-    agreement: Agreement,
-) -> tuple[Ref, PartnerAction]:
+async def _responded(answers: Answers, call: RespondToRequest, ref: Ref) -> ResponseOutcome:
+    stored = await answers.stored(Release, ref[1])
+    _for_request(call.request, stored.request_administration, stored.request_id)
+    release = await answers.release(ref[1])
+    return ResponseOutcome(release, PartnerAction("RELEASE", ref[1], RequestStatus.ANSWERED.value))
+
+
+@persists(
+    RespondToRequest, _responded, lambda call: (call.request.owner, call.request.id, call.release)
+)
+async def respond_to_request(change: Change, call: RespondToRequest) -> Ref:
+    session, principal, owner, now, agreement = _parts(change)
+    request, draft = call.request, call.release
     check_side(Action.RESPOND, principal.administration, request.requesting_administration)
-    following = next_status(await _status_here(session, request), Action.RESPOND)
+    next_status(await _status_here(session, request), Action.RESPOND)
     decision = await _latest_decision(session, request)
     release_id = await _write_release(
         session,
@@ -437,24 +580,24 @@ async def respond_to_request(
         request=request,
         decision=decision,
     )
-    return ("RELEASE", release_id), PartnerAction("RELEASE", release_id, following.value)
+    return ("RELEASE", release_id)
 
 
-async def disclose(
-    session: AsyncSession,
-    principal: Principal,
-    owner: Administration,
-    draft: ReleaseDraft,
-    now: datetime,
-    agreement: Agreement,
-) -> Ref:
+@persists(Disclose, _the_release, lambda call: call.input)
+async def disclose(change: Change, call: Disclose) -> Ref:
+    session, principal, owner, now, agreement = _parts(change)
+    draft = call.input
     release_id = await _write_release(
         session, principal, owner, draft, now, agreement, basis=ReleaseBasis.SPONTANEOUS
     )
     return ("RELEASE", release_id)
 
 
-async def revoke_release(session: AsyncSession, release_id: int, reason: str, now: datetime) -> Ref:
+@persists(
+    RevokeRelease, _the_release, lambda call: (call.id, call.reason), changes=lambda call: call.id
+)
+async def revoke_release(change: Change, call: RevokeRelease) -> Ref:
+    session, now, release_id, reason = change.session, change.now, call.id, call.reason
     release = await session.get(Release, release_id)
     check_exists(release is not None, "release of this administration")
     assert release is not None
@@ -468,20 +611,18 @@ async def revoke_release(session: AsyncSession, release_id: int, reason: str, no
 # -- consents (the owner's store) -----------------------------------------------------------------
 
 
-async def request_consent(
-    session: AsyncSession,
-    principal: Principal,
-    owner: Administration,
-    draft: ConsentDraft,
-    now: datetime,
-    agreement: Agreement,
-) -> Ref:
+@persists(RequestConsent, _the_consent, lambda call: call.input, owner_only=False)
+async def request_consent(change: Change, call: RequestConsent) -> Ref:
+    session, principal, owner, now, agreement = _parts(change)
+    draft = call.input
     check_consent_request(
         principal.administration, owner, draft.use, draft.purpose, len(draft.records), agreement
     )
     grant = read_grant(owner, principal, CONSENTS_WRITE)
     for index, (record_type, record_id) in enumerate(draft.records):
-        released = await session.exec(select(covering_release(record_type, record_id, grant, now)))
+        released = await session.exec(
+            select(covering_release(record_type, literal(record_id), grant, now))
+        )
         check_consent_covered(released.one() is not None, index)
     consent = Consent(
         requesting_administration=principal.administration.value,
@@ -495,7 +636,7 @@ async def request_consent(
     )
     session.add(consent)
     await session.flush()
-    consent_id = int(consent.id)
+    consent_id = _flushed(consent.id)
     for record_type, record_id in dict.fromkeys(draft.records):
         session.add(
             ConsentItem(consent_id=consent_id, record_type=record_type.value, record_id=record_id)
@@ -503,15 +644,16 @@ async def request_consent(
     return ("CONSENT", consent_id)
 
 
-async def decide_consent(
-    session: AsyncSession,
-    principal: Principal,
-    owner: Administration,
-    consent_id: int,
-    grant: bool,
-    reason: str | None,
-    now: datetime,
-) -> Ref:
+@persists(
+    DecideConsent,
+    _the_consent,
+    lambda call: (call.id, call.grant, call.reason),
+    owner_only=False,
+    changes=lambda call: call.id,
+)
+async def decide_consent(change: Change, call: DecideConsent) -> Ref:
+    session, principal, owner, now, _agreement = _parts(change)
+    consent_id, grant, reason = call.id, call.grant, call.reason
     check_consent_decider(principal.administration, owner)
     consent = await session.get(Consent, consent_id)
     check_exists(consent is not None, "consent request")
@@ -528,9 +670,18 @@ async def decide_consent(
 # -- custody and links (the owner's store) -----------------------------------------------------
 
 
-async def record_custody(
-    session: AsyncSession, evidence_id: int, draft: CustodyDraft, now: datetime
-) -> Ref:
+async def _the_evidence(answers: Answers, call: RecordCustody, _ref: Ref) -> EvidenceRecord:
+    return await answers.evidence(call.evidence_id)
+
+
+@persists(
+    RecordCustody,
+    _the_evidence,
+    lambda call: (call.evidence_id, call.input),
+    changes=lambda call: call.evidence_id,
+)
+async def record_custody(change: Change, call: RecordCustody) -> Ref:
+    session, now, evidence_id, draft = change.session, change.now, call.evidence_id, call.input
     evidence = await session.get(Evidence, evidence_id)
     check_exists(evidence is not None, "evidence item of this administration")
     assert evidence is not None
@@ -538,7 +689,7 @@ async def record_custody(
         await session.exec(
             select(CustodyEvent)
             .where(CustodyEvent.evidence_id == evidence_id)
-            .order_by(CustodyEvent.sequence.desc())
+            .order_by(col(CustodyEvent.sequence).desc())
             .limit(1)
         )
     ).first()
@@ -546,7 +697,7 @@ async def record_custody(
         draft.from_holder,
         draft.to_holder,
         draft.purpose,
-        as_utc(draft.at),
+        _utc(draft.at),
         now,
         None if last is None else as_utc(last.at),
     )
@@ -569,15 +720,19 @@ async def record_custody(
     return ("EVIDENCE", evidence_id)
 
 
-async def confirm_entity_match(
-    session: AsyncSession,
-    principal: Principal,
-    entity_id: int,
-    partner: Administration,
-    partner_entity_id: int,
-    reason: str,
-    now: datetime,
-) -> Ref:
+async def _the_link(answers: Answers, _call: ConfirmEntityMatch, ref: Ref) -> EntityLinkRecord:
+    return await answers.link(ref[1])
+
+
+@persists(
+    ConfirmEntityMatch,
+    _the_link,
+    lambda call: (call.entity_id, *call.partner_entity_id, call.reason),
+)
+async def confirm_entity_match(change: Change, call: ConfirmEntityMatch) -> Ref:
+    session, principal, now = change.session, change.principal, change.now
+    entity_id, reason = call.entity_id, call.reason
+    partner, partner_entity_id = call.partner_entity_id
     check_entity_match(await session.get(Entity, entity_id) is not None, reason)
     existing = (
         await session.exec(
@@ -589,7 +744,7 @@ async def confirm_entity_match(
         )
     ).first()
     if existing is not None:
-        return ("ENTITY_LINK", int(existing.id))
+        return ("ENTITY_LINK", _flushed(existing.id))
     link = EntityLink(
         entity_id=entity_id,
         partner_administration=partner.value,
@@ -600,4 +755,4 @@ async def confirm_entity_match(
     )
     session.add(link)
     await session.flush()
-    return ("ENTITY_LINK", int(link.id))
+    return ("ENTITY_LINK", _flushed(link.id))

@@ -16,7 +16,7 @@ from auth.policy.release import ReadGrant, read_grant, record_grant
 from auth.policy.scopes import REQUESTS_READ
 from auth.principal import Principal
 from resolvers.sources.admission import StoreSlots, pool_capacity
-from resolvers.sources.base import CaseKey, Procedures, SourceDown
+from resolvers.sources.base import CaseKey, Procedure, SourceDown
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.in_process import cases, entities, evidence, releases, requests
 from resolvers.sources.in_process.changes import serialise_writes
@@ -96,7 +96,7 @@ async def _held(session: AsyncSession, names: Sequence[str]) -> tuple[str, ...]:
     return tuple(name for name in names if name in held)
 
 
-class InProcessSource(Procedures):
+class InProcessSource:
     """Reads one administration's store under its owner's policy and audits partner reads;
     the agreement's procedures (InProcessWrites) write to it."""
 
@@ -363,6 +363,9 @@ class InProcessSource(Procedures):
             lambda result: result,
         )
         return tuple(found)
+
+    async def perform(self, principal: Principal, procedure: Procedure[T]) -> T:
+        return await self._writes.perform(principal, procedure)
 
     async def ping(self) -> None:
         try:

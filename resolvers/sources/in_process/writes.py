@@ -1,39 +1,27 @@
 """The in-process transport's writes: the agreement's procedures on the owner's store.
 
-Each call is one transaction: the store's write lock first, then the idempotency key (a
-retry with the same key returns the first result and changes nothing), the change, and its
-audit entry. A refusal (auth.policy.procedures.ProcedureViolation) rolls everything back.
+Any procedure is carried out the same way, by what in_process/changes.py registered for it:
+one transaction, with the store's write lock first, then the idempotency key (a retry with
+the same key returns the first result and changes nothing), the change, and its audit entry;
+then its answer, read back under the caller's policy. A refusal
+(auth.policy.procedures.ProcedureViolation) rolls everything back.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.audit import procedure_entry, refusal_entry
 from auth.policy.designation import check_actor
-from auth.policy.procedures import Action, ProcedureViolation, check_owner, key_reused
+from auth.policy.procedures import ProcedureViolation, check_owner, key_reused
 from auth.policy.release import ReadGrant
 from auth.policy.rules import Rule
-from auth.policy.scopes import (
-    CONSENTS_WRITE,
-    CUSTODY_WRITE,
-    DISCLOSURES_WRITE,
-    REQUESTS_DECIDE,
-    REQUESTS_WRITE,
-)
 from auth.principal import Principal
-from resolvers.sources.base import SourceDown
-from resolvers.sources.drafts import (
-    ConsentDraft,
-    CustodyDraft,
-    DecisionDraft,
-    PartnerAction,
-    ReleaseDraft,
-    RequestDraft,
-)
+from resolvers.sources.base import Procedure, SourceDown
 from resolvers.sources.in_process import changes, consents, decisions, releases
 from resolvers.sources.records import (
     ConsentRecord,
@@ -45,21 +33,10 @@ from resolvers.sources.records import (
 )
 from store.agreement import Agreement
 from store.audit import append_audit
-from store.models import Decision, Release
-from store.models.domain import (
-    Administration,
-    DecisionKind,
-    RequestStatus,
-)
+from store.models.domain import Administration
 
 MAX_KEY_LENGTH = 128
-
-DECIDED_STATUS = {
-    DecisionKind.ACCEPT: RequestStatus.ACCEPTED,
-    DecisionKind.REFUSE: RequestStatus.REFUSED,
-    DecisionKind.POSTPONE: RequestStatus.POSTPONED,
-    DecisionKind.ACCEPT_WITH_CONDITIONS: RequestStatus.CONDITIONAL,
-}
+A = TypeVar("A")
 
 Work = Callable[[AsyncSession, datetime], Awaitable[changes.Ref]]
 
@@ -72,15 +49,6 @@ def _check_caller(principal: Principal, scope: str, key: str) -> None:
             rule=Rule.IDEMPOTENCY,
             field="idempotencyKey",
         )
-
-
-def _for_request(
-    request: RequestRecord, administration: str | None, request_id: int | None
-) -> None:
-    """A replayed decision or response stands for the request it was made on; delivering it
-    to another request would give that one a status nobody decided."""
-    if (administration, request_id) != (request.owner.value, request.id):
-        raise key_reused()
 
 
 def _for_record(ref: changes.Ref, record_id: int) -> None:
@@ -110,7 +78,7 @@ class InProcessWrites:
         self,
         administration: Administration,
         agreement: Agreement,
-        sessions: Callable[[], AsyncSession],
+        sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
         clock: Callable[[], datetime],
         reads: Reads,
     ) -> None:
@@ -118,7 +86,7 @@ class InProcessWrites:
         self.agreement = agreement
         self._sessions = sessions
         self._clock = clock
-        self._reads = reads
+        self.reads = reads
 
     async def _write(
         self,
@@ -165,7 +133,7 @@ class InProcessWrites:
         except (DBAPIError, OSError) as exc:
             raise SourceDown(self.administration, type(exc).__name__) from exc
 
-    async def _in_session(self, work: Any) -> Any:
+    async def in_session(self, work: Any) -> Any:
         """A read after a procedure: the store lost now is the source down, as in _write."""
         try:
             async with self._sessions() as session:
@@ -173,253 +141,83 @@ class InProcessWrites:
         except (DBAPIError, OSError) as exc:
             raise SourceDown(self.administration, type(exc).__name__) from exc
 
-    async def _read_back(self, principal: Principal, reader: Any) -> Any:
+    async def perform(self, principal: Principal, procedure: Procedure[A]) -> A:
+        persisted = changes.PERSISTED[type(procedure)]
+        if persisted.owner_only:
+            check_owner(principal, self.administration)
+        key = persisted.key(procedure)
+
+        def work(session: AsyncSession, now: datetime) -> Awaitable[changes.Ref]:
+            change = changes.Change(session, principal, self.administration, now, self.agreement)
+            return persisted.write(change, procedure)
+
+        ref = await self._write(
+            principal,
+            procedure.scope,
+            procedure.operation,
+            key,
+            work,
+            persisted.given(procedure),
+        )
+        if persisted.changes is not None:
+            _for_record(ref, persisted.changes(procedure))
+        answer: A = await persisted.answer(ReadBack(self, principal), procedure, ref)
+        return answer
+
+    async def read_back(self, principal: Principal, reader: Any) -> Any:
         """Read what the caller's procedure just wrote; having done it, it may see it."""
         grant = ReadGrant(self.administration, principal, permitted=True, rule=Rule.PROCEDURE)
-        return await self._in_session(lambda session: reader(session, grant, self._clock()))
+        return await self.in_session(lambda session: reader(session, grant, self._clock()))
 
-    # -- requests ----------------------------------------------------------------------------
 
-    async def _request(self, principal: Principal, request_id: int) -> RequestRecord:
-        found = await self._reads.requests_by_id(principal, [request_id])
+class ReadBack:
+    """changes.Answers for one caller of one procedure."""
+
+    def __init__(self, writes: InProcessWrites, principal: Principal) -> None:
+        self._writes, self._principal = writes, principal
+
+    async def request(self, request_id: int) -> RequestRecord:
+        found = await self._writes.reads.requests_by_id(self._principal, [request_id])
         if request_id not in found:
             raise ProcedureViolation("No such assistance request.", rule=Rule.NOT_FOUND, field="id")
         return found[request_id]
 
-    async def submit_request(
-        self, principal: Principal, draft: RequestDraft, key: str
-    ) -> RequestRecord:
-        check_owner(principal, self.administration)
-        ref = await self._write(
-            principal,
-            REQUESTS_WRITE,
-            "submitAssistanceRequest",
-            key,
-            lambda session, now: changes.submit_request(
-                session, principal, self.administration, draft, now, self.agreement
-            ),
-            draft,
+    async def release(self, release_id: int) -> ReleaseRecord:
+        found: list[Any] = await self._writes.read_back(
+            self._principal, lambda s, g, _now: releases.releases_by_id(s, g, [release_id])
         )
-        return await self._request(principal, ref[1])
+        first: ReleaseRecord = found[0]
+        return first
 
-    async def requester_action(
-        self, principal: Principal, request_id: int, action: Action, key: str
-    ) -> RequestRecord:
-        check_owner(principal, self.administration)
-        ref = await self._write(
-            principal,
-            REQUESTS_WRITE,
-            f"request.{action.value}",
-            key,
-            lambda session, now: changes.requester_action(
-                session, principal, self.administration, request_id, action, now, self.agreement
-            ),
-            (request_id, action),
-        )
-        _for_record(ref, request_id)
-        return await self._request(principal, request_id)
-
-    async def receive_partner_action(
-        self, principal: Principal, request_id: int, action: PartnerAction
-    ) -> RequestRecord:
-        await self._write(
-            principal,
-            REQUESTS_DECIDE,
-            "request.receive",
-            f"receive:{request_id}:{action.label}",
-            lambda session, now: changes.receive_partner_action(
-                session, principal, self.administration, request_id, action, now, self.agreement
-            ),
-            (request_id, action),
-        )
-        return await self._request(principal, request_id)
-
-    async def decide_request(
-        self,
-        principal: Principal,
-        request: RequestRecord,
-        draft: DecisionDraft,
-        key: str,
-    ) -> tuple[DecisionRecord, PartnerAction]:
-        check_owner(principal, self.administration)
-
-        async def decide(session: AsyncSession, now: datetime) -> changes.Ref:
-            ref, _ = await changes.decide_request(
-                session, principal, self.administration, request, draft, now, self.agreement
-            )
-            return ref
-
-        ref = await self._write(
-            principal,
-            REQUESTS_DECIDE,
-            "decideAssistanceRequest",
-            key,
-            decide,
-            (request.owner, request.id, draft),
-        )
-        decision = await self._in_session(lambda session: session.get(Decision, ref[1]))
-        assert decision is not None
-        _for_request(request, decision.request_administration, decision.request_id)
-        status = DECIDED_STATUS[DecisionKind(decision.decision)]
-        found = await self._read_back(
-            principal, lambda s, g, _now: decisions.decisions_by_id(s, g, [ref[1]])
-        )
-        return found[0], PartnerAction("DECISION", ref[1], status.value)
-
-    async def respond_to_request(
-        self,
-        principal: Principal,
-        request: RequestRecord,
-        draft: ReleaseDraft,
-        key: str,
-    ) -> tuple[ReleaseRecord, PartnerAction]:
-        check_owner(principal, self.administration)
-
-        async def respond(session: AsyncSession, now: datetime) -> changes.Ref:
-            ref, _ = await changes.respond_to_request(
-                session, principal, self.administration, request, draft, now, self.agreement
-            )
-            return ref
-
-        ref = await self._write(
-            principal,
-            REQUESTS_DECIDE,
-            "respondToAssistanceRequest",
-            key,
-            respond,
-            (request.owner, request.id, draft),
-        )
-        stored = await self._in_session(lambda session: session.get(Release, ref[1]))
-        assert stored is not None
-        _for_request(request, stored.request_administration, stored.request_id)
-        release = await self._release(principal, ref[1])
-        return release, PartnerAction("RELEASE", ref[1], RequestStatus.ANSWERED.value)
-
-    # -- releases ----------------------------------------------------------------------------
-
-    async def _release(self, principal: Principal, release_id: int) -> ReleaseRecord:
-        found = await self._read_back(
-            principal, lambda s, g, _now: releases.releases_by_id(s, g, [release_id])
-        )
-        return found[0]
-
-    async def disclose(self, principal: Principal, draft: ReleaseDraft, key: str) -> ReleaseRecord:
-        check_owner(principal, self.administration)
-        ref = await self._write(
-            principal,
-            DISCLOSURES_WRITE,
-            "discloseSpontaneously",
-            key,
-            lambda session, now: changes.disclose(
-                session, principal, self.administration, draft, now, self.agreement
-            ),
-            draft,
-        )
-        return await self._release(principal, ref[1])
-
-    async def revoke_release(
-        self, principal: Principal, release_id: int, reason: str, key: str
-    ) -> ReleaseRecord:
-        check_owner(principal, self.administration)
-        ref = await self._write(
-            principal,
-            DISCLOSURES_WRITE,
-            "revokeRelease",
-            key,
-            lambda session, now: changes.revoke_release(session, release_id, reason, now),
-            (release_id, reason),
-        )
-        _for_record(ref, release_id)
-        return await self._release(principal, release_id)
-
-    # -- consents ----------------------------------------------------------------------------
-
-    async def _consent(self, principal: Principal, consent_id: int) -> ConsentRecord:
-        found = await self._read_back(
-            principal, lambda s, g, _now: consents.consents_by_id(s, g, [consent_id])
+    async def consent(self, consent_id: int) -> ConsentRecord:
+        found: list[Any] = await self._writes.read_back(
+            self._principal, lambda s, g, _now: consents.consents_by_id(s, g, [consent_id])
         )
         if not found:
             raise ProcedureViolation("No such consent request.", rule=Rule.NOT_FOUND, field="id")
-        return found[0]
+        first: ConsentRecord = found[0]
+        return first
 
-    async def request_consent(
-        self, principal: Principal, draft: ConsentDraft, key: str
-    ) -> ConsentRecord:
-        ref = await self._write(
-            principal,
-            CONSENTS_WRITE,
-            "requestConsent",
-            key,
-            lambda session, now: changes.request_consent(
-                session, principal, self.administration, draft, now, self.agreement
-            ),
-            draft,
-        )
-        return await self._consent(principal, ref[1])
+    async def evidence(self, evidence_id: int) -> EvidenceRecord:
+        return (await self._writes.reads.evidence_by_id(self._principal, [evidence_id]))[
+            evidence_id
+        ]
 
-    async def decide_consent(
-        self,
-        principal: Principal,
-        consent_id: int,
-        grant: bool,
-        reason: str | None,
-        key: str,
-    ) -> ConsentRecord:
-        ref = await self._write(
-            principal,
-            CONSENTS_WRITE,
-            "decideConsent",
-            key,
-            lambda session, now: changes.decide_consent(
-                session, principal, self.administration, consent_id, grant, reason, now
-            ),
-            (consent_id, grant, reason),
+    async def decision(self, decision_id: int) -> DecisionRecord:
+        found: list[Any] = await self._writes.read_back(
+            self._principal, lambda s, g, _now: decisions.decisions_by_id(s, g, [decision_id])
         )
-        _for_record(ref, consent_id)
-        return await self._consent(principal, consent_id)
+        first: DecisionRecord = found[0]
+        return first
 
-    # -- custody and links -------------------------------------------------------------------
+    async def link(self, link_id: int) -> EntityLinkRecord:
+        found: list[Any] = await self._writes.read_back(
+            self._principal, lambda s, g, _now: decisions.links_by_id(s, g, [link_id])
+        )
+        first: EntityLinkRecord = found[0]
+        return first
 
-    async def record_custody(
-        self,
-        principal: Principal,
-        evidence_id: int,
-        draft: CustodyDraft,
-        key: str,
-    ) -> EvidenceRecord:
-        check_owner(principal, self.administration)
-        ref = await self._write(
-            principal,
-            CUSTODY_WRITE,
-            "recordCustodyEvent",
-            key,
-            lambda session, now: changes.record_custody(session, evidence_id, draft, now),
-            (evidence_id, draft),
-        )
-        _for_record(ref, evidence_id)
-        return (await self._reads.evidence_by_id(principal, [evidence_id]))[evidence_id]
-
-    async def confirm_entity_match(
-        self,
-        principal: Principal,
-        entity_id: int,
-        partner: Administration,
-        partner_entity_id: int,
-        reason: str,
-        key: str,
-    ) -> EntityLinkRecord:
-        check_owner(principal, self.administration)
-        ref = await self._write(
-            principal,
-            REQUESTS_WRITE,
-            "confirmEntityMatch",
-            key,
-            lambda session, now: changes.confirm_entity_match(
-                session, principal, entity_id, partner, partner_entity_id, reason, now
-            ),
-            (entity_id, partner, partner_entity_id, reason),
-        )
-        found = await self._read_back(
-            principal, lambda s, g, _now: decisions.links_by_id(s, g, [ref[1]])
-        )
-        return found[0]
+    async def stored(self, table: Any, record_id: int) -> Any:
+        stored = await self._writes.in_session(lambda session: session.get(table, record_id))
+        assert stored is not None
+        return stored

@@ -33,6 +33,7 @@ from resolvers.sources.records import (
     ReleaseRef,
     RequestRecord,
 )
+from resolvers.sources.remote.selections import graphql_name, selection
 from store.audit import LoggedEntry
 from store.models.domain import Administration, RecordType
 
@@ -126,12 +127,6 @@ READERS: dict[Any, Callable[[Any], Any]] = {
 NONE = type(None)
 
 
-def graphql_name(name: str) -> str:
-    """A record's attribute as GraphQL names its field (strawberry's camelCase)."""
-    head, *rest = name.split("_")
-    return head + "".join(word.capitalize() for word in rest)
-
-
 @cache
 def _reader(kind: type, name: str) -> tuple[str, Callable[[Any], Any]]:
     """The subgraph's key for the attribute `name` of `kind`, and how its value is read: the
@@ -147,13 +142,14 @@ def _reader(kind: type, name: str) -> tuple[str, Callable[[Any], Any]]:
     raise TypeError(f"{kind.__name__}.{name}: no reader for {annotation}")
 
 
-def record(kind: Callable[..., T], value: Json, **given: Any) -> T:
+def record(kind: type[T], value: Json, **given: Any) -> T:
     """A `kind` read from the subgraph's `value`, field by field; `given` are the fields read
     otherwise (ids, the owner, nested records)."""
     attributes = dict(given)
-    for field in fields(kind):  # type: ignore[arg-type]
+    dataclass: Any = kind  # every record is a dataclass
+    for field in fields(dataclass):
         if field.name not in attributes:
-            key, read = _reader(kind, field.name)  # type: ignore[arg-type]
+            key, read = _reader(dataclass, field.name)
             attributes[field.name] = read(value[key])
     return kind(**attributes)
 
@@ -167,17 +163,17 @@ def consent(value: Json, owner: Administration) -> GrantedConsent:
 
 
 class Field(NamedTuple):
-    """A subgraph field of a record: its name, its sub-selection (an object's), and how its
-    value becomes the record's attribute (given the record's owner)."""
+    """A subgraph field of a record: its name, how its value becomes the record's attribute
+    (given the record's owner), and the record it holds, if it holds one."""
 
     key: str
     read: Callable[[Any, Administration], Any]
-    selection: str = ""
+    holds: type | None = None
 
     @property
     def asked(self) -> str:
-        """The field as an operation asks for it."""
-        return f"{self.key} {self.selection}" if self.selection else self.key
+        """The field as an operation asks for it: a record's, with every field of that."""
+        return self.key if self.holds is None else f"{self.key} {{ {selection(self.holds)} }}"
 
 
 def _plain(read: Callable[[Any], Any]) -> Callable[[Any, Administration], Any]:
@@ -203,15 +199,9 @@ HANDLING_FIELDS: dict[str, Field] = {
     "permitted_uses": Field("permittedUses", _plain(texts)),
     "consent_required_for": Field("consentRequiredFor", _plain(texts)),
     "conditions": Field("conditions", _plain(texts)),
-    "released_under": Field(
-        "releasedUnder",
-        _released_under,
-        "{ id basis requestReference purpose includesPersonalData }",
-    ),
+    "released_under": Field("releasedUnder", _released_under, ReleaseRef),
     "expires_at": Field("expiresAt", _optional(moment)),
-    "consents": Field(
-        "consents", _consents, "{ id use recipientAgency recipientCountry decidedAt }"
-    ),
+    "consents": Field("consents", _consents, GrantedConsent),
 }
 
 
@@ -278,7 +268,7 @@ ENTITY_FIELDS: dict[str, Field] = {
     "country": Field("country", _optional(text)),
     "description": Field("description", _plain(text)),
     "personal_data_withheld": Field("personalDataWithheld", _plain(flag)),
-    "identifiers": Field("identifiers", _identifiers, "{ type value normalised issuingCountry }"),
+    "identifiers": Field("identifiers", _identifiers, IdentifierRecord),
     "created_at": Field("createdAt", _plain(moment)),
 }
 
@@ -287,13 +277,15 @@ def entity(value: Any, owner: Administration, parts: EntityParts = EVERY_PART) -
     """The entity, with the attributes outside `parts` UNREAD (the operation did not ask)."""
     value = obj(value)
     owner = _owner(value, owner)
+    # UNREAD stands where the operation did not ask, as for the other parts.
+    read: Any = (
+        handling(value["handling"], parts.handling) if "handling" in parts.entity else UNREAD
+    )
     return EntityRecord(
         owner=owner,
         id=local_id(value["id"], "Entity", owner),
         **_read_parts(value, owner, ENTITY_FIELDS, parts.entity),
-        handling=(
-            handling(value["handling"], parts.handling) if "handling" in parts.entity else UNREAD
-        ),
+        handling=read,
     )
 
 
@@ -428,4 +420,32 @@ def entity_link(value: Any, owner: Administration) -> EntityLinkRecord:
         id=positive(value["localId"]),
         entity_id=local_id(value["entityId"], "Entity", owner),
         partner_entity_id=local_id(value["partnerEntityId"], "Entity", partner),
+    )
+
+
+# What each record a procedure answers with is read by; an answer of several is read field
+# for field (resolvers.sources.base.DecisionOutcome).
+ANSWERS: dict[type, Callable[[Any, Administration], Any]] = {
+    RequestRecord: request,
+    ReleaseRecord: release,
+    ConsentRecord: consent_request,
+    EvidenceRecord: evidence,
+    DecisionRecord: decision,
+    EntityLinkRecord: entity_link,
+    PartnerAction: lambda value, _owner: partner_action(value),
+}
+
+
+def answer(kind: type, value: Any, owner: Administration) -> Any:
+    """A procedure's answer of type `kind`, from the subgraph's `value`."""
+    if kind in ANSWERS:
+        return ANSWERS[kind](value, owner)
+    value = obj(value)
+    hints = get_type_hints(kind)
+    attributes: Any = kind  # a dataclass of records, as every answer of several is
+    return kind(
+        **{
+            field.name: answer(hints[field.name], value[graphql_name(field.name)], owner)
+            for field in fields(attributes)
+        }
     )

@@ -1,13 +1,18 @@
 """The source's filters and positions as the subgraph's GraphQL variables."""
 
+from collections.abc import Callable
 from dataclasses import fields
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
+from auth.policy.procedures import Action
+from resolvers.sources.base import Names, NamesAny, Procedure
 from resolvers.sources.cursors import encode_cursor
 from resolvers.sources.drafts import (
     ConsentDraft,
+    CustodyDraft,
+    DecisionDraft,
     PartnerAction,
     RecordRef,
     ReleaseDraft,
@@ -16,7 +21,7 @@ from resolvers.sources.drafts import (
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.ids import TYPE_NAME_OF_RECORD, global_id
 from resolvers.sources.records import PageRequest, RequestRecord
-from resolvers.sources.remote.decoding import graphql_name
+from resolvers.sources.remote.selections import graphql_name
 from store.audit import AuditTrailFilter
 from store.identifiers import Identifier
 from store.models.domain import Administration, RecordType
@@ -175,3 +180,55 @@ def records_input(draft: ReleaseDraft | ConsentDraft, owner: Administration) -> 
 
 def partner_action(action: PartnerAction) -> dict[str, Any]:
     return {"kind": action.kind, "localId": action.id, "newStatus": action.new_status}
+
+
+# -- a procedure's arguments as the subgraph's mutation variables -----------------------------
+
+Encode = Callable[[Any, Administration], Any]
+
+
+def _as_is(value: Any, _owner: Administration) -> Any:
+    return value
+
+
+# Each type of argument a procedure takes: the subgraph's input type for it, and its value.
+ARGUMENTS: dict[Any, tuple[str, Encode]] = {
+    str: ("String!", _as_is),
+    str | None: ("String", _as_is),
+    bool: ("Boolean!", _as_is),
+    Action: ("RequestAction!", lambda value, _owner: value.value),
+    RequestDraft: ("AssistanceRequestInput!", request_draft),
+    ReleaseDraft: ("ReleaseInput!", records_input),
+    ConsentDraft: ("ConsentInput!", records_input),
+    DecisionDraft: ("DecisionInput!", lambda value, _owner: draft_input(value)),
+    CustodyDraft: ("CustodyEventInput!", lambda value, _owner: draft_input(value)),
+    RequestRecord: ("RequestSnapshotInput!", lambda value, _owner: request_snapshot(value)),
+    PartnerAction: ("PartnerActionInput!", lambda value, _owner: partner_action(value)),
+}
+
+
+def _argument(annotation: Any) -> tuple[str, Encode]:
+    if get_origin(annotation) is Annotated:
+        names = get_args(annotation)[1]
+        if isinstance(names, Names):
+            return "ID!", lambda local, owner: global_id(names.type_name, owner, local)
+        if isinstance(names, NamesAny):
+            return "ID!", lambda key, _owner: global_id(names.type_name, *key)
+    return ARGUMENTS[annotation]
+
+
+def wire_type(annotation: Any) -> str:
+    """The subgraph's type of an argument declared with `annotation`."""
+    return _argument(annotation)[0]
+
+
+def procedure_variables(procedure: Procedure[Any], owner: Administration) -> dict[str, Any]:
+    """The call's arguments, each under its GraphQL name, as the subgraph takes them."""
+    hints = get_type_hints(type(procedure), include_extras=True)
+    call: Any = procedure  # a dataclass, as every procedure is
+    return {
+        graphql_name(argument.name): _argument(hints[argument.name])[1](
+            getattr(procedure, argument.name), owner
+        )
+        for argument in fields(call)
+    }

@@ -1,14 +1,31 @@
 """The GraphQL operations the remote source sends to an administration's subgraph.
 
-Each asks for every field of its records, so the answer maps back into exactly the records
-the in-process source builds; entities read by id, only for the parts the gateway's operation
-uses (resolvers.sources.parts). One operation per interface call.
+None is written by hand: each is derived from the records it answers with (every field, under
+its GraphQL name, so the answer maps back into exactly the records the in-process source
+builds; resolvers.sources.remote.decoding reads them by the same names) and, for the
+agreement's procedures, from the procedure's declaration (resolvers.sources.base): its name,
+its arguments and their wire types (resolvers.sources.remote.encoding). Entities read by id
+ask only for the parts the gateway's operation uses (resolvers.sources.parts). One operation
+per interface call.
 """
 
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import Any, get_type_hints
 
+from resolvers.sources.base import Procedure
 from resolvers.sources.parts import ENTITY_PARTS, EVERY_PART, HANDLING_PARTS, EntityParts
+from resolvers.sources.records import (
+    CaseRecord,
+    EntityRecord,
+    EvidenceRecord,
+    PartyRecord,
+    ReleaseRecord,
+    RequestRecord,
+)
+from resolvers.sources.remote import encoding
 from resolvers.sources.remote.decoding import ENTITY_FIELDS, HANDLING_FIELDS
+from resolvers.sources.remote.selections import attributes, graphql_name, selection
+from store.audit import LoggedEntry
 
 
 def _handling_selection(parts: frozenset[str]) -> str:
@@ -23,122 +40,53 @@ def _entity_selection(parts: EntityParts, handling: str) -> str:
     return " ".join(["id", "owner", *asked])
 
 
-HANDLING = f"""
-fragment HandlingFields on Handling {{ {_handling_selection(EVERY_PART.handling)} }}
-"""
+def _page(name: str, field: str, filter_type: str | None, kind: type) -> str:
+    declared, passed = "$first: Int!, $after: String", "first: $first, after: $after"
+    if filter_type is not None:
+        declared += f", $filter: {filter_type}"
+        passed += ", filter: $filter"
+    return (
+        f"query {name}({declared}) {{\n  page: {field}({passed}) {{\n"
+        f"    nodes {{ {selection(kind)} }} pageInfo {{ hasNextPage }} totalCount\n  }}\n}}\n"
+    )
 
-CASE = """
-fragment CaseFields on Case {
-  id owner reference title status offenceTypes openedAt closedAt summary legalProvisions
-  handling { ...HandlingFields }
-}
-"""
 
-ENTITY = f"""
-fragment EntityFields on Entity {{ {_entity_selection(EVERY_PART, "...HandlingFields")} }}
-"""
+def _by_id(name: str, type_name: str, asked: str) -> str:
+    return (
+        f"query {name}($representations: [_Any!]!) {{\n"
+        f"  found: _entities(representations: $representations) {{ "
+        f"... on {type_name} {{ {asked} }} }}\n}}\n"
+    )
 
-EVIDENCE = """
-fragment EvidenceFields on Evidence {
-  id owner caseOwner caseId kind title description mediaType sha256 sizeBytes collectedAt
-  collectedBy collectedPlace returnDue returnedAt
-  custody { sequence fromHolder toHolder at purpose seal condition }
-  handling { ...HandlingFields }
-}
-"""
 
-REQUEST = """
-fragment RequestFields on AssistanceRequest {
-  id owner reference requestingAdministration requestedAdministration agreementReference
-  matter assistanceType reasons caseDescription legalProvisions
-  personsConcerned { name address }
-  caseId urgency oral confirmedInWritingAt submittedAt dueAt status closedAt
-}
-"""
+def _found(name: str, declared: str, call: str, kind: type) -> str:
+    head = f"query {name}({declared})" if declared else f"query {name}"
+    return f"{head} {{\n  found: {call} {{ {selection(kind)} }}\n}}\n"
 
-RELEASE = """
-fragment ReleaseFields on Release {
-  id owner recipient basis requestReference purpose permittedUses consentRequiredFor
-  conditions includesPersonalData createdAt expiresAt revokedAt
-  items { recordType recordId }
-}
-"""
 
-LIST_CASES = (
-    """
-query Cases($first: Int!, $after: String, $filter: CaseFilter) {
-  page: cases(first: $first, after: $after, filter: $filter) {
-    nodes { ...CaseFields } pageInfo { hasNextPage } totalCount
-  }
-}
-"""
-    + CASE
-    + HANDLING
+LIST_CASES = _page("Cases", "cases", "CaseFilter", CaseRecord)
+LIST_ENTITIES = _page("Entities", "entities", "EntityFilter", EntityRecord)
+LIST_REQUESTS = _page(
+    "AssistanceRequests", "assistanceRequests", "AssistanceRequestFilter", RequestRecord
 )
+LIST_RELEASES = _page("Releases", "releases", None, ReleaseRecord)
+AUDIT_TRAIL = _page("AuditTrail", "auditTrail", "AuditTrailFilter", LoggedEntry)
 
-LIST_ENTITIES = (
-    """
-query Entities($first: Int!, $after: String, $filter: EntityFilter) {
-  page: entities(first: $first, after: $after, filter: $filter) {
-    nodes { ...EntityFields } pageInfo { hasNextPage } totalCount
-  }
-}
-"""
-    + ENTITY
-    + HANDLING
-)
+CASES_BY_ID = _by_id("CasesById", "Case", selection(CaseRecord))
+ENTITIES_BY_ID = _by_id("EntitiesById", "Entity", selection(EntityRecord))
+EVIDENCE_BY_ID = _by_id("EvidenceById", "Evidence", selection(EvidenceRecord))
+REQUESTS_BY_ID = _by_id("AssistanceRequestsById", "AssistanceRequest", selection(RequestRecord))
 
-LIST_REQUESTS = (
-    """
-query AssistanceRequests($first: Int!, $after: String, $filter: AssistanceRequestFilter) {
-  page: assistanceRequests(first: $first, after: $after, filter: $filter) {
-    nodes { ...RequestFields } pageInfo { hasNextPage } totalCount
-  }
-}
-"""
-    + REQUEST
+MATCH_CANDIDATES = _found(
+    "MatchCandidates", "$probe: MatchProbe!", "matchCandidates(probe: $probe)", EntityRecord
 )
-
-LIST_RELEASES = (
-    """
-query Releases($first: Int!, $after: String) {
-  page: releases(first: $first, after: $after) {
-    nodes { ...ReleaseFields } pageInfo { hasNextPage } totalCount
-  }
-}
-"""
-    + RELEASE
+CASE_PARTIES = _found(
+    "CaseParties", "$caseIds: [ID!]!", "caseParties(caseIds: $caseIds)", PartyRecord
 )
-
-MATCH_CANDIDATES = (
-    """
-query MatchCandidates($probe: MatchProbe!) {
-  found: matchCandidates(probe: $probe) { ...EntityFields }
-}
-"""
-    + ENTITY
-    + HANDLING
+CASE_EVIDENCE = _found(
+    "CaseEvidence", "$caseIds: [ID!]!", "caseEvidence(caseIds: $caseIds)", EvidenceRecord
 )
-
-CASES_BY_ID = (
-    """
-query CasesById($representations: [_Any!]!) {
-  found: _entities(representations: $representations) { ... on Case { ...CaseFields } }
-}
-"""
-    + CASE
-    + HANDLING
-)
-
-ENTITIES_BY_ID = (
-    """
-query EntitiesById($representations: [_Any!]!) {
-  found: _entities(representations: $representations) { ... on Entity { ...EntityFields } }
-}
-"""
-    + ENTITY
-    + HANDLING
-)
+OVERDUE_ORIGINALS = _found("OverdueOriginals", "", "overdueOriginals", EvidenceRecord)
 
 
 @lru_cache(maxsize=64)
@@ -147,216 +95,32 @@ def entities_by_id(parts: EntityParts) -> str:
     once)."""
     if parts == EVERY_PART:
         return ENTITIES_BY_ID
-    selection = _entity_selection(parts, _handling_selection(parts.handling))
-    return (
-        "query EntitiesById($representations: [_Any!]!) {\n"
-        "  found: _entities(representations: $representations) { ... on Entity { "
-        f"{selection} }} }}\n}}\n"
+    asked = _entity_selection(parts, _handling_selection(parts.handling))
+    return _by_id("EntitiesById", "Entity", asked)
+
+
+# Where each procedure's operation puts its answer.
+ANSWER = "done"
+
+
+def procedure(kind: type[Procedure[Any]]) -> str:
+    """The mutation that carries out the procedure `kind` on the owner's subgraph: one
+    variable per argument, under the argument's name, and every field of its answer."""
+    cached: Any = kind  # a class, hashable (the checker takes a generic class's for not)
+    return _mutation(cached)
+
+
+@cache
+def _mutation(kind: Any) -> str:
+    hints = get_type_hints(kind, include_extras=True)
+    names = [graphql_name(argument.name) for argument in attributes(kind)]
+    declared = ", ".join(
+        f"${name}: {encoding.wire_type(hints[argument.name])}"
+        for name, argument in zip(names, attributes(kind), strict=True)
     )
-
-
-EVIDENCE_BY_ID = (
-    """
-query EvidenceById($representations: [_Any!]!) {
-  found: _entities(representations: $representations) { ... on Evidence { ...EvidenceFields } }
-}
-"""
-    + EVIDENCE
-    + HANDLING
-)
-
-REQUESTS_BY_ID = (
-    """
-query AssistanceRequestsById($representations: [_Any!]!) {
-  found: _entities(representations: $representations) {
-    ... on AssistanceRequest { ...RequestFields }
-  }
-}
-"""
-    + REQUEST
-)
-
-CASE_PARTIES = """
-query CaseParties($caseIds: [ID!]!) {
-  found: caseParties(caseIds: $caseIds) { caseId caseOwner entityId entityOwner role }
-}
-"""
-
-CASE_EVIDENCE = (
-    """
-query CaseEvidence($caseIds: [ID!]!) {
-  found: caseEvidence(caseIds: $caseIds) { ...EvidenceFields }
-}
-"""
-    + EVIDENCE
-    + HANDLING
-)
-
-AUDIT_TRAIL = """
-query AuditTrail($first: Int!, $after: String, $filter: AuditTrailFilter) {
-  page: auditTrail(first: $first, after: $after, filter: $filter) {
-    nodes {
-      owner seq at actorAdministration subject clientId scopes operation recordIds releaseIds
-      decision rule detail prevHash entryHash
-    }
-    pageInfo { hasNextPage } totalCount
-  }
-}
-"""
-
-# -- the agreement's procedures (resolvers.sources.remote.writes) -----------------------
-# Each answers under the alias `done`, and asks for every field of the record it returns.
-
-DECISION = """
-fragment DecisionFields on Decision {
-  localId owner decision ground reason conditions decidedAt
-}
-"""
-
-PARTNER_ACTION = """
-fragment PartnerActionFields on PartnerAction { kind localId newStatus }
-"""
-
-CONSENT_REQUEST = """
-fragment ConsentRequestFields on ConsentRequest {
-  id owner requestingAdministration use recipientAgency recipientCountry purpose status
-  requestedAt decidedAt reason
-  items { recordType recordId }
-}
-"""
-
-ENTITY_LINK = """
-fragment EntityLinkFields on EntityLink {
-  localId owner entityId partnerAdministration partnerEntityId reason confirmedBy confirmedAt
-}
-"""
-
-SUBMIT_REQUEST = (
-    """
-mutation SubmitAssistanceRequest($input: AssistanceRequestInput!, $key: String!) {
-  done: submitAssistanceRequest(input: $input, idempotencyKey: $key) { ...RequestFields }
-}
-"""
-    + REQUEST
-)
-
-REQUESTER_ACTION = (
-    """
-mutation RequesterAction($id: ID!, $action: RequestAction!, $key: String!) {
-  done: requesterAction(id: $id, action: $action, idempotencyKey: $key) { ...RequestFields }
-}
-"""
-    + REQUEST
-)
-
-RECEIVE_PARTNER_ACTION = (
-    """
-mutation ReceivePartnerAction($requestId: ID!, $action: PartnerActionInput!) {
-  done: receivePartnerAction(requestId: $requestId, action: $action) { ...RequestFields }
-}
-"""
-    + REQUEST
-)
-
-DECIDE_REQUEST = (
-    """
-mutation DecideAssistanceRequest(
-  $request: RequestSnapshotInput!, $input: DecisionInput!, $key: String!
-) {
-  done: decideAssistanceRequest(request: $request, input: $input, idempotencyKey: $key) {
-    decision { ...DecisionFields }
-    partnerAction { ...PartnerActionFields }
-  }
-}
-"""
-    + DECISION
-    + PARTNER_ACTION
-)
-
-RESPOND_TO_REQUEST = (
-    """
-mutation RespondToAssistanceRequest(
-  $request: RequestSnapshotInput!, $release: ReleaseInput!, $key: String!
-) {
-  done: respondToAssistanceRequest(request: $request, release: $release, idempotencyKey: $key) {
-    release { ...ReleaseFields }
-    partnerAction { ...PartnerActionFields }
-  }
-}
-"""
-    + RELEASE
-    + PARTNER_ACTION
-)
-
-DISCLOSE = (
-    """
-mutation DiscloseSpontaneously($input: ReleaseInput!, $key: String!) {
-  done: discloseSpontaneously(input: $input, idempotencyKey: $key) { ...ReleaseFields }
-}
-"""
-    + RELEASE
-)
-
-REVOKE_RELEASE = (
-    """
-mutation RevokeRelease($id: ID!, $reason: String!, $key: String!) {
-  done: revokeRelease(id: $id, reason: $reason, idempotencyKey: $key) { ...ReleaseFields }
-}
-"""
-    + RELEASE
-)
-
-REQUEST_CONSENT = (
-    """
-mutation RequestConsent($input: ConsentInput!, $key: String!) {
-  done: requestConsent(input: $input, idempotencyKey: $key) { ...ConsentRequestFields }
-}
-"""
-    + CONSENT_REQUEST
-)
-
-DECIDE_CONSENT = (
-    """
-mutation DecideConsent($id: ID!, $grant: Boolean!, $reason: String, $key: String!) {
-  done: decideConsent(id: $id, grant: $grant, reason: $reason, idempotencyKey: $key) {
-    ...ConsentRequestFields
-  }
-}
-"""
-    + CONSENT_REQUEST
-)
-
-RECORD_CUSTODY = (
-    """
-mutation RecordCustodyEvent($evidenceId: ID!, $input: CustodyEventInput!, $key: String!) {
-  done: recordCustodyEvent(evidenceId: $evidenceId, input: $input, idempotencyKey: $key) {
-    ...EvidenceFields
-  }
-}
-"""
-    + EVIDENCE
-    + HANDLING
-)
-
-CONFIRM_ENTITY_MATCH = (
-    """
-mutation ConfirmEntityMatch(
-  $entityId: ID!, $partnerEntityId: ID!, $reason: String!, $key: String!
-) {
-  done: confirmEntityMatch(
-    entityId: $entityId, partnerEntityId: $partnerEntityId, reason: $reason, idempotencyKey: $key
-  ) { ...EntityLinkFields }
-}
-"""
-    + ENTITY_LINK
-)
-
-OVERDUE_ORIGINALS = (
-    """
-query OverdueOriginals {
-  found: overdueOriginals { ...EvidenceFields }
-}
-"""
-    + EVIDENCE
-    + HANDLING
-)
+    passed = ", ".join(f"{name}: ${name}" for name in names)
+    operation = kind.field[0].upper() + kind.field[1:]
+    return (
+        f"mutation {operation}({declared}) {{\n"
+        f"  {ANSWER}: {kind.field}({passed}) {{ {selection(kind.answer())} }}\n}}\n"
+    )

@@ -9,10 +9,10 @@ one of the agreement's procedures, in our own error's shape (resolvers.sources.r
 """
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from auth.principal import Principal
-from resolvers.sources.base import CaseKey, Procedures
+from resolvers.sources.base import CaseKey, Procedure
 from resolvers.sources.filters import CaseFilter, EntityFilter, MatchProbe, RequestFilter
 from resolvers.sources.ids import global_id
 from resolvers.sources.parts import EVERY_PART, EntityParts
@@ -38,7 +38,17 @@ T = TypeVar("T")
 Decode = Callable[[Any, Administration], T]
 
 
-class RemoteSource(Procedures):
+class Numbered(Protocol):
+    """A record read by id: its local id."""
+
+    @property
+    def id(self) -> int: ...
+
+
+N = TypeVar("N", bound=Numbered)
+
+
+class RemoteSource:
     """Reads over the owner's subgraph; the agreement's procedures (RemoteWrites) are its
     mutations."""
 
@@ -141,8 +151,8 @@ class RemoteSource(Procedures):
         query: str,
         type_name: str,
         ids: Sequence[int],
-        decode: Decode[T],
-    ) -> dict[int, T]:
+        decode: Decode[N],
+    ) -> dict[int, N]:
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return {}
@@ -151,15 +161,15 @@ class RemoteSource(Procedures):
             for local in wanted
         ]
 
-        def read(answer: Any) -> dict[int, T]:
+        def read(answer: Any) -> dict[int, N]:
             if not isinstance(answer, list) or len(answer) != len(wanted):
                 raise Malformed("one answer per representation")
-            found: dict[int, T] = {}
+            found: dict[int, N] = {}
             for local, item in zip(wanted, answer, strict=True):
                 if item is None:
                     continue
                 record = decode(item, self.administration)
-                if record.id != local:  # type: ignore[attr-defined]
+                if record.id != local:
                     raise Malformed("an answer for another id")
                 found[local] = record
             return found
@@ -264,6 +274,9 @@ class RemoteSource(Procedures):
             ),
             (),
         )
+
+    async def perform(self, principal: Principal, procedure: Procedure[T]) -> T:
+        return await self._writes.perform(principal, procedure)
 
     # -- life cycle -------------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 """The remote transport's writes: the agreement's procedures as mutations of the owner's
-subgraph (resolvers.subgraph.mutations), one call each, with the caller's own token.
+subgraph (resolvers.vocabulary.procedures), one call each, with the caller's own token. Any
+procedure is carried the same way: its mutation, variables and decoding are derived from its
+declaration (resolvers.sources.base; remote/operations.py, encoding.py, decoding.py).
 
 The owner's subgraph runs the very procedure the in-process transport runs, so what comes back
 decodes into equal records. A refusal comes back as one GraphQL error carrying the
@@ -11,42 +13,22 @@ other kind or shape, a record that does not fit) is SourceDown, as for a read.
 """
 
 import re
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 import orjson
 
 from auth.forwarding import token_for
-from auth.policy.procedures import Action, ProcedureViolation
+from auth.policy.procedures import ProcedureViolation
 from auth.policy.rules import Refusal
 from auth.principal import Principal
-from resolvers.sources.drafts import (
-    ConsentDraft,
-    CustodyDraft,
-    DecisionDraft,
-    PartnerAction,
-    ReleaseDraft,
-    RequestDraft,
-)
-from resolvers.sources.ids import global_id
-from resolvers.sources.records import (
-    ConsentRecord,
-    DecisionRecord,
-    EntityLinkRecord,
-    EvidenceRecord,
-    ReleaseRecord,
-    RequestRecord,
-)
+from resolvers.sources.base import Procedure
 from resolvers.sources.remote import decoding, encoding, operations
 from resolvers.sources.remote.channel import NOTHING_VISIBLE, SubgraphChannel
 from resolvers.sources.remote.decoding import Malformed
+from resolvers.sources.remote.operations import ANSWER
 from resolvers.sources.remote.wire import Answer
-from store.models.domain import Administration
 
-T = TypeVar("T")
-
-# Where each procedure's operation puts its answer.
-ANSWER = "done"
+A = TypeVar("A")
 # The codes a refusal of a procedure has (auth.policy.rules.Refusal).
 REFUSAL_CODES = frozenset(Refusal)
 RULE = re.compile(r"^[A-Z][A-Z_]{0,39}$")
@@ -101,15 +83,14 @@ class RemoteWrites:
         self.administration = channel.administration
         self._channel = channel
 
-    async def _procedure(
-        self,
-        principal: Principal,
-        query: str,
-        variables: dict[str, Any],
-        decode: Callable[[Any], T],
-        field: str = ANSWER,
-    ) -> T:
-        payload = orjson.dumps({"query": query, "variables": variables})
+    async def perform(self, principal: Principal, procedure: Procedure[A]) -> A:
+        kind = type(procedure)
+        payload = orjson.dumps(
+            {
+                "query": operations.procedure(kind),
+                "variables": encoding.procedure_variables(procedure, self.administration),
+            }
+        )
         response = await self._channel.post(token_for(principal), payload)
         errors = _errors(response)
         if errors is not None:
@@ -118,199 +99,9 @@ class RemoteWrites:
                 raise violation
             if all(_code(error) == NOTHING_VISIBLE for error in errors):
                 raise self._channel.unavailable(f"it answered with errors ({NOTHING_VISIBLE})")
-        answer = self._channel.data(response, field)
+        answer = self._channel.data(response, ANSWER)
         try:
-            return decode(answer)
+            decoded: A = decoding.answer(kind.answer(), answer, self.administration)
         except (Malformed, KeyError, TypeError, ValueError):
             raise self._channel.unavailable("its answer is malformed") from None
-
-    def _request_id(self, request_id: int) -> str:
-        return global_id("AssistanceRequest", self.administration, request_id)
-
-    def _decode_request(self, answer: Any) -> RequestRecord:
-        return decoding.request(answer, self.administration)
-
-    def _decode_release(self, answer: Any) -> ReleaseRecord:
-        return decoding.release(answer, self.administration)
-
-    def _decode_consent(self, answer: Any) -> ConsentRecord:
-        return decoding.consent_request(answer, self.administration)
-
-    # -- requests ----------------------------------------------------------------------------
-
-    async def submit_request(
-        self, principal: Principal, draft: RequestDraft, key: str
-    ) -> RequestRecord:
-        return await self._procedure(
-            principal,
-            operations.SUBMIT_REQUEST,
-            {"input": encoding.request_draft(draft, self.administration), "key": key},
-            self._decode_request,
-        )
-
-    async def requester_action(
-        self, principal: Principal, request_id: int, action: Action, key: str
-    ) -> RequestRecord:
-        return await self._procedure(
-            principal,
-            operations.REQUESTER_ACTION,
-            {"id": self._request_id(request_id), "action": action.value, "key": key},
-            self._decode_request,
-        )
-
-    async def receive_partner_action(
-        self, principal: Principal, request_id: int, action: PartnerAction
-    ) -> RequestRecord:
-        return await self._procedure(
-            principal,
-            operations.RECEIVE_PARTNER_ACTION,
-            {"requestId": self._request_id(request_id), "action": encoding.partner_action(action)},
-            self._decode_request,
-        )
-
-    async def decide_request(
-        self,
-        principal: Principal,
-        request: RequestRecord,
-        draft: DecisionDraft,
-        key: str,
-    ) -> tuple[DecisionRecord, PartnerAction]:
-        def decode(answer: Any) -> tuple[DecisionRecord, PartnerAction]:
-            answer = decoding.obj(answer)
-            return (
-                decoding.decision(answer["decision"], self.administration),
-                decoding.partner_action(answer["partnerAction"]),
-            )
-
-        return await self._procedure(
-            principal,
-            operations.DECIDE_REQUEST,
-            {
-                "request": encoding.request_snapshot(request),
-                "input": encoding.draft_input(draft),
-                "key": key,
-            },
-            decode,
-        )
-
-    async def respond_to_request(
-        self,
-        principal: Principal,
-        request: RequestRecord,
-        draft: ReleaseDraft,
-        key: str,
-    ) -> tuple[ReleaseRecord, PartnerAction]:
-        def decode(answer: Any) -> tuple[ReleaseRecord, PartnerAction]:
-            answer = decoding.obj(answer)
-            return (
-                decoding.release(answer["release"], self.administration),
-                decoding.partner_action(answer["partnerAction"]),
-            )
-
-        return await self._procedure(
-            principal,
-            operations.RESPOND_TO_REQUEST,
-            {
-                "request": encoding.request_snapshot(request),
-                "release": encoding.records_input(draft, self.administration),
-                "key": key,
-            },
-            decode,
-        )
-
-    # -- releases ----------------------------------------------------------------------------
-
-    async def disclose(self, principal: Principal, draft: ReleaseDraft, key: str) -> ReleaseRecord:
-        return await self._procedure(
-            principal,
-            operations.DISCLOSE,
-            {"input": encoding.records_input(draft, self.administration), "key": key},
-            self._decode_release,
-        )
-
-    async def revoke_release(
-        self, principal: Principal, release_id: int, reason: str, key: str
-    ) -> ReleaseRecord:
-        return await self._procedure(
-            principal,
-            operations.REVOKE_RELEASE,
-            {
-                "id": global_id("Release", self.administration, release_id),
-                "reason": reason,
-                "key": key,
-            },
-            self._decode_release,
-        )
-
-    # -- consents ----------------------------------------------------------------------------
-
-    async def request_consent(
-        self, principal: Principal, draft: ConsentDraft, key: str
-    ) -> ConsentRecord:
-        return await self._procedure(
-            principal,
-            operations.REQUEST_CONSENT,
-            {"input": encoding.records_input(draft, self.administration), "key": key},
-            self._decode_consent,
-        )
-
-    async def decide_consent(
-        self,
-        principal: Principal,
-        consent_id: int,
-        grant: bool,
-        reason: str | None,
-        key: str,
-    ) -> ConsentRecord:
-        return await self._procedure(
-            principal,
-            operations.DECIDE_CONSENT,
-            {
-                "id": global_id("Consent", self.administration, consent_id),
-                "grant": grant,
-                "reason": reason,
-                "key": key,
-            },
-            self._decode_consent,
-        )
-
-    # -- custody and links -------------------------------------------------------------------
-
-    async def record_custody(
-        self,
-        principal: Principal,
-        evidence_id: int,
-        draft: CustodyDraft,
-        key: str,
-    ) -> EvidenceRecord:
-        return await self._procedure(
-            principal,
-            operations.RECORD_CUSTODY,
-            {
-                "evidenceId": global_id("Evidence", self.administration, evidence_id),
-                "input": encoding.draft_input(draft),
-                "key": key,
-            },
-            lambda answer: decoding.evidence(answer, self.administration),
-        )
-
-    async def confirm_entity_match(
-        self,
-        principal: Principal,
-        entity_id: int,
-        partner: Administration,
-        partner_entity_id: int,
-        reason: str,
-        key: str,
-    ) -> EntityLinkRecord:
-        return await self._procedure(
-            principal,
-            operations.CONFIRM_ENTITY_MATCH,
-            {
-                "entityId": global_id("Entity", self.administration, entity_id),
-                "partnerEntityId": global_id("Entity", partner, partner_entity_id),
-                "reason": reason,
-                "key": key,
-            },
-            lambda answer: decoding.entity_link(answer, self.administration),
-        )
+        return decoded
