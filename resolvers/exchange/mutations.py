@@ -16,7 +16,6 @@ from strawberry.types import Info
 
 from auth.policy.procedures import Action, ProcedureViolation
 from auth.policy.rules import Rule
-from auth.principal import Principal
 from resolvers.authorization import scoped_field
 from resolvers.errors import (
     BadUserInput,
@@ -48,15 +47,9 @@ from resolvers.sources.base import (
 )
 from resolvers.sources.drafts import PartnerAction, RecordRef
 from resolvers.sources.ids import GlobalId, decode_global_id
-from resolvers.sources.records import (
-    ConsentRecord,
-    EntityLinkRecord,
-    EvidenceRecord,
-    ReleaseRecord,
-    RequestRecord,
-)
+from resolvers.sources.records import RequestRecord
 from resolvers.vocabulary.inputs import AssistanceRequestInput
-from resolvers.vocabulary.procedures import Declared, Resolver, procedure_fields
+from resolvers.vocabulary.procedures import Declared, Resolver, Side, answer_types, procedure_fields
 from store.models.domain import Administration, RecordType
 
 A = TypeVar("A")
@@ -67,13 +60,7 @@ RECORD_TYPES = {
     "Evidence": RecordType.EVIDENCE,
 }
 # The exchange's type for each record a procedure answers with.
-ANSWERS: dict[type, Any] = {
-    RequestRecord: AssistanceRequest,
-    ReleaseRecord: Release,
-    ConsentRecord: ConsentRequest,
-    EvidenceRecord: Evidence,
-    EntityLinkRecord: EntityLink,
-}
+ANSWERS = answer_types(AssistanceRequest, Release, ConsentRequest, Evidence, EntityLink)
 
 
 def _context(info: Info) -> ExchangeContext:
@@ -119,13 +106,10 @@ def _records(ids: Sequence[str], field: str) -> tuple[Administration, tuple[Reco
     return owners.pop(), tuple(refs)
 
 
-class ExchangeSide:
+class ExchangeSide(Side):
     """The exchange's side of the procedures (resolvers.vocabulary.procedures.Side)."""
 
     request_input = AssistanceRequestInput
-
-    def caller(self, info: Info) -> Principal:
-        return _context(info).principal
 
     @contextmanager
     def refusals(self) -> Iterator[None]:

@@ -37,7 +37,6 @@ from strawberry.types import Info
 from auth.policy.procedures import Action, ProcedureViolation
 from auth.policy.rules import Rule
 from auth.policy.scopes import EVIDENCE_READ
-from auth.principal import Principal
 from resolvers.errors import BadUserInput, SourceUnavailableError, refusal_error
 from resolvers.sources.base import (
     DecideRequest,
@@ -53,9 +52,7 @@ from resolvers.sources.ids import TYPE_NAME_OF_RECORD, decode_global_id, global_
 from resolvers.sources.records import (
     ConsentRecord,
     EntityLinkRecord,
-    EvidenceRecord,
     ReleaseItemRef,
-    ReleaseRecord,
     RequestRecord,
 )
 from resolvers.subgraph.context import SubgraphContext
@@ -79,7 +76,7 @@ from resolvers.vocabulary.enums import (
     Urgency,
 )
 from resolvers.vocabulary.inputs import DecisionInput, ReleaseInput
-from resolvers.vocabulary.procedures import Declared, Resolver, procedure_fields
+from resolvers.vocabulary.procedures import Declared, Resolver, Side, answer_types, procedure_fields
 from resolvers.vocabulary.types import description_of
 from store.models import domain
 
@@ -235,22 +232,13 @@ def _local(info: Info, value: str, type_name: str, field: str) -> int:
 
 
 # The subgraph's type for each record a procedure answers with.
-ANSWERS: dict[type, Any] = {
-    RequestRecord: AssistanceRequest,
-    ReleaseRecord: Release,
-    ConsentRecord: ConsentRequest,
-    EvidenceRecord: Evidence,
-    EntityLinkRecord: EntityLink,
-}
+ANSWERS = answer_types(AssistanceRequest, Release, ConsentRequest, Evidence, EntityLink)
 
 
-class SubgraphSide:
+class SubgraphSide(Side):
     """A subgraph's side of the procedures (resolvers.vocabulary.procedures.Side)."""
 
     request_input = AssistanceRequestInput
-
-    def caller(self, info: Info) -> Principal:
-        return _context(info).principal
 
     @contextmanager
     def refusals(self) -> Iterator[None]:

@@ -36,12 +36,26 @@ from resolvers.sources.base import (
     SubmitRequest,
 )
 from resolvers.sources.drafts import RecordRef, RequestDraft
+from resolvers.sources.records import (
+    ConsentRecord,
+    EntityLinkRecord,
+    EvidenceRecord,
+    ReleaseRecord,
+    RequestRecord,
+)
 from resolvers.vocabulary.inputs import (
     AssistanceRequestInput,
     ConsentInput,
     CustodyEventInput,
     PersonConcernedInput,
     ReleaseInput,
+)
+from resolvers.vocabulary.types import (
+    AssistanceRequestFields,
+    ConsentRequestFields,
+    EntityLinkFields,
+    EvidenceFields,
+    ReleaseFields,
 )
 from store.models import domain
 
@@ -75,6 +89,29 @@ class RequestInput(Protocol):
     def oral(self) -> bool: ...
 
 
+# The shared fields of each record a procedure answers with: a schema serves the record as its
+# type built on them.
+FIELDS_OF_ANSWER: dict[type, type] = {
+    RequestRecord: AssistanceRequestFields,
+    ReleaseRecord: ReleaseFields,
+    ConsentRecord: ConsentRequestFields,
+    EvidenceRecord: EvidenceFields,
+    EntityLinkRecord: EntityLinkFields,
+}
+
+
+def answer_types(*types: type) -> dict[type, type]:
+    """A schema's type for each record a procedure answers with, chosen among `types` (the
+    schema's own) as the one built on the record's shared fields."""
+    found: dict[type, type] = {}
+    for record, fields in FIELDS_OF_ANSWER.items():
+        served = [type_ for type_ in types if issubclass(type_, fields)]
+        if len(served) != 1:
+            raise TypeError(f"one type must serve {record.__name__}, not {len(served)}")
+        found[record] = served[0]
+    return found
+
+
 class Side(Protocol):
     """What a schema does where the procedures' fields leave it to the schema."""
 
@@ -84,7 +121,10 @@ class Side(Protocol):
         procedure refuse a missing field, with the rule the in-process transport names)."""
         ...
 
-    def caller(self, info: Info) -> Principal: ...
+    def caller(self, info: Info) -> Principal:
+        """The caller, as both schemas' contexts hold them."""
+        principal: Principal = info.context.principal
+        return principal
 
     def refusals(self) -> AbstractContextManager[None]:
         """Around a resolver: a refusal becomes its coded error; an unreachable store
