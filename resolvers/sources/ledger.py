@@ -13,6 +13,7 @@ decides is decided in each read's own SQL.
 """
 
 import asyncio
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,6 +21,8 @@ from typing import Protocol
 
 from store.audit import AuditEntry
 from store.models.domain import Administration
+
+log = logging.getLogger(__name__)
 
 
 class AuditedStore(Protocol):
@@ -64,11 +67,17 @@ class ReadLedger:
             *(store.append_read_entries(entries) for store, entries in held),
             return_exceptions=True,
         )
-        failed = [
-            store.administration
-            for (store, _), outcome in zip(held, outcomes, strict=True)
-            if isinstance(outcome, BaseException)
-        ]
+        failed = []
+        for (store, entries), outcome in zip(held, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                # The caller is told only that the data is unavailable; the operator sees why.
+                log.error(
+                    "the %s audit chain did not take %d read entries; the answer is withheld",
+                    store.administration.value,
+                    len(entries),
+                    exc_info=outcome,
+                )
+                failed.append(store.administration)
         if failed:
             raise AuditUnrecorded(sorted(failed))
 

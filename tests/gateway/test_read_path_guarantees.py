@@ -11,6 +11,7 @@ source is US's own subgraph on loopback (the remote transport), over fresh store
 own (these tests revoke releases and make the stores refuse appends).
 """
 
+import logging
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -256,7 +257,7 @@ def test_a_revoked_release_hands_over_nothing_on_the_very_next_operation(
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_an_audit_append_that_fails_withholds_the_partner_data(
-    http: httpx.Client, stack: Stack, transport: str
+    http: httpx.Client, stack: Stack, transport: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     url = stack.urls[transport]
     reader = stack.token("uz-dashboard")
@@ -267,8 +268,17 @@ def test_an_audit_append_that_fails_withholds_the_partner_data(
     )
     logged = _audit_size(stack.stores, Administration.US)
 
-    with appends_refused(stack.stores, Administration.US):
+    with (
+        caplog.at_level(logging.ERROR, logger="resolvers.sources.ledger"),
+        appends_refused(stack.stores, Administration.US),
+    ):
         refused = _answer(http, url, reader, DASHBOARD)
+    # The operator's log says why the answer was withheld; the caller's answer does not.
+    assert any(
+        "the US audit chain did not take" in record.getMessage()
+        and "log takes no entries" in caplog.text
+        for record in caplog.records
+    ), caplog.text
 
     errors = refused.get("errors") or []
     assert errors, refused
