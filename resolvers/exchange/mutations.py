@@ -36,15 +36,8 @@ from resolvers.exchange.workflow_types import (
     ResponsePayload,
 )
 from resolvers.reporting import report
-from resolvers.sources.base import (
-    DecideRequest,
-    Procedure,
-    ReceivePartnerAction,
-    RecordKey,
-    RequesterAction,
-    RespondToRequest,
-    SourceDown,
-)
+from resolvers.sources import base as calls
+from resolvers.sources.base import Procedure, RecordKey, SourceDown
 from resolvers.sources.drafts import PartnerAction, RecordRef
 from resolvers.sources.ids import GlobalId, decode_global_id
 from resolvers.sources.records import RequestRecord
@@ -190,7 +183,9 @@ async def _deliver(
     """Tell the requester's store what was decided or sent. If it cannot be reached now, the
     decision stands in the requested store and a retry with the same key delivers it."""
     try:
-        return await SIDE.perform(info, request.owner, ReceivePartnerAction(request.id, action))
+        return await SIDE.perform(
+            info, request.owner, calls.ReceivePartnerAction(request.id, action)
+        )
     except ProcedureViolation as violation:
         report(info, refusal_error(violation))
     except SourceDown:
@@ -201,24 +196,24 @@ async def _deliver(
 async def _requester_step(info: Info, request_id: str, action: Action, key: str) -> Any:
     with SIDE.refusals():
         owner, local = SIDE.owned(info, request_id, "AssistanceRequest", "id")
-        return await SIDE.perform(info, owner, RequesterAction(local, action, key))
+        return await SIDE.perform(info, owner, calls.RequesterAction(local, action, key))
 
 
 @strawberry.type
 class RequestSteps:
-    @scoped_field(RequesterAction.scope)
+    @scoped_field(calls.RequesterAction.scope)
     async def confirm_assistance_request_in_writing(
         self, info: Info, id: strawberry.ID, idempotency_key: str
     ) -> AssistanceRequest | None:
         return await _requester_step(info, id, Action.CONFIRM_IN_WRITING, idempotency_key)
 
-    @scoped_field(RequesterAction.scope)
+    @scoped_field(calls.RequesterAction.scope)
     async def close_assistance_request(
         self, info: Info, id: strawberry.ID, idempotency_key: str
     ) -> AssistanceRequest | None:
         return await _requester_step(info, id, Action.CLOSE, idempotency_key)
 
-    @scoped_field(DecideRequest.scope)
+    @scoped_field(calls.DecideRequest.scope)
     async def decide_assistance_request(
         self, info: Info, input: DecisionInput, idempotency_key: str
     ) -> DecisionPayload | None:
@@ -226,14 +221,14 @@ class RequestSteps:
         request = await _partner_request(info, input.request_id)
         with SIDE.refusals():
             outcome = await SIDE.perform(
-                info, caller, DecideRequest(request, input.draft(), idempotency_key)
+                info, caller, calls.DecideRequest(request, input.draft(), idempotency_key)
             )
         updated = await _deliver(info, request, outcome.partner_action)
         return DecisionPayload(
             decision=_served(Decision, outcome.decision), request=_request(updated)
         )
 
-    @scoped_field(RespondToRequest.scope)
+    @scoped_field(calls.RespondToRequest.scope)
     async def respond_to_assistance_request(
         self, info: Info, input: ResponseInput, idempotency_key: str
     ) -> ResponsePayload | None:
@@ -244,7 +239,7 @@ class RequestSteps:
         draft = input.release.draft(refs)
         with SIDE.refusals():
             outcome = await SIDE.perform(
-                info, owner, RespondToRequest(request, draft, idempotency_key)
+                info, owner, calls.RespondToRequest(request, draft, idempotency_key)
             )
         updated = await _deliver(info, request, outcome.partner_action)
         return ResponsePayload(release=_served(Release, outcome.release), request=_request(updated))

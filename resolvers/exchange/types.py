@@ -18,7 +18,6 @@ from resolvers.sources.records import (
     EvidenceRecord,
     PartyRecord,
     ReleaseRecord,
-    RequestRecord,
 )
 from resolvers.sources.records import Handling as HandlingRecord
 from resolvers.vocabulary.enums import PartyRole
@@ -35,7 +34,7 @@ from resolvers.vocabulary.types import (
     ReleaseFields,
     ReleaseReference,
     description_of,
-    persons_concerned,
+    persons_concerned_field,
     release_reference,
 )
 
@@ -136,12 +135,7 @@ class Evidence(EvidenceFields, Node):
 
 @strawberry.type(description=description_of(AssistanceRequestFields))
 class AssistanceRequest(AssistanceRequestFields, Node):
-    @strawberry.field(description="Null where the caller may not read personal data.")
-    @staticmethod
-    def persons_concerned(
-        request: strawberry.Parent[RequestRecord],
-    ) -> list[PersonConcerned] | None:
-        return persons_concerned(request, PersonConcerned)
+    persons_concerned = persons_concerned_field(PersonConcerned)
 
 
 @strawberry.type(description="A record covered by a release: its type and id.")

@@ -49,7 +49,7 @@ from resolvers.vocabulary.enums import (
 from resolvers.vocabulary.types import (
     answers_for,
     description_of,
-    persons_concerned,
+    persons_concerned_field,
     release_reference,
     served_as,
 )
@@ -268,12 +268,7 @@ class PersonConcerned(shared.PersonConcerned):
 
 @record_type(shared.AssistanceRequestFields, REQUESTS_READ)
 class AssistanceRequest(shared.AssistanceRequestFields):
-    @strawberry.field(description="Null where the caller may not read personal data.")
-    @staticmethod
-    def persons_concerned(
-        request: strawberry.Parent[RequestRecord],
-    ) -> list[PersonConcerned] | None:
-        return persons_concerned(request, PersonConcerned)
+    persons_concerned = persons_concerned_field(PersonConcerned)
 
     @strawberry.field(description="The requester's own case; null for the requested side.")
     @staticmethod

@@ -200,14 +200,23 @@ class PersonConcerned:
 Person = TypeVar("Person", bound=PersonConcerned)
 
 
-def persons_concerned(record: RequestRecord, kind: type[Person]) -> list[Person] | None:
-    """The request's persons concerned as `kind`; None where personal data is withheld."""
-    if record.persons_concerned is None:
-        return None
-    return [
-        kind(name=str(person.get("name", "")), address=person.get("address"))
-        for person in record.persons_concerned
-    ]
+def persons_concerned_field(kind: type[Person]) -> Any:
+    """AssistanceRequest.personsConcerned, answering with each schema's own `kind`: the
+    request's persons concerned, or null where personal data is withheld."""
+
+    def resolve(request: strawberry.Parent[RequestRecord]) -> list[Person] | None:
+        if request.persons_concerned is None:
+            return None
+        return [
+            kind(name=str(person.get("name", "")), address=person.get("address"))
+            for person in request.persons_concerned
+        ]
+
+    return strawberry.field(
+        resolver=resolve,
+        graphql_type=cast(Any, list)[kind] | None,
+        description="Null where the caller may not read personal data.",
+    )
 
 
 @strawberry.type(
