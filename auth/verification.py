@@ -3,7 +3,10 @@
 There is one verification path. What varies per issuer is only where its keys come from: a
 JWKS fetched over HTTP (any issuer), or read straight from the store (the demo's built-in
 issuers, in process). Keys are cached and refreshed when a token names an unknown `kid`, at
-most once per `refresh_interval` per issuer, so random kids cannot hammer an issuer.
+most once per `refresh_interval` per issuer, so random kids cannot hammer an issuer. A fetch
+that fails is not a refresh: it is tried again after a short wait that doubles with each
+failure up to `refresh_interval`, so a verifier started before its issuer trusts it within
+seconds of the issuer coming up.
 
 Checks, in order: the compact form; `alg` in the allow-list (RS256, ES256: never `none`,
 never HMAC); `typ` is `at+jwt` (a missing `typ` is refused, unlike Authlib's validator); `iss`
@@ -46,6 +49,8 @@ ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 _KEY_TYPE_FOR = {"RS256": "RSA", "ES256": "EC"}
 MAX_TOKEN_BYTES = 8192
 DEFAULT_REFRESH_INTERVAL = 30.0
+# The wait after a first failed fetch; it doubles with each further failure.
+FIRST_RETRY_AFTER_FAILURE = 1.0
 DEFAULT_MAX_AGE = 300.0
 
 
@@ -130,7 +135,9 @@ class IssuerKeys:
         self._clock = clock
         self._keys: dict[str, AsymmetricKey] = {}
         self._loaded_at: float | None = None
-        self._attempted_at: float | None = None
+        # No fetch before this moment (None: fetch now); failures in a row since the last load.
+        self._next_fetch_at: float | None = None
+        self._failures = 0
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
 
@@ -150,16 +157,20 @@ class IssuerKeys:
     async def _refresh(self) -> None:
         async with self._refresh_lock():
             now = self._clock()
-            if self._attempted_at is not None and now - self._attempted_at < self._refresh_interval:
-                return  # refreshed (or tried) moments ago, perhaps by a concurrent request
-            self._attempted_at = now
+            if self._next_fetch_at is not None and now < self._next_fetch_at:
+                return  # fetched (or tried) moments ago, perhaps by a concurrent request
             try:
                 document = await self.source.fetch_jwks()
             except (httpx.HTTPError, ValueError, OSError) as exc:
+                self._failures += 1
+                wait = FIRST_RETRY_AFTER_FAILURE * 2 ** (self._failures - 1)
+                self._next_fetch_at = now + min(wait, self._refresh_interval)
                 log.warning("cannot fetch a JWKS (%s); keeping the cached keys", type(exc).__name__)
                 return
             self._keys = _import_keys(document)
             self._loaded_at = now
+            self._failures = 0
+            self._next_fetch_at = now + self._refresh_interval
 
 
 @dataclass(frozen=True)

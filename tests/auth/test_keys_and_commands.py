@@ -146,6 +146,36 @@ async def test_unknown_kids_refresh_the_keys_at_most_once_per_interval() -> None
     assert fetches == 2
 
 
+async def test_a_failed_fetch_is_retried_soon_and_less_often_while_it_fails() -> None:
+    """A verifier started before its issuer: a failed fetch does not hold the keys back for a
+    whole refresh interval, and while the issuer stays down it is asked ever less often."""
+    fetches: list[float] = []
+    now = 1000.0
+    up = False
+
+    class Source:
+        async def fetch_jwks(self) -> Mapping[str, Any]:
+            fetches.append(now)
+            if not up:
+                raise httpx.ConnectError("refused")
+            return {"keys": []}
+
+    keys = IssuerKeys(Source(), refresh_interval=30, clock=lambda: now)
+    # Once a second for 40 s with the issuer down: tried at 0, 1, 3, 7, 15 and 31 s, the wait
+    # doubling from 1 s and held at the refresh interval.
+    for _ in range(41):
+        assert await keys.key("any") is None
+        now += 1
+    assert [round(at - 1000.0) for at in fetches] == [0, 1, 3, 7, 15, 31]
+    up = True
+    now = fetches[-1] + 30
+    assert await keys.key("any") is None
+    assert len(fetches) == 7  # the issuer is up again: fetched, and the wait starts afresh
+    now += 29
+    assert await keys.key("other") is None
+    assert len(fetches) == 7  # a successful fetch holds for the whole refresh interval
+
+
 async def test_clients_add_list_remove(demo: Demo, http: httpx.AsyncClient) -> None:
     data_dir = str(demo.stores.data_dir)
     code, out, err = await cmaa(
