@@ -16,6 +16,14 @@ read straight into the answer's dictionary, in the selection's order, without gr
 per-field work. Whatever the plan cannot write as graphql-core would, it leaves to
 graphql-core's path for that object, which then writes it, errors included, as it always has.
 
+A field that reads from a source for each record of a list (a case's parties) may declare a
+batch load (`batched`): where a list's records, or the objects one plain field below its items
+(a connection's edges' nodes), are about to be completed and the operation selects that field
+on them, as graphql-core decides (fragments, @skip and @include), the field's values are
+loaded for all of them at once first; each record's resolver then answers from what was
+loaded, without a future or a task of its own. The same loaders read under the same policy,
+and the same reads are audited; only when they run changes.
+
 graphql-core also looks for an `@stream` directive on every list it completes; a schema that
 does not define `@stream` cannot be asked for it, so that look-up is skipped.
 
@@ -25,7 +33,8 @@ chain, and only then is the result built. If an append fails, the operation's da
 withheld: the caller gets an error and no data.
 """
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -46,6 +55,26 @@ from resolvers.errors import SourceUnavailableError
 from resolvers.sources.ledger import CURRENT_LEDGER, AuditUnrecorded, ReadLedger
 
 _MISSING = object()
+log = logging.getLogger(__name__)
+
+# The key, in a strawberry field's metadata, of its batch load (`batched`).
+BATCH_LOAD = "cmaa.batch_load"
+# A batch load: given records of the field's type and the operation's context, it loads the
+# field's values for all of them where the resolver will find them.
+BatchLoad = Callable[[Sequence[Any], Any], Awaitable[None]]
+
+
+def batched(load: BatchLoad) -> dict[str, BatchLoad]:
+    """The metadata of a field whose values `load` loads for a whole list of records at once."""
+    return {BATCH_LOAD: load}
+
+
+class Batch(NamedTuple):
+    """A batch load to run before a list is completed, over the record that `via` (attribute
+    names) leads to from each item of the list: () for the item itself."""
+
+    via: tuple[str, ...]
+    load: BatchLoad
 
 
 class PlainField(NamedTuple):
@@ -240,6 +269,24 @@ def _write_object(
     return items
 
 
+def _batch_load(field: Any) -> BatchLoad | None:
+    definition = field.extensions.get("strawberry-definition")
+    if not isinstance(definition, StrawberryField) or not definition.metadata:
+        return None
+    load: BatchLoad | None = definition.metadata.get(BATCH_LOAD)
+    return load
+
+
+def _records_via(items: Sequence[Any], via: tuple[str, ...]) -> list[Any]:
+    records = []
+    for item in items:
+        for attribute in via:
+            item = getattr(item, attribute, None)
+        if item is not None:
+            records.append(item)
+    return records
+
+
 class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
     # Filled per schema by `for_schema`; a schema's fields never change once it is built.
     _plain: dict[tuple[str, str], PlainField] = {}  # noqa: RUF012
@@ -265,6 +312,8 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # memoizes its sub-fields (the list is kept alive, so its id is not reused); None
         # where a selection cannot be planned.
         self._plans: dict[tuple[str, int], tuple[Any, ObjectPlan | None]] = {}
+        # The batch loads of the lists of this operation, keyed as the plans are.
+        self._batches: dict[tuple[str, int], tuple[Any, tuple[Batch, ...]]] = {}
 
     def _plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> ObjectPlan | None:
         key = (object_type.name, id(field_details_list))
@@ -335,6 +384,100 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().collect_and_execute_subfields(
             return_type, field_details_list, path, result, position_context
         )
+
+    def _batches_of(
+        self, item_type: GraphQLObjectType, field_details_list: Any
+    ) -> tuple[Batch, ...]:
+        key = (item_type.name, id(field_details_list))
+        known = self._batches.get(key)
+        if known is not None:
+            return known[1]
+        found: list[Batch] = []
+        if not self._find_batches(item_type, field_details_list, (), found):
+            found.clear()
+        self._batches[key] = (field_details_list, tuple(found))
+        return self._batches[key][1]
+
+    def _find_batches(
+        self,
+        object_type: GraphQLObjectType,
+        field_details_list: Any,
+        via: tuple[str, ...],
+        found: list[Batch],
+    ) -> bool:
+        """Add the batch loads of the fields the operation selects on `object_type` and, one
+        level down, on the objects its plain object fields hold. False where such a level also
+        selects a field that resolves on its own, asynchronously: its loads would wait for the
+        batch, where they now go out with it, so such a list is not batched."""
+        grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(
+            object_type, field_details_list
+        )
+        if new_defer_usages:
+            return False
+        for details in grouped_field_set.values():
+            field = object_type.fields.get(details[0].node.name.value)
+            if field is None:
+                continue
+            definition = field.extensions.get("strawberry-definition")
+            load = _batch_load(field)
+            if load is not None:
+                found.append(Batch(via, load))
+                continue
+            resolver = getattr(definition, "base_resolver", None)
+            if resolver is not None and resolver.is_async:
+                return False
+            outer, _ = _unwrap(field.type)
+            if not via and isinstance(outer, GraphQLObjectType) and _is_plain_object_field(field):
+                attribute = definition.python_name
+                if not self._find_batches(outer, details, (attribute,), found):
+                    return False
+        return True
+
+    def complete_list_value(
+        self,
+        return_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        item_type, _ = _unwrap(return_type.of_type)
+        if isinstance(item_type, GraphQLObjectType) and isinstance(result, list):
+            batches = self._batches_of(item_type, field_details_list) if result else ()
+            if batches:
+                return self._complete_loaded(
+                    batches, return_type, field_details_list, info, path, result, position_context
+                )
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    async def _complete_loaded(
+        self,
+        batches: tuple[Batch, ...],
+        return_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: list[Any],
+        position_context: Any,
+    ) -> Any:
+        """Run the list's batch loads, then complete it as graphql-core would."""
+        for batch in batches:
+            records = _records_via(result, batch.via)
+            if not records:
+                continue
+            try:
+                await batch.load(records, self.context_value)
+            except Exception:
+                # Nothing is lost: each record's resolver loads its own value, and the general
+                # path reports whatever goes wrong there, at that record's path.
+                log.exception("a batch load failed; the list's records load one by one")
+        completed = super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+        return await completed if self.is_awaitable(completed) else completed
 
     def get_stream_usage(self, field_details_list: Any, path: Any) -> Any:
         if not self._streams:

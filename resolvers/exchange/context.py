@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from graphql import GraphQLError
 
@@ -12,7 +12,7 @@ from resolvers.errors import SourceUnavailableError
 from resolvers.exchange.administrations import Administrations
 from resolvers.exchange.cursors import CursorCodec
 from resolvers.exchange.loaders import Loaders
-from resolvers.sources.base import AdministrationSource, SourceDown
+from resolvers.sources.base import AdministrationSource, CaseKey, SourceDown
 from resolvers.sources.parts import EVERY_PART, EntityParts
 from store.agreement import Agreement
 from store.models.domain import Administration
@@ -34,6 +34,8 @@ class ExchangeContext:
     overloaded: set[Administration] = field(default_factory=set)
     # What this operation reads of the entities it reads by id (resolvers.exchange.selection).
     entity_parts: EntityParts = EVERY_PART
+    # The parties of cases, loaded for a whole list at once (resolvers.exchange.types).
+    case_parties: dict[CaseKey, list[Any]] = field(default_factory=dict)
 
     async def call(
         self,

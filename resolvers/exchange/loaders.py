@@ -36,6 +36,30 @@ def _evidence_order(item: EvidenceRecord) -> tuple[datetime, str, int]:
     return (item.collected_at, item.owner.value, item.id)
 
 
+async def load_at_once(loader: DataLoader[Any, T], keys: Sequence[Any]) -> list[T]:
+    """What `loader.load_many(keys)` gives, for a whole list: the keys it holds nothing for are
+    fetched by one call of its batch function and primed into it, without a future, a task and
+    a callback per key; those it holds (or is loading) are taken from it."""
+    held: dict[Any, T] = {}
+    waiting: dict[Any, Awaitable[T]] = {}
+    missing: list[Any] = []
+    for key in dict.fromkeys(keys):
+        future = loader.cache_map.get(key)
+        if future is None:
+            missing.append(key)
+        elif future.done():
+            held[key] = future.result()
+        else:
+            waiting[key] = future
+    if missing:
+        fetched = dict(zip(missing, await loader.load_fn(missing), strict=True))
+        loader.prime_many(fetched)
+        held.update(fetched)
+    for key, pending in waiting.items():
+        held[key] = await pending
+    return [held[key] for key in keys]
+
+
 class LoadingContext(Protocol):
     """What the loaders use of a request's context (resolvers.exchange.context)."""
 

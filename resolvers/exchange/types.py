@@ -4,6 +4,7 @@ Records from the sources are returned as they are: scalar fields are plain attri
 record (no resolver runs for them); only relations have resolvers, each batched per request.
 """
 
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 import strawberry
@@ -11,6 +12,8 @@ from strawberry.types import Info
 
 from auth.policy.scopes import ENTITIES_READ, EVIDENCE_READ
 from resolvers.authorization import scoped_field
+from resolvers.exchange.loaders import load_at_once
+from resolvers.execution import batched
 from resolvers.sources.ids import global_id
 from resolvers.sources.records import (
     CaseRecord,
@@ -69,22 +72,67 @@ class CaseParty:
     entity: "Entity"
 
 
+# The scope a case's parties need (its entities are read).
+PARTIES_SCOPE = ENTITIES_READ
+
+
+def _parties(links: tuple[PartyRecord, ...], entities: Sequence[Any]) -> list[CaseParty]:
+    """Each link with its entity record (read as an Entity), where the caller may see it."""
+    return [
+        CaseParty(role=PartyRole(link.role), entity=entity)
+        for link, entity in zip(links, entities, strict=True)
+        if entity is not None
+    ]
+
+
+async def _parties_of(context: Any, case: CaseRecord) -> list[CaseParty]:
+    """One case's parties, loaded on their own (batched with the other cases of the level)."""
+    loaders = context.loaders
+    links: tuple[PartyRecord, ...] = await loaders.parties.load((case.owner, case.id)) or ()
+    entities = await loaders.entities.load_many([(p.entity_owner, p.entity_id) for p in links])
+    return _parties(links, entities)
+
+
+async def load_parties(context: Any, cases: Sequence[CaseRecord]) -> None:
+    """The parties of a list's cases, with their entities, loaded at once where each case's
+    resolver finds them (resolvers.execution.batched): the same two loads as the cases'
+    resolvers make one by one, so the same reads under the same policy, audited alike. A caller
+    without the scope gets no parties (the field's guard refuses it), so nothing is read."""
+    if PARTIES_SCOPE not in context.principal.scopes:
+        return
+    keys = [(case.owner, case.id) for case in cases]
+    loaders = context.loaders
+    links: list[tuple[PartyRecord, ...]] = [
+        found or () for found in await load_at_once(loaders.parties, keys)
+    ]
+    entities = await load_at_once(
+        loaders.entities,
+        [(party.entity_owner, party.entity_id) for parties in links for party in parties],
+    )
+    start = 0
+    for key, parties in zip(keys, links, strict=True):
+        context.case_parties[key] = _parties(parties, entities[start : start + len(parties)])
+        start += len(parties)
+
+
 @strawberry.type(description=description_of(CaseFields))
 class Case(CaseFields, Node):
     handling: Handling
 
-    @scoped_field(ENTITIES_READ, empty=list)
+    @scoped_field(
+        PARTIES_SCOPE,
+        empty=list,
+        graphql_type=list[CaseParty],
+        metadata=batched(lambda cases, context: load_parties(context, cases)),
+    )
     @staticmethod
-    async def parties(record: strawberry.Parent[CaseRecord], info: Info) -> list[CaseParty]:
+    def parties(
+        record: strawberry.Parent[CaseRecord], info: Info
+    ) -> list[CaseParty] | Awaitable[list[CaseParty]]:
         """The case's parties the caller may see (an entity not released is left out)."""
-        loaders = _context(info).loaders
-        links: tuple[PartyRecord, ...] = await loaders.parties.load((record.owner, record.id)) or ()
-        entities = await loaders.entities.load_many([(p.entity_owner, p.entity_id) for p in links])
-        return [
-            CaseParty(role=PartyRole(link.role), entity=entity)
-            for link, entity in zip(links, entities, strict=True)
-            if entity is not None
-        ]
+        context = _context(info)
+        loaded = context.case_parties.get((record.owner, record.id))
+        return loaded if loaded is not None else _parties_of(context, record)
 
     @scoped_field(EVIDENCE_READ, empty=list)
     @staticmethod

@@ -5,6 +5,9 @@
   been answered (and anything it could have cached filled) just before.
 - A partner read leaves only once the owner's audit chain holds it: when the owner's store
   refuses the append, the caller gets an error and none of the partner's data.
+- Loading a list's parties at once (resolvers.execution, `batched`) answers and audits exactly
+  as loading them case by case; a page that does not select them, or a caller who may not read
+  them, reads none.
 
 Both run against the embedded gateway (in-process sources) and against a gateway whose US
 source is US's own subgraph on loopback (the remote transport), over fresh stores of their
@@ -30,7 +33,9 @@ from gateway.demo import build_demo_app, demo_issuer, prepare_demo_identities
 from gateway.loopback import free_port, running_server
 from gateway.settings import DemoStores
 from gateway.subgraph import create_subgraph_app
+from resolvers.exchange import types as exchange_types
 from resolvers.exchange.administrations import Administrations
+from resolvers.execution import PlainFieldsExecutionContext
 from resolvers.sources.in_process import InProcessSource
 from resolvers.sources.remote import RemoteSource
 from store.agreement import Agreement
@@ -66,6 +71,28 @@ query Dashboard {
   }
 }
 """
+DASHBOARD_SKIPPING_PARTIES = """
+query Dashboard($skip: Boolean!) {
+  cases(first: 50) {
+    edges {
+      node {
+        id owner title
+        handling { releasedUnder { id } }
+        ... on Case @skip(if: $skip) {
+          parties { role entity { id owner name handling { owner marking } } }
+        }
+      }
+    }
+  }
+}
+"""
+WITHOUT_PARTIES = """
+query Dashboard {
+  cases(first: 50) {
+    edges { node { id owner title handling { releasedUnder { id } } } }
+  }
+}
+"""
 REVOKE = """
 mutation Revoke($id: ID!, $key: String!) {
   revokeRelease(id: $id, idempotencyKey: $key, reason: "Withdrawn by the owner.") {
@@ -83,12 +110,12 @@ class Stack:
     credentials: dict[str, Any]
     urls: dict[str, str]
 
-    def token(self, client_id: str) -> str:
+    def token(self, client_id: str, scope: str | None = None) -> str:
         client = next(c for c in self.credentials["clients"] if c["client_id"] == client_id)
         issuer = self.credentials["issuers"][client["administration"]]
         answer = httpx.post(
             f"{issuer}/token",
-            data={"grant_type": "client_credentials"},
+            data={"grant_type": "client_credentials"} | ({"scope": scope} if scope else {}),
             auth=(client_id, client["client_secret"]),
             timeout=30,
         )
@@ -195,6 +222,51 @@ def _releases_in(body: dict[str, Any]) -> set[str]:
 def _audit_size(stores: DemoStores, owner: Administration) -> int:
     with sqlite3.connect(stores.path(owner), timeout=30) as connection:
         return int(connection.execute("SELECT count(*) FROM audit_events").fetchone()[0])
+
+
+# What an audit entry says of a read, without where and when it was written.
+AUDIT_COLUMNS = (
+    "actor_administration, subject, client_id, scopes, operation, decision, rule, record_ids, "
+    "release_ids, detail"
+)
+
+
+def _audit_since(stores: DemoStores, sizes: dict[Administration, int]) -> dict[str, list[Any]]:
+    """Each store's audit entries after `sizes`, in order, as what they say."""
+    found = {}
+    for owner, size in sizes.items():
+        with sqlite3.connect(stores.path(owner), timeout=30) as connection:
+            found[owner.value] = connection.execute(
+                f"SELECT {AUDIT_COLUMNS} FROM audit_events WHERE seq > ? ORDER BY seq", (size,)
+            ).fetchall()
+    return found
+
+
+def _answer_audited(
+    http: httpx.Client, stack: Stack, url: str, token: str, query: str, **variables: Any
+) -> tuple[Any, dict[str, list[Any]]]:
+    sizes = {owner: _audit_size(stack.stores, owner) for owner in Administration}
+    body = _answer(http, url, token, query, **variables)
+    return body, _audit_since(stack.stores, sizes)
+
+
+def _entity_reads(audit: dict[str, list[Any]]) -> list[Any]:
+    return [entry for entries in audit.values() for entry in entries if "ENTITY:" in entry[7]]
+
+
+@contextmanager
+def counted_party_loads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """How many cases each batch load of parties was given, while the block runs."""
+    given: list[int] = []
+    load = exchange_types.load_parties
+
+    async def counting(context: Any, cases: Any) -> None:
+        given.append(len(cases))
+        await load(context, cases)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(exchange_types, "load_parties", counting)
+        yield given
 
 
 @contextmanager
@@ -304,3 +376,52 @@ def test_an_audit_append_that_fails_withholds_the_partner_data(
     recovered = _answer(http, url, reader, DASHBOARD)
     assert "errors" not in recovered, recovered
     assert _audit_size(stack.stores, Administration.US) > logged
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_parties_loaded_for_a_whole_page_answer_and_audit_as_loaded_case_by_case(
+    http: httpx.Client, stack: Stack, transport: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = stack.urls[transport]
+    reader = stack.token("uz-dashboard")
+    with counted_party_loads(monkeypatch) as given:
+        batched, batched_audit = _answer_audited(http, stack, url, reader, DASHBOARD)
+    assert "errors" not in batched, batched
+    assert given == [len(batched["data"]["cases"]["edges"])]  # one load, for the whole page
+    assert any(edge["node"]["parties"] for edge in batched["data"]["cases"]["edges"])
+
+    # The same operation with no list loaded at once: each case's resolver loads its own.
+    with monkeypatch.context() as patch:
+        patch.setattr(PlainFieldsExecutionContext, "_batches_of", lambda *_: ())
+        with counted_party_loads(monkeypatch) as given_alone:
+            alone, alone_audit = _answer_audited(http, stack, url, reader, DASHBOARD)
+    assert given_alone == []
+    assert alone == batched
+    assert alone_audit == batched_audit
+    assert _entity_reads(batched_audit), "the partner's entities read are audited"
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_parties_skipped_or_refused_are_not_read(
+    http: httpx.Client, stack: Stack, transport: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = stack.urls[transport]
+    reader = stack.token("uz-dashboard")
+    unselected_body, unselected = _answer_audited(http, stack, url, reader, WITHOUT_PARTIES)
+    assert "errors" not in unselected_body, unselected_body
+    with counted_party_loads(monkeypatch) as given:
+        skipped, skipped_audit = _answer_audited(
+            http, stack, url, reader, DASHBOARD_SKIPPING_PARTIES, skip=True
+        )
+    assert "errors" not in skipped, skipped
+    assert given == []
+    assert all("parties" not in edge["node"] for edge in skipped["data"]["cases"]["edges"])
+    assert skipped_audit == unselected
+    assert not _entity_reads(skipped_audit)
+
+    # A caller without the entities scope: the field is refused, and no entity is read.
+    cases_only = stack.token("uz-dashboard", scope="cmaa.cases:read")
+    refused, refused_audit = _answer_audited(http, stack, url, cases_only, DASHBOARD)
+    assert {e["extensions"]["code"] for e in refused["errors"]} == {"UNAUTHORIZED_FIELD"}
+    assert all(edge["node"]["parties"] == [] for edge in refused["data"]["cases"]["edges"])
+    assert not _entity_reads(refused_audit)
