@@ -47,6 +47,10 @@ class ScopeGuard(FieldExtension):
         report(info, error)
         return self.empty()
 
+    def permits(self, principal: Any) -> bool:
+        """Whether the guard lets this caller through (a plan decides once per operation)."""
+        return self.scope in principal.scopes
+
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
         if self.scope not in caller_scopes(info):
             return self._refusal(info)

@@ -48,9 +48,11 @@ from graphql import (
     GraphQLSchema,
 )
 from graphql.pyutils import Undefined
+from strawberry.federation.schema_directives import RequiresScopes
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
+from resolvers.authorization import ScopeGuard
 from resolvers.errors import SourceUnavailableError
 from resolvers.sources.ledger import CURRENT_LEDGER, AuditUnrecorded, ReadLedger
 
@@ -59,14 +61,21 @@ log = logging.getLogger(__name__)
 
 # The key, in a strawberry field's metadata, of its batch load (`batched`).
 BATCH_LOAD = "cmaa.batch_load"
+BATCH_LOADED = "cmaa.batch_loaded"
 # A batch load: given records of the field's type and the operation's context, it loads the
 # field's values for all of them where the resolver will find them.
 BatchLoad = Callable[[Sequence[Any], Any], Awaitable[None]]
+# What a batch load left for one record: given the operation's context and the record, its
+# value, or None where it was not loaded.
+BatchLoaded = Callable[[Any, Any], Any]
 
 
-def batched(load: BatchLoad) -> dict[str, BatchLoad]:
-    """The metadata of a field whose values `load` loads for a whole list of records at once."""
-    return {BATCH_LOAD: load}
+def batched(load: BatchLoad, loaded: BatchLoaded) -> dict[str, Any]:
+    """The metadata of a field whose values `load` loads for a whole list of records at once,
+    and `loaded` reads back for one record. A plan writes such a field from what was loaded
+    where the field's guards let the caller read it; the batch load must then load exactly
+    what the field's resolver would answer."""
+    return {BATCH_LOAD: load, BATCH_LOADED: loaded}
 
 
 class Batch(NamedTuple):
@@ -185,20 +194,26 @@ def _is_plain_object_field(field: Any) -> bool:
 
 
 def _computed(field: Any) -> Callable[[Any], Any] | None:
-    """A field whose resolver needs nothing but its record (a method of the type, taking
-    only `self`, sync, with no arguments, extensions, permissions or directives): the call
-    that gives its value; None for any other field."""
+    """A field whose resolver needs nothing but its record (a method of the type taking only
+    `self`, or a function taking only its `strawberry.Parent`; sync, with no arguments,
+    extensions, permissions or directives): the call that gives its value; None for any
+    other field."""
     definition = field.extensions.get("strawberry-definition")
     if not isinstance(definition, StrawberryField) or definition.base_resolver is None:
         return None
     resolver = definition.base_resolver
     if field.args or definition.extensions or definition.permission_classes:
         return None
-    if definition.directives or resolver.is_async or resolver.self_parameter is None:
+    if definition.directives or resolver.is_async or resolver.info_parameter:
         return None
-    if resolver.info_parameter or resolver.root_parameter or resolver.parent_parameter:
+    if resolver.root_parameter or len(resolver.signature.parameters) != 1:
         return None
-    return lambda record: resolver(record)
+    if resolver.self_parameter is not None:
+        return lambda record: resolver(record)
+    parent = resolver.parent_parameter
+    if parent is None:
+        return None
+    return lambda record: resolver(**{parent.name: record})
 
 
 class Step(NamedTuple):
@@ -239,6 +254,8 @@ class ObjectPlan:
                 value = self.type_name
             else:
                 found = getattr(record, attribute) if call is None else call(record)
+                if found is _MISSING:
+                    return _MISSING
                 value = _write_object(plan, found, non_null, is_list, items_non_null)
             if value is _MISSING:
                 return _MISSING
@@ -345,7 +362,9 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             field = object_type.fields.get(name)
             if field is None:
                 return None
-            call = None if _is_plain_object_field(field) else _computed(field)
+            call = (
+                None if _is_plain_object_field(field) else _computed(field) or self._loaded(field)
+            )
             if call is None and not _is_plain_object_field(field):
                 return None
             outer, non_null = _unwrap(field.type)
@@ -363,6 +382,31 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 Step(key, attribute, None, inner, non_null, is_list, items_non_null, call)
             )
         return plan
+
+    def _loaded(self, field: Any) -> Callable[[Any], Any] | None:
+        """For a batched field whose every guard lets this operation's caller read it: the
+        call that gives a record's value as its batch load left it, or _MISSING where it is
+        not loaded (graphql-core's path then resolves the record, guards and all)."""
+        definition = field.extensions.get("strawberry-definition")
+        if not isinstance(definition, StrawberryField) or not definition.metadata:
+            return None
+        loaded: BatchLoaded | None = definition.metadata.get(BATCH_LOADED)
+        principal = getattr(self.context_value, "principal", None)
+        if loaded is None or principal is None or field.args:
+            return None
+        # A scope's directive only prints it: the guard below enforces it.
+        if not all(isinstance(directive, RequiresScopes) for directive in definition.directives):
+            return None
+        guards = definition.extensions
+        if not all(isinstance(guard, ScopeGuard) and guard.permits(principal) for guard in guards):
+            return None
+        context = self.context_value
+
+        def call(record: Any) -> Any:
+            value = loaded(context, record)
+            return _MISSING if value is None else value
+
+        return call
 
     def collect_and_execute_subfields(
         self,
@@ -442,16 +486,38 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         result: Any,
         position_context: Any,
     ) -> Any:
-        item_type, _ = _unwrap(return_type.of_type)
+        item_type, items_non_null = _unwrap(return_type.of_type)
         if isinstance(item_type, GraphQLObjectType) and isinstance(result, list):
             batches = self._batches_of(item_type, field_details_list) if result else ()
             if batches:
                 return self._complete_loaded(
                     batches, return_type, field_details_list, info, path, result, position_context
                 )
+            written = self._written_list(item_type, items_non_null, field_details_list, result)
+            if written is not _MISSING:
+                return written
         return super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
         )
+
+    def _written_list(
+        self,
+        item_type: GraphQLObjectType,
+        items_non_null: bool,
+        field_details_list: Any,
+        items: list[Any],
+    ) -> Any:
+        """The list written item by item by its items' plan; _MISSING where graphql-core must
+        complete it (an item the plan cannot write: the whole list goes the general path)."""
+        if not self._fast or self._streams:
+            return _MISSING
+        plan = self._plan(item_type, field_details_list)
+        if plan is None:
+            return _MISSING
+        try:
+            return _write_object(plan, items, False, True, items_non_null)
+        except Exception:  # the general path reports it, as graphql-core does
+            return _MISSING
 
     async def _complete_loaded(
         self,
@@ -474,6 +540,10 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 # Nothing is lost: each record's resolver loads its own value, and the general
                 # path reports whatever goes wrong there, at that record's path.
                 log.exception("a batch load failed; the list's records load one by one")
+        item_type, items_non_null = _unwrap(return_type.of_type)
+        written = self._written_list(item_type, items_non_null, field_details_list, result)
+        if written is not _MISSING:
+            return written
         completed = super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
         )

@@ -123,7 +123,10 @@ class Case(CaseFields, Node):
         PARTIES_SCOPE,
         empty=list,
         graphql_type=list[CaseParty],
-        metadata=batched(lambda cases, context: load_parties(context, cases)),
+        metadata=batched(
+            lambda cases, context: load_parties(context, cases),
+            lambda context, case: context.case_parties.get((case.owner, case.id)),
+        ),
     )
     @staticmethod
     def parties(
