@@ -383,6 +383,18 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
         return plan
 
+    def _permitted(self, definition: StrawberryField) -> bool:
+        """Whether every guard of the field lets this operation's caller read it: the one
+        decision both a batch load and a plan take for a guarded field (the guards'
+        own, resolvers.authorization.ScopeGuard); any other extension counts as a refusal."""
+        principal = getattr(self.context_value, "principal", None)
+        if principal is None:
+            return False
+        return all(
+            isinstance(guard, ScopeGuard) and guard.permits(principal)
+            for guard in definition.extensions
+        )
+
     def _loaded(self, field: Any) -> Callable[[Any], Any] | None:
         """For a batched field whose every guard lets this operation's caller read it: the
         call that gives a record's value as its batch load left it, or _MISSING where it is
@@ -391,14 +403,12 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not isinstance(definition, StrawberryField) or not definition.metadata:
             return None
         loaded: BatchLoaded | None = definition.metadata.get(BATCH_LOADED)
-        principal = getattr(self.context_value, "principal", None)
-        if loaded is None or principal is None or field.args:
+        if loaded is None or field.args:
             return None
         # A scope's directive only prints it: the guard below enforces it.
         if not all(isinstance(directive, RequiresScopes) for directive in definition.directives):
             return None
-        guards = definition.extensions
-        if not all(isinstance(guard, ScopeGuard) and guard.permits(principal) for guard in guards):
+        if not self._permitted(definition):
             return None
         context = self.context_value
 
@@ -465,7 +475,9 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             definition = field.extensions.get("strawberry-definition")
             load = _batch_load(field)
             if load is not None:
-                found.append(Batch(via, load))
+                # What the field's guard would refuse is not read ahead of it.
+                if self._permitted(definition):
+                    found.append(Batch(via, load))
                 continue
             resolver = getattr(definition, "base_resolver", None)
             if resolver is not None and resolver.is_async:
