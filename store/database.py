@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -51,6 +52,9 @@ def _enable_sqlite_integrity(dbapi_connection: Any, _record: Any) -> None:
 
 def create_engine(url: str, **options: Any) -> AsyncEngine:
     driver = check_url(url)
+    # JSON columns (lists of names, mostly) are read on every page: orjson reads them as the
+    # standard library does, several times faster. What is written stays the library's.
+    options.setdefault("json_deserializer", orjson.loads)
     if driver.startswith("sqlite"):
         engine = create_async_engine(url, **options)
         event.listen(engine.sync_engine, "connect", _enable_sqlite_integrity)

@@ -72,10 +72,14 @@ class CaseParty:
     entity: "Entity"
 
 
+# A dictionary look-up, not an enum call, for each party.
+PARTY_ROLES = {role.value: role for role in PartyRole}
+
+
 def _parties(links: tuple[PartyRecord, ...], entities: Sequence[Any]) -> list[CaseParty]:
     """Each link with its entity record (read as an Entity), where the caller may see it."""
     return [
-        CaseParty(role=PartyRole(link.role), entity=entity)
+        CaseParty(role=PARTY_ROLES[link.role], entity=entity)
         for link, entity in zip(links, entities, strict=True)
         if entity is not None
     ]
