@@ -11,9 +11,10 @@ graphql-core's own path, so results and errors are exactly the general path's.
 
 An object whose selection holds only such fields, and objects and lists of objects that hold
 only such fields in turn (a case's parties with their entities and handling, say), is written
-by a plan made once per operation for that selection (ObjectPlan): the record's attributes are
-read straight into the answer's dictionary, in the selection's order, without graphql-core's
-per-field work. Whatever the plan cannot write as graphql-core would, it leaves to
+by a plan made once per operation for that selection (resolvers.plans): the record's attributes
+are read straight into the answer's dictionary, in the selection's order, by a writer generated
+for the plan's shape, without graphql-core's per-field work. Whatever the plan cannot write as
+graphql-core would, it leaves to
 graphql-core's path for that object, which then writes it, errors included, as it always has.
 
 A field that reads from a source for each record of a list (a case's parties) may declare a
@@ -40,7 +41,6 @@ from typing import Any, NamedTuple
 from graphql import (
     GraphQLEnumType,
     GraphQLError,
-    GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -54,9 +54,9 @@ from strawberry.types.field import StrawberryField
 
 from resolvers.authorization import ScopeGuard
 from resolvers.errors import SourceUnavailableError
+from resolvers.plans import MISSING, ObjectPlan, PlainField, Step, complete, write_list
 from resolvers.sources.ledger import CURRENT_LEDGER, AuditUnrecorded, ReadLedger
 
-_MISSING = object()
 log = logging.getLogger(__name__)
 
 # The key, in a strawberry field's metadata, of its batch load (`batched`).
@@ -84,18 +84,6 @@ class Batch(NamedTuple):
 
     via: tuple[str, ...]
     load: BatchLoad
-
-
-class PlainField(NamedTuple):
-    """How to read one plain field: the record's attribute, the field's leaf type and how
-    a value of it is serialised."""
-
-    attribute: str
-    leaf: GraphQLLeafType
-    non_null: bool
-    is_list: bool
-    items_non_null: bool
-    coerce: Callable[[Any], Any]
 
 
 def _enum_coercion(enum: GraphQLEnumType) -> Callable[[Any], Any]:
@@ -161,30 +149,6 @@ def plain_fields(schema: GraphQLSchema) -> dict[tuple[str, str], PlainField]:
     return found
 
 
-def _complete(plain: PlainField, value: Any) -> Any:
-    """The serialised value, or _MISSING where graphql-core's own path must decide."""
-    if value is None:
-        return _MISSING if plain.non_null else None
-    coerce = plain.coerce
-    if not plain.is_list:
-        coerced = coerce(value)
-        return _MISSING if coerced is None else coerced
-    if isinstance(value, (str, bytes, dict)):
-        return _MISSING
-    completed: list[Any] = []
-    for item in value:
-        if item is None:
-            if plain.items_non_null:
-                return _MISSING
-            completed.append(None)
-            continue
-        coerced = coerce(item)
-        if coerced is None:
-            return _MISSING
-        completed.append(coerced)
-    return completed
-
-
 def _is_plain_object_field(field: Any) -> bool:
     """A field that returns its record's attribute as it is, an object or a list of them."""
     definition = field.extensions.get("strawberry-definition")
@@ -214,76 +178,6 @@ def _computed(field: Any) -> Callable[[Any], Any] | None:
     if parent is None:
         return None
     return lambda record: resolver(**{parent.name: record})
-
-
-class Step(NamedTuple):
-    """One response key of a planned selection: a plain leaf (`leaf`), an object or a list of
-    objects (`plan`), or `__typename` (neither); its value is the record's attribute, or
-    what `call` gives for the record."""
-
-    key: str
-    attribute: str
-    leaf: PlainField | None
-    plan: "ObjectPlan | None"
-    non_null: bool = True
-    is_list: bool = False
-    items_non_null: bool = False
-    call: Callable[[Any], Any] | None = None
-
-
-class ObjectPlan:
-    """How to write one selection set over one object type (Step). `write` returns _MISSING
-    where graphql-core must decide."""
-
-    __slots__ = ("is_type_of", "steps", "type_name")
-
-    def __init__(self, object_type: GraphQLObjectType) -> None:
-        self.type_name = object_type.name
-        # Called as graphql-core would, without the resolve info no type of ours reads.
-        self.is_type_of: Callable[[Any, Any], Any] | None = object_type.is_type_of
-        self.steps: list[Step] = []
-
-    def write(self, record: Any) -> Any:
-        if self.is_type_of is not None and self.is_type_of(record, None) is not True:
-            return _MISSING
-        written: dict[str, Any] = {}
-        for key, attribute, leaf, plan, non_null, is_list, items_non_null, call in self.steps:
-            if leaf is not None:
-                value = _complete(leaf, getattr(record, attribute))
-            elif plan is None:
-                value = self.type_name
-            else:
-                found = getattr(record, attribute) if call is None else call(record)
-                if found is _MISSING:
-                    return _MISSING
-                value = _write_object(plan, found, non_null, is_list, items_non_null)
-            if value is _MISSING:
-                return _MISSING
-            written[key] = value
-        return written
-
-
-def _write_object(
-    plan: ObjectPlan, value: Any, non_null: bool, is_list: bool, items_non_null: bool
-) -> Any:
-    if value is None:
-        return _MISSING if non_null else None
-    if not is_list:
-        return plan.write(value)
-    if isinstance(value, (str, bytes, dict)):
-        return _MISSING
-    items: list[Any] = []
-    for item in value:
-        if item is None:
-            if items_non_null:
-                return _MISSING
-            items.append(None)
-            continue
-        written = plan.write(item)
-        if written is _MISSING:
-            return _MISSING
-        items.append(written)
-    return items
 
 
 def _batch_load(field: Any) -> BatchLoad | None:
@@ -381,7 +275,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             plan.steps.append(
                 Step(key, attribute, None, inner, non_null, is_list, items_non_null, call)
             )
-        return plan
+        return plan if plan.compile() else None
 
     def _permitted(self, definition: StrawberryField) -> bool:
         """Whether every guard of the field lets this operation's caller read it: the one
@@ -397,7 +291,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _loaded(self, field: Any) -> Callable[[Any], Any] | None:
         """For a batched field whose every guard lets this operation's caller read it: the
-        call that gives a record's value as its batch load left it, or _MISSING where it is
+        call that gives a record's value as its batch load left it, or MISSING where it is
         not loaded (graphql-core's path then resolves the record, guards and all)."""
         definition = field.extensions.get("strawberry-definition")
         if not isinstance(definition, StrawberryField) or not definition.metadata:
@@ -414,7 +308,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         def call(record: Any) -> Any:
             value = loaded(context, record)
-            return _MISSING if value is None else value
+            return MISSING if value is None else value
 
         return call
 
@@ -432,8 +326,8 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 try:
                     written = plan.write(result)
                 except Exception:  # the general path reports it, as graphql-core does
-                    written = _MISSING
-                if written is not _MISSING:
+                    written = MISSING
+                if written is not MISSING:
                     return written
         return super().collect_and_execute_subfields(
             return_type, field_details_list, path, result, position_context
@@ -506,7 +400,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     batches, return_type, field_details_list, info, path, result, position_context
                 )
             written = self._written_list(item_type, items_non_null, field_details_list, result)
-            if written is not _MISSING:
+            if written is not MISSING:
                 return written
         return super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
@@ -519,17 +413,17 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         field_details_list: Any,
         items: list[Any],
     ) -> Any:
-        """The list written item by item by its items' plan; _MISSING where graphql-core must
+        """The list written item by item by its items' plan; MISSING where graphql-core must
         complete it (an item the plan cannot write: the whole list goes the general path)."""
         if not self._fast or self._streams:
-            return _MISSING
+            return MISSING
         plan = self._plan(item_type, field_details_list)
         if plan is None:
-            return _MISSING
+            return MISSING
         try:
-            return _write_object(plan, items, False, True, items_non_null)
+            return write_list(plan.write, items, items_non_null)
         except Exception:  # the general path reports it, as graphql-core does
-            return _MISSING
+            return MISSING
 
     async def _complete_loaded(
         self,
@@ -554,7 +448,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 log.exception("a batch load failed; the list's records load one by one")
         item_type, items_non_null = _unwrap(return_type.of_type)
         written = self._written_list(item_type, items_non_null, field_details_list, result)
-        if written is not _MISSING:
+        if written is not MISSING:
             return written
         completed = super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context
@@ -577,10 +471,10 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plain = self._plain.get((parent_type.name, field_details_list[0].node.name.value))
         if plain is not None and self._fast:
             try:
-                completed = _complete(plain, getattr(source, plain.attribute))
+                completed = complete(plain, getattr(source, plain.attribute))
             except Exception:  # the general path reports it, as graphql-core does
-                completed = _MISSING
-            if completed is not _MISSING:
+                completed = MISSING
+            if completed is not MISSING:
                 return completed
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context

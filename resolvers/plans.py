@@ -1,0 +1,232 @@
+"""Object plans: how to write one selection set over one object type, and the writer each plan
+is given, generated as Python once per shape of plan (the idea of graphql-jit).
+
+A plan's steps are its response keys in the selection's order (Step): a plain leaf, read from
+the record's attribute and serialised; an object or a list of objects, written by the inner
+plan; or `__typename`. Interpreting the steps for every record of a page costs a loop, a
+branch on each step's kind and a call per field; the generated writer does, for one record,
+only what its shape says: read the attributes, serialise them, build the dictionary.
+
+Only a plan's shape is in the generated source: the attribute names, which come from our
+schema and are checked to be identifiers, and the steps' flags. What an operation supplies,
+its response keys (the caller's text), the serialisers and the inner writers, are arguments of
+the generated factory, which the writer closes over; none of them is ever part of the source.
+The factories are kept by source, so an operation asked again compiles nothing.
+
+A writer returns MISSING where graphql-core must decide (a null in a non-null field, a value
+the type refuses, a record the type does not claim): the execution context then completes
+that object by graphql-core's own path, errors included.
+"""
+
+import keyword
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from graphql import (
+    GraphQLBoolean,
+    GraphQLID,
+    GraphQLLeafType,
+    GraphQLObjectType,
+    GraphQLString,
+)
+
+MISSING: Any = object()
+
+# Distinct plan shapes kept compiled: an operation's shapes are few; a caller sending endless
+# new selections only evicts the least used.
+COMPILED_SHAPES = 512
+
+Writer = Callable[[Any], Any]
+
+
+class PlainField(NamedTuple):
+    """How to read one plain field: the record's attribute, the field's leaf type and how
+    a value of it is serialised."""
+
+    attribute: str
+    leaf: GraphQLLeafType
+    non_null: bool
+    is_list: bool
+    items_non_null: bool
+    coerce: Callable[[Any], Any]
+
+
+def complete(plain: PlainField, value: Any) -> Any:
+    """The serialised value, or MISSING where graphql-core's own path must decide."""
+    if value is None:
+        return MISSING if plain.non_null else None
+    coerce = plain.coerce
+    if not plain.is_list:
+        coerced = coerce(value)
+        return MISSING if coerced is None else coerced
+    if isinstance(value, (str, bytes, dict)):
+        return MISSING
+    completed: list[Any] = []
+    for item in value:
+        if item is None:
+            if plain.items_non_null:
+                return MISSING
+            completed.append(None)
+            continue
+        coerced = coerce(item)
+        if coerced is None:
+            return MISSING
+        completed.append(coerced)
+    return completed
+
+
+def write_list(write: Writer, value: Any, items_non_null: bool) -> Any:
+    """A list of objects, each written by `write`; MISSING where any item must go the
+    general path (the whole list then does)."""
+    if isinstance(value, (str, bytes, dict)):
+        return MISSING
+    items: list[Any] = []
+    for item in value:
+        if item is None:
+            if items_non_null:
+                return MISSING
+            items.append(None)
+            continue
+        written = write(item)
+        if written is MISSING:
+            return MISSING
+        items.append(written)
+    return items
+
+
+class Step(NamedTuple):
+    """One response key of a planned selection: a plain leaf (`leaf`), an object or a list of
+    objects (`plan`), or `__typename` (neither); its value is the record's attribute, or
+    what `call` gives for the record."""
+
+    key: str
+    attribute: str
+    leaf: PlainField | None
+    plan: "ObjectPlan | None"
+    non_null: bool = True
+    is_list: bool = False
+    items_non_null: bool = False
+    call: Callable[[Any], Any] | None = None
+
+
+# Leaf types whose serialiser returns a value of this exact class unchanged: the writer skips
+# the call for such a value (graphql-core's `serialize_string`, `serialize_id` and
+# `serialize_boolean` return a str, a str and a bool as they are).
+UNCHANGED = {GraphQLString.name: "str", GraphQLID.name: "str", GraphQLBoolean.name: "bool"}
+STANDARD_LEAVES = {GraphQLString.name: GraphQLString, GraphQLID.name: GraphQLID}
+STANDARD_LEAVES[GraphQLBoolean.name] = GraphQLBoolean
+
+
+def _unchanged_class(leaf: GraphQLLeafType) -> str | None:
+    if STANDARD_LEAVES.get(leaf.name) is not leaf:
+        return None  # a type of the same name that is not graphql-core's own
+    return UNCHANGED[leaf.name]
+
+
+class ObjectPlan:
+    """How to write one selection set over one object type (Step). `write` returns MISSING
+    where graphql-core must decide; it exists once the plan is compiled."""
+
+    __slots__ = ("is_type_of", "steps", "type_name", "write")
+
+    def __init__(self, object_type: GraphQLObjectType) -> None:
+        self.type_name = object_type.name
+        # Called as graphql-core would, without the resolve info no type of ours reads.
+        self.is_type_of: Callable[[Any, Any], Any] | None = object_type.is_type_of
+        self.steps: list[Step] = []
+        self.write: Writer = _uncompiled
+
+    def compile(self) -> bool:
+        """Give the plan its writer (its inner plans are compiled first); False where a step's
+        attribute is not a Python identifier, and the plan cannot be written."""
+        if not all(_is_name(step.attribute) for step in self.steps):
+            return False
+        source, arguments = _writer_source(self)
+        self.write = _factory(source)(*arguments)
+        return True
+
+
+def _uncompiled(record: Any) -> Any:
+    return MISSING
+
+
+def _is_name(attribute: str) -> bool:
+    return attribute.isidentifier() and not keyword.iskeyword(attribute)
+
+
+def _writer_source(plan: ObjectPlan) -> tuple[str, list[Any]]:
+    """The factory's source for the plan's shape, and the arguments this plan gives it."""
+    parameters = ["MISSING", "complete", "write_list", "is_type_of", "type_name"]
+    arguments: list[Any] = [MISSING, complete, write_list, plan.is_type_of, plan.type_name]
+    body: list[str] = []
+    if plan.is_type_of is not None:
+        body += ["if is_type_of(record, None) is not True:", "    return MISSING"]
+    entries: list[str] = []
+    for number, step in enumerate(plan.steps):
+        key, value, serialise = f"k{number}", f"v{number}", f"s{number}"
+        parameters.append(key)
+        arguments.append(step.key)
+        if step.leaf is None and step.plan is None:
+            entries.append(f"{key}: type_name")
+            continue
+        entries.append(f"{key}: {value}")
+        parameters.append(serialise)
+        if step.leaf is not None:
+            body += _leaf_lines(step.leaf, value, serialise)
+            arguments.append(step.leaf if step.leaf.is_list else step.leaf.coerce)
+            continue
+        assert step.plan is not None
+        arguments.append(step.plan.write)
+        if step.call is None:
+            body.append(f"{value} = record.{step.attribute}")
+        else:
+            call = f"c{number}"
+            parameters.append(call)
+            arguments.append(step.call)
+            body += [f"{value} = {call}(record)", f"if {value} is MISSING:", "    return MISSING"]
+        written = (
+            f"write_list({serialise}, {value}, {step.items_non_null})"
+            if step.is_list
+            else f"{serialise}({value})"
+        )
+        body += _unless_null(
+            value,
+            step.non_null,
+            [f"{value} = {written}", f"if {value} is MISSING:", "    return MISSING"],
+        )
+    body.append("return {" + ", ".join(entries) + "}")
+    lines = [f"def make({', '.join(parameters)}):", "    def write(record):"]
+    lines += [f"        {line}" for line in body]
+    lines.append("    return write")
+    return "\n".join(lines) + "\n", arguments
+
+
+def _leaf_lines(leaf: PlainField, value: str, serialise: str) -> list[str]:
+    if leaf.is_list:
+        return [
+            f"{value} = complete({serialise}, record.{leaf.attribute})",
+            f"if {value} is MISSING:",
+            "    return MISSING",
+        ]
+    coerced = [f"{value} = {serialise}({value})", f"if {value} is None:", "    return MISSING"]
+    unchanged = _unchanged_class(leaf.leaf)
+    if unchanged is not None:
+        coerced = [f"if {value}.__class__ is not {unchanged}:"] + [f"    {c}" for c in coerced]
+    return [f"{value} = record.{leaf.attribute}", *_unless_null(value, leaf.non_null, coerced)]
+
+
+def _unless_null(value: str, non_null: bool, lines: list[str]) -> list[str]:
+    """`lines` for a value that is not None; a None is MISSING in a non-null field and stays
+    None in a nullable one."""
+    if non_null:
+        return [f"if {value} is None:", "    return MISSING", *lines]
+    return [f"if {value} is not None:"] + [f"    {line}" for line in lines]
+
+
+@lru_cache(maxsize=COMPILED_SHAPES)
+def _factory(source: str) -> Callable[..., Writer]:
+    namespace: dict[str, Any] = {"__builtins__": {"str": str, "bool": bool}}
+    exec(compile(source, "<object plan writer>", "exec"), namespace)  # noqa: S102
+    factory: Callable[..., Writer] = namespace["make"]
+    return factory
