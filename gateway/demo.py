@@ -59,6 +59,7 @@ from auth.verification import (
 from gateway import shared
 from gateway.app import GatewayParts, gateway_routes, hardening
 from gateway.audit_exchange import Checkpointer, InProcessPartner
+from gateway.collector import tune_for_serving
 from gateway.dashboard import DashboardLogin, dashboard_routes
 from gateway.graphiql import GraphiQLLogin, graphiql_assets, graphiql_page, login_assets
 from gateway.http.admission import OperationAdmission
@@ -221,6 +222,7 @@ def build_demo_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        tune_for_serving()
         try:
             for service in services.values():
                 await service.startup()

@@ -57,6 +57,7 @@ from auth.revocations import RevocationList, SharedRevocations
 from auth.verification import TokenVerifier
 from gateway import shared
 from gateway.app import GatewayParts, gateway_routes, hardening
+from gateway.collector import tune_for_serving
 from gateway.dashboard import DashboardLogin, dashboard_routes
 from gateway.graphiql import GraphiQLLogin, graphiql_assets, graphiql_page, login_assets
 from gateway.observability.telemetry import Telemetry
@@ -309,6 +310,7 @@ def build_gateway_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        tune_for_serving()
         try:
             yield
         finally:

@@ -23,6 +23,7 @@ from auth.checkpoints import AuditSigner
 from auth.principal import Principal
 from auth.verification import Verifier
 from gateway.audit_exchange import Checkpointer, RemotePartner, Sleep, audit_routes
+from gateway.collector import tune_for_serving
 from gateway.http.graphql_endpoint import GraphQLEndpoint
 from gateway.http.hardening import BodyLimit, SecurityHeaders
 from gateway.http.rate_limit import RateLimit, RateLimiter
@@ -105,6 +106,7 @@ def create_subgraph_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        tune_for_serving()
         try:
             owner = await store_administration(engine)
             if owner is not administration:
