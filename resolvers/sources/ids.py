@@ -28,12 +28,18 @@ class GlobalId:
     local_id: int
 
     def encode(self) -> str:
-        raw = f"{self.type_name}:{self.owner.value}:{self.local_id}".encode()
-        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+        return global_id(self.type_name, self.owner, self.local_id)
+
+
+# base64's URL-safe alphabet: "+" and "/" become "-" and "_".
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
 
 
 def global_id(type_name: str, owner: Administration, local_id: int) -> str:
-    return GlobalId(type_name, owner, local_id).encode()
+    """The id of a record (every record of an answer has one: a direct encoding, no object)."""
+    raw = f"{type_name}:{owner._value_}:{local_id}".encode()
+    encoded = binascii.b2a_base64(raw, newline=False).translate(_URL_SAFE)
+    return encoded.rstrip(b"=").decode("ascii")
 
 
 def decode_global_id(value: str) -> GlobalId | None:
