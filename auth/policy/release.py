@@ -26,6 +26,10 @@ from auth.principal import Principal
 from store.models import Release, ReleaseItem
 from store.models.domain import Administration, RecordType
 
+# The time a read is decided at: a value, or the bound parameter of a statement kept per shape
+# of grant (resolvers.sources.in_process.shapes), given its value on every read.
+Moment = datetime | ColumnElement[datetime]
+
 READ_SCOPE = {
     RecordType.CASE: CASES_READ,
     RecordType.ENTITY: ENTITIES_READ,
@@ -64,7 +68,7 @@ def record_grant(owner: Administration, principal: Principal, record_type: Recor
     return read_grant(owner, principal, READ_SCOPE[record_type])
 
 
-def _active_release_condition(recipient: Administration, now: datetime) -> ColumnElement[bool]:
+def _active_release_condition(recipient: Administration, now: Moment) -> ColumnElement[bool]:
     return and_(
         col(Release.recipient) == recipient.value,
         col(Release.revoked_at).is_(None),
@@ -76,7 +80,7 @@ def covering_release(
     record_type: RecordType,
     record_id: ColumnClause[int] | ColumnElement[int],
     grant: ReadGrant,
-    now: datetime,
+    now: Moment,
 ) -> ScalarSelect[int]:
     """The one active release that hands this record to the caller, as a correlated subquery.
 
@@ -105,7 +109,7 @@ def released_to_caller(
     record_type: RecordType,
     record_id: ColumnClause[int] | ColumnElement[int],
     grant: ReadGrant,
-    now: datetime,
+    now: Moment,
 ) -> ColumnElement[bool]:
     """Whether some active release of the owner covers the record for the caller."""
     if not grant.permitted:
@@ -119,7 +123,7 @@ def released_under(
     record_type: RecordType,
     record_id: ColumnClause[int] | ColumnElement[int],
     grant: ReadGrant,
-    now: datetime,
+    now: Moment,
     *conditions: ColumnElement[bool],
 ) -> ColumnElement[bool]:
     """Whether an active release of the owner to the caller's administration, meeting

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, or_, select
@@ -11,11 +12,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.filters import filterable
 from auth.policy.personal_data import IS_PERSON
-from auth.policy.release import ReadGrant, record_grant
+from auth.policy.release import Moment, ReadGrant, record_grant
 from resolvers.sources.filters import CaseFilter
+from resolvers.sources.in_process import shapes
 from resolvers.sources.in_process.consents import granted_consents
 from resolvers.sources.in_process.handling import handling_of, utc, utc_present
 from resolvers.sources.in_process.query import (
+    AnySelect,
     count_visible,
     fetch_row_page,
     rows_of,
@@ -133,6 +136,29 @@ async def _records(session: AsyncSession, rows: list[Any], grant: ReadGrant) -> 
     ]
 
 
+def _listed(grant: ReadGrant, now: Moment, where: Sequence[ColumnElement[bool]]) -> AnySelect:
+    """The page, its cases' offences and the count of the whole list in one statement."""
+    total_column = visible_count(Case, RecordType.CASE, grant, now, where)
+    return visible_rows(
+        (*COLUMNS, OFFENCES, total_column), Case, RecordType.CASE, grant, now
+    ).where(*where)
+
+
+@lru_cache(maxsize=shapes.KEPT_SHAPES)
+def _unfiltered_page(shape: shapes.ReadShape, after: bool) -> Any:
+    """The unfiltered list's page (the dashboard's), kept per shape of grant."""
+    statement = _listed(shapes.grant_of(shape), shapes.NOW, ())
+    return shapes.paged(statement, col(Case.opened_at), col(Case.id), after)
+
+
+async def _unfiltered_rows(
+    session: AsyncSession, grant: ReadGrant, now: datetime, page: PageRequest
+) -> tuple[list[Any], bool]:
+    statement = _unfiltered_page(shapes.shape_of(grant), page.after is not None)
+    rows = list((await rows_of(session, statement, shapes.page_values(now, page))).all())
+    return rows[: page.limit], len(rows) > page.limit
+
+
 async def list_cases(
     session: AsyncSession,
     grant: ReadGrant,
@@ -143,14 +169,13 @@ async def list_cases(
     if not grant.permitted:
         return [], False, 0  # nothing to ask the store: the refused attempt is still audited
     where = conditions(case_filter, grant, now)
-    # The page, its cases' offences and the count of the whole list in one statement.
-    total_column = visible_count(Case, RecordType.CASE, grant, now, where)
-    statement = visible_rows(
-        (*COLUMNS, OFFENCES, total_column), Case, RecordType.CASE, grant, now
-    ).where(*where)
-    rows, has_more = await fetch_row_page(
-        session, statement, col(Case.opened_at), col(Case.id), page
-    )
+    if where:
+        statement = _listed(grant, now, where)
+        rows, has_more = await fetch_row_page(
+            session, statement, col(Case.opened_at), col(Case.id), page
+        )
+    else:
+        rows, has_more = await _unfiltered_rows(session, grant, now, page)
     if rows:
         total = int(rows[0].visible_total)
     else:
@@ -168,14 +193,14 @@ async def cases_by_id(
     return await _records(session, rows, grant)
 
 
-async def parties_of_cases(
-    session: AsyncSession, grant: ReadGrant, now: datetime, case_ids: Sequence[int]
-) -> dict[int, tuple[PartyRecord, ...]]:
-    """Party links of the visible cases among case_ids; each entity is resolved by its owner."""
-    visible = visible_rows((col(Case.id),), Case, RecordType.CASE, grant, now).where(
-        col(Case.id).in_(case_ids)
+@lru_cache(maxsize=shapes.KEPT_SHAPES)
+def _parties(shape: shapes.ReadShape) -> Any:
+    """Party links of the visible cases among the ids, kept per shape of grant."""
+    grant = shapes.grant_of(shape)
+    visible = visible_rows((col(Case.id),), Case, RecordType.CASE, grant, shapes.NOW).where(
+        col(Case.id).in_(shapes.IDS)
     )
-    statement = (
+    return (
         select(
             col(CaseParty.case_id),
             col(CaseParty.entity_administration),
@@ -187,8 +212,16 @@ async def parties_of_cases(
         )
         .order_by(col(CaseParty.case_id), col(CaseParty.id))
     )
+
+
+async def parties_of_cases(
+    session: AsyncSession, grant: ReadGrant, now: datetime, case_ids: Sequence[int]
+) -> dict[int, tuple[PartyRecord, ...]]:
+    """Party links of the visible cases among case_ids; each entity is resolved by its owner."""
+    statement = _parties(shapes.shape_of(grant))
+    found = await rows_of(session, statement, shapes.ids_values(now, case_ids))
     parties: dict[int, list[PartyRecord]] = defaultdict(list)
-    for case_id, entity_administration, entity_id, role in await rows_of(session, statement):
+    for case_id, entity_administration, entity_id, role in found:
         parties[case_id].append(
             PartyRecord(
                 case_owner=grant.owner,

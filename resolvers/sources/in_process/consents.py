@@ -2,12 +2,15 @@
 
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.release import ReadGrant
+from resolvers.sources.in_process import shapes
 from resolvers.sources.in_process.handling import present, utc, utc_present
 from resolvers.sources.in_process.query import rows_of
 from resolvers.sources.records import ConsentRecord, GrantedConsent, ReleaseItemRef
@@ -15,13 +18,10 @@ from store.models import Consent, ConsentItem
 from store.models.domain import Administration, ConsentStatus, RecordType
 
 
-async def granted_consents(
-    session: AsyncSession, grant: ReadGrant, record_type: RecordType, ids: Sequence[int]
-) -> dict[int, tuple[GrantedConsent, ...]]:
-    """Granted consents covering the records, as the caller may know them: the owner sees all,
-    the partner those it asked for."""
-    if not ids or not grant.permitted:
-        return {}
+@lru_cache(maxsize=shapes.KEPT_SHAPES)
+def _granted(shape: shapes.ReadShape, record_type: RecordType) -> Any:
+    """The granted consents covering the records of the ids, kept per shape of grant."""
+    grant = shapes.grant_of(shape)
     # Columns, not ORM objects: this runs for every page of records.
     statement = (
         select_columns(
@@ -35,7 +35,7 @@ async def granted_consents(
         .join(Consent, col(Consent.id) == col(ConsentItem.consent_id))
         .where(
             col(ConsentItem.record_type) == record_type.value,
-            col(ConsentItem.record_id).in_(ids),
+            col(ConsentItem.record_id).in_(shapes.IDS),
             col(Consent.status) == ConsentStatus.GRANTED.value,
         )
         .order_by(col(ConsentItem.record_id), col(Consent.id))
@@ -44,8 +44,19 @@ async def granted_consents(
         statement = statement.where(
             col(Consent.requesting_administration) == grant.principal.administration.value
         )
+    return statement
+
+
+async def granted_consents(
+    session: AsyncSession, grant: ReadGrant, record_type: RecordType, ids: Sequence[int]
+) -> dict[int, tuple[GrantedConsent, ...]]:
+    """Granted consents covering the records, as the caller may know them: the owner sees all,
+    the partner those it asked for."""
+    if not ids or not grant.permitted:
+        return {}
+    statement = _granted(shapes.shape_of(grant), record_type)
+    rows = await rows_of(session, statement, {shapes.IDS.key: list(ids)})
     found: dict[int, list[GrantedConsent]] = defaultdict(list)
-    rows = await rows_of(session, statement)
     for record_id, consent_id, use, agency, country, decided_at in rows:
         found[record_id].append(GrantedConsent(consent_id, use, agency, country, utc(decided_at)))
     return {record_id: tuple(items) for record_id, items in found.items()}

@@ -4,6 +4,7 @@ data leaves the store only where it is released to the caller."""
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select, tuple_
@@ -14,6 +15,7 @@ from auth.policy.filters import filterable
 from auth.policy.personal_data import IS_PERSON, personal_data, personal_data_allowed
 from auth.policy.release import ReadGrant
 from resolvers.sources.filters import EntityFilter, MatchProbe
+from resolvers.sources.in_process import shapes
 from resolvers.sources.in_process.consents import granted_consents
 from resolvers.sources.in_process.handling import handling_of, utc_present
 from resolvers.sources.in_process.query import (
@@ -201,6 +203,15 @@ async def match_candidates(
     return await _records(session, rows, grant)
 
 
+@lru_cache(maxsize=shapes.KEPT_SHAPES)
+def _by_id(shape: shapes.ReadShape) -> Any:
+    """The visible entities among the ids, kept per shape of grant."""
+    grant = shapes.grant_of(shape)
+    return visible_rows(_columns(grant), Entity, RecordType.ENTITY, grant, shapes.NOW).where(
+        col(Entity.id).in_(shapes.IDS)
+    )
+
+
 async def entities_by_id(
     session: AsyncSession,
     grant: ReadGrant,
@@ -208,8 +219,6 @@ async def entities_by_id(
     ids: Sequence[int],
     parts: EntityParts = EVERY_PART,
 ) -> list[EntityRecord]:
-    statement = visible_rows(_columns(grant), Entity, RecordType.ENTITY, grant, now).where(
-        col(Entity.id).in_(ids)
-    )
-    rows = list((await rows_of(session, statement)).all())
+    statement = _by_id(shapes.shape_of(grant))
+    rows = list((await rows_of(session, statement, shapes.ids_values(now, ids))).all())
     return await _records(session, rows, grant, parts)

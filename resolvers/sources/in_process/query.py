@@ -11,7 +11,7 @@ from sqlalchemy.sql.expression import Executable
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from auth.policy.release import ReadGrant, covering_release, released_to_caller
+from auth.policy.release import Moment, ReadGrant, covering_release, released_to_caller
 from resolvers.sources.in_process.handling import RELEASE_COLUMNS
 from resolvers.sources.records import PageRequest, Position
 from store.models import Release
@@ -34,7 +34,7 @@ def visible_rows(
     table: Any,
     record_type: RecordType,
     grant: ReadGrant,
-    now: datetime,
+    now: Moment,
 ) -> AnySelect:
     """SELECT the columns of records the caller may see; partner rows carry their release."""
     if not grant.permitted:
@@ -59,11 +59,14 @@ def after(sort_column: Any, id_column: Any, position: Position | None) -> Column
     )
 
 
-async def rows_of(session: AsyncSession, statement: Executable) -> Rows:
+async def rows_of(
+    session: AsyncSession, statement: Executable, values: dict[str, Any] | None = None
+) -> Rows:
     """A select of columns run as SQLAlchemy Core on the session's own connection (and its
-    transaction): plain rows, without the ORM's per-statement and per-row work."""
+    transaction): plain rows, without the ORM's per-statement and per-row work. `values` are
+    those of a kept statement's bound parameters (resolvers.sources.in_process.shapes)."""
     connection = await session.connection()
-    return await connection.execute(statement)
+    return await connection.execute(statement, values)
 
 
 def paged(statement: AnySelect, sort_column: Any, id_column: Any, page: PageRequest) -> Any:
@@ -110,7 +113,7 @@ def visible_count(
     table: Any,
     record_type: RecordType,
     grant: ReadGrant,
-    now: datetime,
+    now: Moment,
     where: Sequence[ColumnElement[bool]],
 ) -> Label[Any]:
     """count_visible's count as a column of the page's own statement (a scalar subquery
