@@ -234,10 +234,11 @@ class Floor:
                 "Accept": "application/json",
             }
 
+            # The requests' bytes are made once: reading and encoding them is the client's work.
+            bodies = {first: request_body(OPERATION, first=first) for first in (PAGE, *SLOPE_PAGES)}
+
             async def answer(first: int) -> bytes:
-                status, body = await caller.post(
-                    "/graphql", request_body(OPERATION, first=first), headers
-                )
+                status, body = await caller.post("/graphql", bodies[first], headers)
                 if status != 200:
                     raise RuntimeError(f"{status}: {body[:500]!r}")
                 return body

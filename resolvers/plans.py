@@ -11,7 +11,7 @@ Only a plan's shape is in the generated source: the attribute names, which come 
 schema and are checked to be identifiers, and the steps' flags. What an operation supplies,
 its response keys (the caller's text), the serialisers and the inner writers, are arguments of
 the generated factory, which the writer closes over; none of them is ever part of the source.
-The factories are kept by source, so an operation asked again compiles nothing.
+The factories are kept by shape, so an operation asked again compiles nothing.
 
 A writer returns MISSING where graphql-core must decide (a null in a non-null field, a value
 the type refuses, a record the type does not claim): the execution context then completes
@@ -20,7 +20,6 @@ that object by graphql-core's own path, errors included.
 
 import keyword
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -142,8 +141,7 @@ class ObjectPlan:
         attribute is not a Python identifier, and the plan cannot be written."""
         if not all(_is_name(step.attribute) for step in self.steps):
             return False
-        source, arguments = _writer_source(self)
-        self.write = _factory(source)(*arguments)
+        self.write = _factory_for(self)(*_arguments(self))
         return True
 
 
@@ -155,10 +153,42 @@ def _is_name(attribute: str) -> bool:
     return attribute.isidentifier() and not keyword.iskeyword(attribute)
 
 
-def _writer_source(plan: ObjectPlan) -> tuple[str, list[Any]]:
-    """The factory's source for the plan's shape, and the arguments this plan gives it."""
-    parameters = ["MISSING", "complete", "write_list", "is_type_of", "type_name"]
+def _shape(plan: ObjectPlan) -> tuple[Any, ...]:
+    """All that the plan's writer source depends on (and nothing of the operation's text)."""
+    steps = tuple(
+        (
+            step.attribute,
+            step.leaf is None and step.plan is None,
+            None
+            if step.leaf is None
+            else (step.leaf.non_null, step.leaf.is_list, _unchanged_class(step.leaf.leaf)),
+            step.non_null,
+            step.is_list,
+            step.items_non_null,
+            step.call is not None,
+        )
+        for step in plan.steps
+    )
+    return (plan.is_type_of is not None, steps)
+
+
+def _arguments(plan: ObjectPlan) -> list[Any]:
+    """What this plan gives the factory, in the order of `_writer_source`'s parameters."""
     arguments: list[Any] = [MISSING, complete, write_list, plan.is_type_of, plan.type_name]
+    for step in plan.steps:
+        arguments.append(step.key)
+        if step.leaf is not None:
+            arguments.append(step.leaf if step.leaf.is_list else step.leaf.coerce)
+        elif step.plan is not None:
+            arguments.append(step.plan.write)
+            if step.call is not None:
+                arguments.append(step.call)
+    return arguments
+
+
+def _writer_source(plan: ObjectPlan) -> str:
+    """The factory's source for the plan's shape (`_arguments` gives its arguments)."""
+    parameters = ["MISSING", "complete", "write_list", "is_type_of", "type_name"]
     body: list[str] = []
     if plan.is_type_of is not None:
         body += ["if is_type_of(record, None) is not True:", "    return MISSING"]
@@ -166,7 +196,6 @@ def _writer_source(plan: ObjectPlan) -> tuple[str, list[Any]]:
     for number, step in enumerate(plan.steps):
         key, value, serialise = f"k{number}", f"v{number}", f"s{number}"
         parameters.append(key)
-        arguments.append(step.key)
         if step.leaf is None and step.plan is None:
             entries.append(f"{key}: type_name")
             continue
@@ -174,16 +203,12 @@ def _writer_source(plan: ObjectPlan) -> tuple[str, list[Any]]:
         parameters.append(serialise)
         if step.leaf is not None:
             body += _leaf_lines(step.leaf, value, serialise)
-            arguments.append(step.leaf if step.leaf.is_list else step.leaf.coerce)
             continue
-        assert step.plan is not None
-        arguments.append(step.plan.write)
         if step.call is None:
             body.append(f"{value} = record.{step.attribute}")
         else:
             call = f"c{number}"
             parameters.append(call)
-            arguments.append(step.call)
             body += [f"{value} = {call}(record)", f"if {value} is MISSING:", "    return MISSING"]
         written = (
             f"write_list({serialise}, {value}, {step.items_non_null})"
@@ -199,7 +224,7 @@ def _writer_source(plan: ObjectPlan) -> tuple[str, list[Any]]:
     lines = [f"def make({', '.join(parameters)}):", "    def write(record):"]
     lines += [f"        {line}" for line in body]
     lines.append("    return write")
-    return "\n".join(lines) + "\n", arguments
+    return "\n".join(lines) + "\n"
 
 
 def _leaf_lines(leaf: PlainField, value: str, serialise: str) -> list[str]:
@@ -224,7 +249,21 @@ def _unless_null(value: str, non_null: bool, lines: list[str]) -> list[str]:
     return [f"if {value} is not None:"] + [f"    {line}" for line in lines]
 
 
-@lru_cache(maxsize=COMPILED_SHAPES)
+# The compiled factories, by the shape of plan they write (`_shape`).
+_factories: dict[tuple[Any, ...], Callable[..., Writer]] = {}
+
+
+def _factory_for(plan: ObjectPlan) -> Callable[..., Writer]:
+    shape = _shape(plan)
+    factory = _factories.get(shape)
+    if factory is None:
+        if len(_factories) >= COMPILED_SHAPES:
+            # A caller sending endless new selections costs compiles, never memory.
+            _factories.clear()
+        factory = _factories[shape] = _factory(_writer_source(plan))
+    return factory
+
+
 def _factory(source: str) -> Callable[..., Writer]:
     namespace: dict[str, Any] = {"__builtins__": {"str": str, "bool": bool}}
     exec(compile(source, "<object plan writer>", "exec"), namespace)  # noqa: S102
