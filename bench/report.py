@@ -354,8 +354,8 @@ def render_floor(results: dict[str, Any]) -> str:
         "once, the gateway's own first-50 answer held as plain dicts as the root value, then "
         "`orjson.dumps`; in a fresh process of its own, `time.process_time()`.",
         f"- {f['rounds']} rounds, gateway and floor taking turns; each round "
-        f"{f['calls_per_round']} answers per page size (the floor {4 * f['calls_per_round']}); "
-        "the median of the rounds.",
+        f"{f['calls_per_round']} answers per page size (the floor {4 * f['calls_per_round']}), "
+        "each side after three untimed ones; the median of the rounds.",
         "",
         "| item | figure | verdict |",
         "|---|---|---|",
