@@ -59,25 +59,14 @@ def complete(plain: PlainField, value: Any) -> Any:
     if not plain.is_list:
         coerced = coerce(value)
         return MISSING if coerced is None else coerced
-    if isinstance(value, (str, bytes, dict)):
-        return MISSING
-    completed: list[Any] = []
-    for item in value:
-        if item is None:
-            if plain.items_non_null:
-                return MISSING
-            completed.append(None)
-            continue
-        coerced = coerce(item)
-        if coerced is None:
-            return MISSING
-        completed.append(coerced)
-    return completed
+    # A serialiser refuses an item by giving None.
+    return write_list(coerce, value, plain.items_non_null, refused=None)
 
 
-def write_list(write: Writer, value: Any, items_non_null: bool) -> Any:
+def write_list(write: Writer, value: Any, items_non_null: bool, refused: Any = MISSING) -> Any:
     """A list of objects, each written by `write`; MISSING where any item must go the
-    general path (the whole list then does)."""
+    general path (the whole list then does): a null item of a non-null list, or an item
+    `write` gives `refused` for."""
     if isinstance(value, (str, bytes, dict)):
         return MISSING
     items: list[Any] = []
@@ -88,7 +77,7 @@ def write_list(write: Writer, value: Any, items_non_null: bool) -> Any:
             items.append(None)
             continue
         written = write(item)
-        if written is MISSING:
+        if written is refused:
             return MISSING
         items.append(written)
     return items
