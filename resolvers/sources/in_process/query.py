@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from auth.policy.release import Moment, ReadGrant, covering_release, released_to_caller
 from resolvers.sources.in_process.handling import RELEASE_COLUMNS
-from resolvers.sources.records import PageRequest, Position
+from resolvers.sources.records import PageRequest
 from store.models import Release
 from store.models.domain import RecordType
 
@@ -49,14 +49,18 @@ def visible_rows(
     )
 
 
-def after(sort_column: Any, id_column: Any, position: Position | None) -> ColumnElement[bool]:
-    """Keyset condition for a (sort key DESC, id DESC) order."""
-    if position is None:
-        return and_(True)
+def after(sort_column: Any, id_column: Any, sort_key: Any, record_id: Any) -> ColumnElement[bool]:
+    """Keyset condition for a (sort key DESC, id DESC) order: the rows after (sort_key,
+    record_id), values or a kept statement's bound parameters."""
     return or_(
-        sort_column < position.sort_key,
-        and_(sort_column == position.sort_key, id_column < position.id),
+        sort_column < sort_key,
+        and_(sort_column == sort_key, id_column < record_id),
     )
+
+
+def in_page_order(statement: AnySelect, sort_column: Any, id_column: Any, limit: Any) -> Any:
+    """(sort key DESC, id DESC), at most `limit` rows."""
+    return statement.order_by(sort_column.desc(), id_column.desc()).limit(limit)
 
 
 async def rows_of(
@@ -72,11 +76,10 @@ async def rows_of(
 def paged(statement: AnySelect, sort_column: Any, id_column: Any, page: PageRequest) -> Any:
     """The page's statement: after the position, in (sort key DESC, id DESC) order, limit + 1
     rows (the one more tells whether more follow)."""
-    return (
-        statement.where(after(sort_column, id_column, page.after))
-        .order_by(sort_column.desc(), id_column.desc())
-        .limit(page.limit + 1)
-    )
+    if page.after is not None:
+        position = page.after
+        statement = statement.where(after(sort_column, id_column, position.sort_key, position.id))
+    return in_page_order(statement, sort_column, id_column, page.limit + 1)
 
 
 async def fetch_page(

@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, and_, bindparam, or_
+from sqlalchemy import BindParameter, bindparam
 from sqlalchemy.sql.expression import Select
 
 from auth.policy.release import ReadGrant
 from auth.principal import Principal
+from resolvers.sources.in_process import query
 from resolvers.sources.records import PageRequest
 from store.models.domain import Administration
 
@@ -79,10 +80,8 @@ def paged(statement: Select[Any], sort_column: Any, id_column: Any, after: bool)
     """The page of a kept statement, in (sort key DESC, id DESC) order: LIMIT rows, after the
     position AFTER_KEY, AFTER_ID where `after`."""
     if after:
-        statement = statement.where(
-            or_(sort_column < AFTER_KEY, and_(sort_column == AFTER_KEY, id_column < AFTER_ID))
-        )
-    return statement.order_by(sort_column.desc(), id_column.desc()).limit(LIMIT)
+        statement = statement.where(query.after(sort_column, id_column, AFTER_KEY, AFTER_ID))
+    return query.in_page_order(statement, sort_column, id_column, LIMIT)
 
 
 def page_values(now: datetime, page: PageRequest) -> dict[str, Any]:
