@@ -32,7 +32,7 @@ class ExchangeContext:
     unavailable: set[Administration] = field(default_factory=set)
     # Of those, the ones whose store was not reached for want of a free slot (overload).
     overloaded: set[Administration] = field(default_factory=set)
-    # What this operation reads of the entities it reads by id (resolvers.exchange.selection).
+    # What this operation reads of the entities it reads by id (resolvers.selection).
     entity_parts: EntityParts = EVERY_PART
     # The parties of cases, loaded for a whole list at once (resolvers.exchange.types).
     case_parties: dict[CaseKey, list[Any]] = field(default_factory=dict)

@@ -11,10 +11,10 @@ from strawberry.schema.config import StrawberryConfig
 
 from resolvers.exchange.mutations import Mutation
 from resolvers.exchange.query import Query
-from resolvers.exchange.selection import SelectedParts
 from resolvers.exchange.types import AssistanceRequest, Case, Entity, Evidence, Release
 from resolvers.execution import PlainFieldsExecutionContext
 from resolvers.reporting import ReportedErrors
+from resolvers.selection import SelectedParts
 from resolvers.text_inputs import TextInputs
 from resolvers.validation import CachedValidation
 

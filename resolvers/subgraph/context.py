@@ -11,6 +11,7 @@ from auth.principal import Principal
 from resolvers.errors import SourceUnavailableError
 from resolvers.sources.base import AdministrationSource, SourceDown
 from resolvers.sources.ids import decode_global_id
+from resolvers.sources.parts import EVERY_PART, EntityParts
 from resolvers.sources.records import PartyRecord
 from store.agreement import Limits
 
@@ -31,12 +32,15 @@ def store_errors() -> Iterator[None]:
 
 @dataclass
 class SubgraphContext:
-    """`principal` is the verified caller; field authorization reads it from here too."""
+    """`principal` is the verified caller; field authorization reads it from here too.
+    `entity_parts`: the entity attributes the operation reads (resolvers.selection),
+    which entities read by id fill; the rest stay in the store."""
 
     principal: Principal
     source: AdministrationSource
     limits: Limits
     loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+    entity_parts: EntityParts = EVERY_PART
 
     def references(self, type_name: str) -> DataLoader[str, Any]:
         """The request's batch loader of one entity type, keyed by global id."""
@@ -45,6 +49,12 @@ class SubgraphContext:
             loader = DataLoader(load_fn=self._batch(type_name), cache=True)
             self.loaders[type_name] = loader
         return loader
+
+    async def read_references(self, type_name: str, keys: list[str]) -> list[Any]:
+        """The records of one entity type among `keys` (global ids), in their order, each None
+        where the caller may not see it: one source call for all of them, without a future
+        for each."""
+        return await self._batch(type_name)(keys)
 
     def parties_of_case(self, case_id: int) -> Awaitable[tuple[PartyRecord, ...]]:
         """The party links of one of this administration's cases, asked for in one batch with
@@ -63,7 +73,9 @@ class SubgraphContext:
     def _batch(self, type_name: str) -> Callable[[list[str]], Awaitable[list[Any]]]:
         fetches: dict[str, Fetch] = {
             "Case": self.source.cases_by_id,
-            "Entity": self.source.entities_by_id,
+            "Entity": lambda principal, ids: self.source.entities_by_id(
+                principal, ids, self.entity_parts
+            ),
             "Evidence": self.source.evidence_by_id,
             "AssistanceRequest": self.source.requests_by_id,
         }

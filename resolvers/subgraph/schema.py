@@ -1,7 +1,8 @@
 """The subgraph schema: a Federation 2 rendering of the AdministrationSource interface.
 
-`_entities` resolves references in batches: one loader per entity type per request, so one
-source call per type, whatever the number of representations. Each representation is read
+`_entities` resolves references in batches: one source call per entity type per request,
+whatever the number of representations, and an entity with only the attributes the operation
+selects (resolvers.selection). Each representation is read
 under the owner's policy like any other read; one the caller may not see, of the other
 administration, or of nothing at all resolves to null, identically.
 
@@ -14,6 +15,7 @@ The shared root fields (`cases`) are each subgraph's own records, which a superg
 cannot tell apart: they are @inaccessible to routers (resolvers.subgraph.holders).
 """
 
+import asyncio
 from typing import Any
 
 import strawberry
@@ -28,6 +30,7 @@ from strawberry.types.field import StrawberryField
 
 from resolvers.errors import BadUserInput
 from resolvers.execution import PlainFieldsExecutionContext
+from resolvers.selection import SelectedParts
 from resolvers.subgraph.context import SubgraphContext
 from resolvers.subgraph.holders import ROOT_TYPES, holder_twin, is_shared_root_field
 from resolvers.subgraph.mutations import Mutation, ProcedureQuery
@@ -64,7 +67,9 @@ FEDERATION_VERSION = "2.5"
 SUBGRAPH_QUERY = merge_types("Query", (Query, ProcedureQuery))
 
 
-def _reference(context: SubgraphContext, representation: Any) -> Any:
+def _reference(representation: Any) -> tuple[str, str] | Any:
+    """The (type name, key) of a record the representation asks for; else what it resolves
+    to: an error, a reference of an entity by holder (its key alone), or None."""
     if not isinstance(representation, dict):
         return BadUserInput("A representation is an object.", field="representations")
     type_name = representation.get("__typename")
@@ -76,7 +81,16 @@ def _reference(context: SubgraphContext, representation: Any) -> Any:
     if type_name in REFERENCE_TYPES:
         # Only the key: its `entity` is read (under policy) if and when it is asked for.
         return REFERENCE_TYPES[type_name](id=strawberry.ID(key))
-    return context.references(type_name).load(key)
+    return (type_name, key)
+
+
+async def _read(context: SubgraphContext, type_name: str, keys: list[str]) -> list[Any]:
+    """The records of one type among `keys`; where the read fails, the failure stands in for
+    each of them (graphql-core reports an error at each one's place in the list)."""
+    try:
+        return await context.read_references(type_name, keys)
+    except Exception as failure:  # each item reports it, as when each was loaded on its own
+        return [failure] * len(keys)
 
 
 class SubgraphSchema(federation.Schema):
@@ -104,16 +118,37 @@ class SubgraphSchema(federation.Schema):
             if is_shared_root_field(name, f)
         ]
 
-    def entities_resolver(
+    # strawberry makes `_entities` of this method whatever it is; as a coroutine, the field is
+    # resolved asynchronously, which its stub's synchronous signature does not foresee.
+    async def entities_resolver(  # type: ignore[override]
         self, info: Info, representations: list[FederationAny]
     ) -> list[FederationAny]:
+        """Each representation's record, in order: one source call per record type asked for
+        (the types' calls at once), each record read under the owner's policy."""
         if len(representations) > MAX_REPRESENTATIONS:
             raise BadUserInput(
                 f"At most {MAX_REPRESENTATIONS} representations at a time.",
                 field="representations",
             )
         context: SubgraphContext = info.context
-        return [_reference(context, item) for item in representations]
+        answers: list[Any] = []
+        wanted: dict[str, tuple[list[int], list[str]]] = {}
+        for representation in representations:
+            reference = _reference(representation)
+            if isinstance(reference, tuple):
+                type_name, key = reference
+                places, keys = wanted.setdefault(type_name, ([], []))
+                places.append(len(answers))
+                keys.append(key)
+                reference = None
+            answers.append(reference)
+        read = await asyncio.gather(
+            *(_read(context, type_name, keys) for type_name, (_, keys) in wanted.items())
+        )
+        for (places, _), found in zip(wanted.values(), read, strict=True):
+            for place, record in zip(places, found, strict=True):
+                answers[place] = record
+        return answers
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -131,7 +166,7 @@ def subgraph_schema(
         query=SUBGRAPH_QUERY,
         mutation=Mutation,
         types=ENTITY_TYPES,
-        extensions=(*extensions, TextInputs, CachedValidation),
+        extensions=(*extensions, TextInputs, CachedValidation, SelectedParts),
         config=StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=True),
         federation_version=FEDERATION_VERSION,
     )

@@ -112,7 +112,7 @@ def test_a_stopped_subgraph_gives_partial_results(
 
 
 # Operations whose entities are read by id, each asking a different share of their fields;
-# the remote gateway asks UZ's subgraph only for those (resolvers.exchange.selection).
+# the remote gateway asks UZ's subgraph only for those (resolvers.selection).
 ENTITY_READS = {
     "parties, few fields": """
       { cases(first: 60) { edges { node { id parties { role entity { id owner name kind } } } } } }

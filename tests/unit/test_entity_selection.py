@@ -1,11 +1,11 @@
 """What an exchange operation reads of the entities it reads by id
-(resolvers.exchange.selection)."""
+(resolvers.selection)."""
 
 import pytest
 from graphql import parse
 
 from resolvers.exchange.schema import build_exchange_schema
-from resolvers.exchange.selection import entity_parts
+from resolvers.selection import entity_parts
 from resolvers.sources.parts import EVERY_PART, EntityParts
 
 

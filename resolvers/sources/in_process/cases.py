@@ -21,6 +21,7 @@ from resolvers.sources.in_process.query import (
     AnySelect,
     count_visible,
     fetch_row_page,
+    named_rows,
     rows_of,
     sql,
     visible_count,
@@ -155,7 +156,7 @@ async def _unfiltered_rows(
     session: AsyncSession, grant: ReadGrant, now: datetime, page: PageRequest
 ) -> tuple[list[Any], bool]:
     statement = _unfiltered_page(shapes.shape_of(grant), page.after is not None)
-    rows = list((await rows_of(session, statement, shapes.page_values(now, page))).all())
+    rows = await named_rows(session, statement, shapes.page_values(now, page))
     return rows[: page.limit], len(rows) > page.limit
 
 
@@ -189,7 +190,7 @@ async def cases_by_id(
     statement = visible_rows((*COLUMNS, OFFENCES), Case, RecordType.CASE, grant, now).where(
         col(Case.id).in_(ids)
     )
-    rows = list((await rows_of(session, statement)).all())
+    rows = await named_rows(session, statement)
     return await _records(session, rows, grant)
 
 

@@ -21,6 +21,7 @@ from resolvers.sources.in_process.handling import handling_of, utc_present
 from resolvers.sources.in_process.query import (
     count_rows,
     fetch_row_page,
+    named_rows,
     rows_of,
     sql,
     visible_rows,
@@ -199,7 +200,7 @@ async def match_candidates(
         .order_by(col(Entity.id))
         .limit(MAX_CANDIDATES)
     )
-    rows = list((await rows_of(session, statement)).all())
+    rows = await named_rows(session, statement)
     return await _records(session, rows, grant)
 
 
@@ -220,5 +221,5 @@ async def entities_by_id(
     parts: EntityParts = EVERY_PART,
 ) -> list[EntityRecord]:
     statement = _by_id(shapes.shape_of(grant))
-    rows = list((await rows_of(session, statement, shapes.ids_values(now, ids))).all())
+    rows = await named_rows(session, statement, shapes.ids_values(now, ids))
     return await _records(session, rows, grant, parts)

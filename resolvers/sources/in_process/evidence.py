@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from auth.policy.release import ReadGrant
 from resolvers.sources.in_process.consents import granted_consents
 from resolvers.sources.in_process.handling import handling_of, utc, utc_present
-from resolvers.sources.in_process.query import rows_of, visible_rows
+from resolvers.sources.in_process.query import named_rows, visible_rows
 from resolvers.sources.records import CustodyRecord, EvidenceRecord
 from store.models import CustodyEvent, Evidence
 from store.models.domain import Administration, EvidenceKind, RecordType
@@ -100,7 +100,7 @@ async def evidence_by_id(
     statement = visible_rows(COLUMNS, Evidence, RecordType.EVIDENCE, grant, now).where(
         col(Evidence.id).in_(ids)
     )
-    rows = list((await rows_of(session, statement)).all())
+    rows = await named_rows(session, statement)
     return await _records(session, rows, grant)
 
 
@@ -125,7 +125,7 @@ async def evidence_for_cases(
             col(Evidence.id),
         )
     )
-    rows = list((await rows_of(session, statement)).all())
+    rows = await named_rows(session, statement)
     return await _records(session, rows, grant)
 
 
@@ -146,5 +146,5 @@ async def overdue_originals(
         .order_by(col(Evidence.return_due), col(Evidence.id))
         .limit(MAX_OVERDUE)
     )
-    rows = list((await rows_of(session, statement)).all())
+    rows = await named_rows(session, statement)
     return await _records(session, rows, grant)

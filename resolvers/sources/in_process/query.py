@@ -1,7 +1,10 @@
 """Query building shared by every record kind: the policy's join, keyset paging, counting."""
 
+import keyword
+from collections import namedtuple
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Select, and_, false, func, or_, select
@@ -73,6 +76,29 @@ async def rows_of(
     return await connection.execute(statement, values)
 
 
+@lru_cache(maxsize=256)
+def _named(keys: tuple[str, ...]) -> Any:
+    """A named tuple class with the columns `keys`; None where they cannot all be its
+    fields (a name repeated, or one a field cannot have)."""
+    if len(set(keys)) != len(keys):
+        return None
+    if any(not key.isidentifier() or key.startswith("_") or keyword.iskeyword(key) for key in keys):
+        return None
+    return namedtuple("Row", keys)
+
+
+async def named_rows(
+    session: AsyncSession, statement: Executable, values: dict[str, Any] | None = None
+) -> list[Any]:
+    """rows_of's rows, each as a named tuple: a SQLAlchemy row finds an attribute by its name
+    in the result's key map on every read (some 0.3 µs), a named tuple by its index, and a
+    record is built from some twenty of them."""
+    result = await rows_of(session, statement, values)
+    named = _named(tuple(result.keys()))
+    rows = result.all()
+    return list(rows) if named is None else list(map(named._make, rows))
+
+
 def paged(statement: AnySelect, sort_column: Any, id_column: Any, page: PageRequest) -> Any:
     """The page's statement: after the position, in (sort key DESC, id DESC) order, limit + 1
     rows (the one more tells whether more follow)."""
@@ -102,7 +128,7 @@ async def fetch_row_page(
     page: PageRequest,
 ) -> tuple[list[Any], bool]:
     """fetch_page for a select of columns, run as Core (rows_of)."""
-    rows = list((await rows_of(session, paged(statement, sort_column, id_column, page))).all())
+    rows = await named_rows(session, paged(statement, sort_column, id_column, page))
     return rows[: page.limit], len(rows) > page.limit
 
 

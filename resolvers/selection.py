@@ -1,6 +1,8 @@
-"""Which parts of the entities it reads an operation uses (resolvers.sources.parts).
+"""Which parts of the entities it reads an operation uses (resolvers.sources.parts), in the
+exchange schema and in each administration's subgraph alike.
 
-An entity read by id (a case's parties, `entity`, `node`) is read with the attributes some
+An entity read by id (a case's parties, `entity`, `node`; a subgraph's `_entities` and its
+entity references) is read with the attributes some
 field of the operation reads, on any `Entity` anywhere in its document; its handling with the
 attributes any `Handling` field reads. A field that needs the whole record (`matches`
 compares identifiers and name keys), a field this module does not know, and any mutation read
