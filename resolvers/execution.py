@@ -117,12 +117,9 @@ def _unwrap(graphql_type: Any) -> tuple[Any, bool]:
     return graphql_type, False
 
 
-def _plain_field(field: Any) -> PlainField | None:
-    definition = field.extensions.get("strawberry-definition")
-    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
-        return None
-    if field.args or definition.permission_classes or definition.directives:
-        return None
+def _leaf(field: Any, attribute: str) -> PlainField | None:
+    """How the field's value is serialised where its type is a scalar or an enum, or a list
+    of them; None for any other type."""
     outer, non_null = _unwrap(field.type)
     is_list = isinstance(outer, GraphQLList)
     items_non_null = False
@@ -133,7 +130,16 @@ def _plain_field(field: Any) -> PlainField | None:
     coerce = (
         _enum_coercion(outer) if isinstance(outer, GraphQLEnumType) else outer.coerce_output_value
     )
-    return PlainField(definition.python_name, outer, non_null, is_list, items_non_null, coerce)
+    return PlainField(attribute, outer, non_null, is_list, items_non_null, coerce)
+
+
+def _plain_field(field: Any) -> PlainField | None:
+    definition = field.extensions.get("strawberry-definition")
+    if not isinstance(definition, StrawberryField) or not definition.is_basic_field:
+        return None
+    if field.args or definition.permission_classes or definition.directives:
+        return None
+    return _leaf(field, definition.python_name)
 
 
 def plain_fields(schema: GraphQLSchema) -> dict[tuple[str, str], PlainField]:
@@ -261,6 +267,12 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
             if call is None and not _is_plain_object_field(field):
                 return None
+            attribute = field.extensions["strawberry-definition"].python_name
+            computed_leaf = None if call is None else _leaf(field, attribute)
+            if computed_leaf is not None:
+                # A scalar a resolver gives from the record alone (a global id, say).
+                plan.steps.append(Step(key, attribute, computed_leaf, None, call=call))
+                continue
             outer, non_null = _unwrap(field.type)
             is_list = isinstance(outer, GraphQLList)
             items_non_null = False
@@ -271,7 +283,6 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             inner = self._plan(outer, details)
             if inner is None:
                 return None
-            attribute = field.extensions["strawberry-definition"].python_name
             plan.steps.append(
                 Step(key, attribute, None, inner, non_null, is_list, items_non_null, call)
             )

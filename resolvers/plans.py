@@ -84,9 +84,9 @@ def write_list(write: Writer, value: Any, items_non_null: bool, refused: Any = M
 
 
 class Step(NamedTuple):
-    """One response key of a planned selection: a plain leaf (`leaf`), an object or a list of
+    """One response key of a planned selection: a leaf (`leaf`), an object or a list of
     objects (`plan`), or `__typename` (neither); its value is the record's attribute, or
-    what `call` gives for the record."""
+    what `call` gives for the record (MISSING: graphql-core must resolve it)."""
 
     key: str
     attribute: str
@@ -168,6 +168,8 @@ def _arguments(plan: ObjectPlan) -> list[Any]:
         arguments.append(step.key)
         if step.leaf is not None:
             arguments.append(step.leaf if step.leaf.is_list else step.leaf.coerce)
+            if step.call is not None:
+                arguments.append(step.call)
         elif step.plan is not None:
             arguments.append(step.plan.write)
             if step.call is not None:
@@ -190,15 +192,16 @@ def _writer_source(plan: ObjectPlan) -> str:
             continue
         entries.append(f"{key}: {value}")
         parameters.append(serialise)
-        if step.leaf is not None:
-            body += _leaf_lines(step.leaf, value, serialise)
-            continue
         if step.call is None:
-            body.append(f"{value} = record.{step.attribute}")
+            read = [f"{value} = record.{step.attribute}"]
         else:
             call = f"c{number}"
             parameters.append(call)
-            body += [f"{value} = {call}(record)", f"if {value} is MISSING:", "    return MISSING"]
+            read = [f"{value} = {call}(record)", f"if {value} is MISSING:", "    return MISSING"]
+        if step.leaf is not None:
+            body += _leaf_lines(step.leaf, value, serialise, read)
+            continue
+        body += read
         written = (
             f"write_list({serialise}, {value}, {step.items_non_null})"
             if step.is_list
@@ -216,10 +219,12 @@ def _writer_source(plan: ObjectPlan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _leaf_lines(leaf: PlainField, value: str, serialise: str) -> list[str]:
+def _leaf_lines(leaf: PlainField, value: str, serialise: str, read: list[str]) -> list[str]:
+    """A leaf's value, read by `read`, serialised."""
     if leaf.is_list:
         return [
-            f"{value} = complete({serialise}, record.{leaf.attribute})",
+            *read,
+            f"{value} = complete({serialise}, {value})",
             f"if {value} is MISSING:",
             "    return MISSING",
         ]
@@ -227,7 +232,7 @@ def _leaf_lines(leaf: PlainField, value: str, serialise: str) -> list[str]:
     unchanged = _unchanged_class(leaf.leaf)
     if unchanged is not None:
         coerced = [f"if {value}.__class__ is not {unchanged}:"] + [f"    {c}" for c in coerced]
-    return [f"{value} = record.{leaf.attribute}", *_unless_null(value, leaf.non_null, coerced)]
+    return [*read, *_unless_null(value, leaf.non_null, coerced)]
 
 
 def _unless_null(value: str, non_null: bool, lines: list[str]) -> list[str]:

@@ -4,6 +4,7 @@ leave to graphql-core what it must decide, and never put an operation's text in 
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from graphql import (
     GraphQLBoolean,
     GraphQLError,
@@ -133,3 +134,45 @@ def test_an_attribute_that_is_not_a_python_name_is_not_compiled() -> None:
         plan.steps.append(Step("role", attribute, _leaf(attribute, GraphQLString), None))
         assert plan.compile() is False
         assert _left_to_graphql_core(plan, Party("SUSPECT"))
+
+
+def test_a_leaf_a_resolver_gives_is_written_from_its_call() -> None:
+    """A scalar computed from the record alone (a global id from the owner and local id)
+    is serialised like a plain one; a null in a non-null field, a value the type refuses, or
+    a call that gives MISSING leaves the object to graphql-core."""
+
+    def label(party: Party) -> Any:
+        return party.role if party.role != "unknown" else MISSING
+
+    plan = ObjectPlan(_object_type("Party"))
+    plan.steps.append(Step("label", "label", _leaf("label", GraphQLString), None, call=label))
+    plan.steps.append(
+        Step(
+            "roles",
+            "roles",
+            _leaf("roles", GraphQLString, is_list=True),
+            None,
+            call=lambda p: [p.role],
+        )
+    )
+    assert plan.compile()
+    assert plan.write(Party("BUYER")) == {"label": "BUYER", "roles": ["BUYER"]}
+    assert plan.write(Party(None)) is MISSING
+    assert plan.write(Party("unknown")) is MISSING
+    # The serialiser's refusal reaches the execution context, which then takes graphql-core's
+    # path (resolvers.execution), as for a plain field.
+    with pytest.raises(GraphQLError):
+        plan.write(Party({"not": "a string"}))
+
+
+def test_a_failing_call_is_left_to_graphql_core() -> None:
+    def broken(_party: Party) -> Any:
+        raise LookupError("no such party")
+
+    plan = ObjectPlan(_object_type("Party"))
+    plan.steps.append(Step("label", "label", _leaf("label", GraphQLString), None, call=broken))
+    assert plan.compile()
+    # The execution context takes any exception as "graphql-core's path decides", and that
+    # path reports the resolver's error at its field.
+    with pytest.raises(LookupError):
+        plan.write(Party("BUYER"))
