@@ -7,7 +7,7 @@ source reports the administration unavailable rather than hand on something half
 from collections.abc import Callable
 from dataclasses import fields
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from types import UnionType
 from typing import Any, NamedTuple, TypeVar, Union, get_args, get_origin, get_type_hints
 
@@ -84,8 +84,14 @@ def day(value: Any) -> date:
     return date.fromisoformat(text(value))
 
 
+ADMINISTRATIONS = {administration.value: administration for administration in Administration}
+
+
 def administration(value: Any) -> Administration:
-    return Administration(text(value))
+    found = ADMINISTRATIONS.get(text(value))
+    if found is None:
+        raise Malformed("expected an administration")
+    return found
 
 
 def obj(value: Any) -> Json:
@@ -205,20 +211,39 @@ HANDLING_FIELDS: dict[str, Field] = {
 }
 
 
-def _read_parts(
-    value: Json, owner: Administration, fields: dict[str, Field], parts: frozenset[str]
-) -> dict[str, Any]:
-    """Each attribute among `parts` read from its field; the others UNREAD."""
-    return {
-        attribute: field.read(value[field.key], owner) if attribute in parts else UNREAD
+# How a record's parts are read: the attributes left UNREAD, and (attribute, key, read) of
+# those read.
+Reading = tuple[dict[str, Any], tuple[tuple[str, str, Callable[[Any, Administration], Any]], ...]]
+
+
+def _reading(fields: dict[str, Field], parts: frozenset[str]) -> Reading:
+    unread = {attribute: UNREAD for attribute in fields if attribute not in parts}
+    read = tuple(
+        (attribute, field.key, field.read)
         for attribute, field in fields.items()
-    }
+        if attribute in parts
+    )
+    return unread, read
+
+
+@lru_cache(maxsize=64)
+def _handling_reading(parts: frozenset[str]) -> Reading:
+    return _reading(HANDLING_FIELDS, parts)
+
+
+def _read_parts(value: Json, owner: Administration, reading: Reading) -> dict[str, Any]:
+    """Each attribute of the reading's parts read from its field; the others UNREAD."""
+    unread, read = reading
+    attributes = dict(unread)
+    for attribute, key, read_one in read:
+        attributes[attribute] = read_one(value[key], owner)
+    return attributes
 
 
 def handling(value: Any, parts: frozenset[str] = EVERY_PART.handling) -> Handling:
     value = obj(value)
     owner = administration(value["owner"])
-    return Handling(owner=owner, **_read_parts(value, owner, HANDLING_FIELDS, parts))
+    return Handling(owner=owner, **_read_parts(value, owner, _handling_reading(parts)))
 
 
 def case(value: Any, owner: Administration) -> CaseRecord:
@@ -273,6 +298,11 @@ ENTITY_FIELDS: dict[str, Field] = {
 }
 
 
+@lru_cache(maxsize=64)
+def _entity_reading(parts: frozenset[str]) -> Reading:
+    return _reading(ENTITY_FIELDS, parts)
+
+
 def entity(value: Any, owner: Administration, parts: EntityParts = EVERY_PART) -> EntityRecord:
     """The entity, with the attributes outside `parts` UNREAD (the operation did not ask)."""
     value = obj(value)
@@ -284,7 +314,7 @@ def entity(value: Any, owner: Administration, parts: EntityParts = EVERY_PART) -
     return EntityRecord(
         owner=owner,
         id=local_id(value["id"], "Entity", owner),
-        **_read_parts(value, owner, ENTITY_FIELDS, parts.entity),
+        **_read_parts(value, owner, _entity_reading(parts.entity)),
         handling=read,
     )
 
