@@ -40,22 +40,22 @@ def global_id(type_name: str, owner: Administration, local_id: int) -> str:
 
 
 # The other direction, for decoding; and what each part of a decoded id may be.
-_FROM_URL_SAFE = str.maketrans("-_", "+/")
+_FROM_URL_SAFE = bytes.maketrans(b"-_", b"+/")
 _TYPES = frozenset(TYPE_NAMES)
 _OWNERS = {administration.value: administration for administration in Administration}
 _LOCAL_DIGITS = 18
 
 
-def decode_global_id(value: str) -> GlobalId | None:
-    """The id's parts, or None for anything that is not one of our ids: "Type:OWNER:n", with
-    a type of TYPE_NAMES, an administration's code and a local id of 1 to 18 digits without a
-    leading zero."""
+def id_parts(value: str) -> tuple[str, Administration, int] | None:
+    """The type name, owner and local id an id names, or None for anything that is not one
+    of our ids: "Type:OWNER:n", with a type of TYPE_NAMES, an administration's code and a
+    local id of 1 to 18 digits without a leading zero."""
     if not value or len(value) > 64:
         return None
     try:
-        padded = value.translate(_FROM_URL_SAFE) + "=" * (-len(value) % 4)
+        padded = value.encode("ascii").translate(_FROM_URL_SAFE) + b"=" * (-len(value) % 4)
         raw = binascii.a2b_base64(padded).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    except (binascii.Error, UnicodeError, ValueError):
         return None
     type_name, _, rest = raw.partition(":")
     owner, _, number = rest.partition(":")
@@ -64,4 +64,10 @@ def decode_global_id(value: str) -> GlobalId | None:
         return None
     if not (0 < len(number) <= _LOCAL_DIGITS and number.isdigit() and number[0] != "0"):
         return None
-    return GlobalId(type_name, administration, int(number))
+    return type_name, administration, int(number)
+
+
+def decode_global_id(value: str) -> GlobalId | None:
+    """The id's parts (id_parts), or None for anything that is not one of our ids."""
+    parts = id_parts(value)
+    return None if parts is None else GlobalId(*parts)

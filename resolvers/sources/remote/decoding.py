@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, TypeVar, Union, get_args, get_origin, get_ty
 import orjson
 
 from resolvers.sources.drafts import PartnerAction
-from resolvers.sources.ids import decode_global_id
+from resolvers.sources.ids import decode_global_id, id_parts
 from resolvers.sources.parts import EVERY_PART, UNREAD, EntityParts
 from resolvers.sources.records import (
     CaseRecord,
@@ -112,12 +112,12 @@ def texts(value: Any) -> tuple[str, ...]:
 
 def local_id(value: Any, type_name: str, owner: Administration | None = None) -> int:
     """The local id of a global id that must name a `type_name` (of `owner`, if given)."""
-    decoded = decode_global_id(text(value))
-    if decoded is None or decoded.type_name != type_name:
+    parts = id_parts(text(value))
+    if parts is None or parts[0] != type_name:
         raise Malformed(f"expected the id of a {type_name}")
-    if owner is not None and decoded.owner is not owner:
+    if owner is not None and parts[1] is not owner:
         raise Malformed("the id names a record of the other administration")
-    return decoded.local_id
+    return parts[2]
 
 
 # How a field of each annotation a record uses is read; a record's other fields are given.
