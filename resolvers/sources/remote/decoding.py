@@ -107,6 +107,12 @@ def items(value: Any, read: Callable[[Any], T]) -> tuple[T, ...]:
 
 
 def texts(value: Any) -> tuple[str, ...]:
+    if value.__class__ is list:  # JSON's lists and strings, checked without a call each
+        for item in value:
+            if item.__class__ is not str:
+                break
+        else:
+            return tuple(value)
     return items(value, text)
 
 
@@ -148,15 +154,26 @@ def _reader(kind: type, name: str) -> tuple[str, Callable[[Any], Any]]:
     raise TypeError(f"{kind.__name__}.{name}: no reader for {annotation}")
 
 
+@cache
+def _readers(
+    kind: type, given: frozenset[str]
+) -> tuple[tuple[str, str, Callable[[Any], Any]], ...]:
+    """(attribute, key, read) of each field of `kind` but those `given`."""
+    dataclass: Any = kind  # every record is a dataclass
+    return tuple(
+        (field.name, *_reader(dataclass, field.name))
+        for field in fields(dataclass)
+        if field.name not in given
+    )
+
+
 def record(kind: type[T], value: Json, **given: Any) -> T:
     """A `kind` read from the subgraph's `value`, field by field; `given` are the fields read
     otherwise (ids, the owner, nested records)."""
     attributes = dict(given)
-    dataclass: Any = kind  # every record is a dataclass
-    for field in fields(dataclass):
-        if field.name not in attributes:
-            key, read = _reader(dataclass, field.name)
-            attributes[field.name] = read(value[key])
+    hashable: Any = kind  # a class (the checker does not take a generic one for hashable)
+    for attribute, key, read in _readers(hashable, frozenset(given)):
+        attributes[attribute] = read(value[key])
     return kind(**attributes)
 
 
@@ -190,6 +207,19 @@ def _optional(read: Callable[[Any], Any]) -> Callable[[Any, Administration], Any
     return lambda value, _owner: maybe(read, value)
 
 
+# The most common fields' reads, without a call to a reader each.
+def _text(value: Any, _owner: Administration) -> str:
+    return value if value.__class__ is str else text(value)
+
+
+def _optional_text(value: Any, _owner: Administration) -> str | None:
+    return value if value is None or value.__class__ is str else text(value)
+
+
+def _texts(value: Any, _owner: Administration) -> tuple[str, ...]:
+    return texts(value)
+
+
 def _released_under(value: Any, owner: Administration) -> ReleaseRef | None:
     return None if value is None else release_ref(obj(value), owner)
 
@@ -200,11 +230,11 @@ def _consents(value: Any, owner: Administration) -> tuple[GrantedConsent, ...]:
 
 # A handling's attributes beyond its owner (resolvers.sources.parts.HANDLING_PARTS).
 HANDLING_FIELDS: dict[str, Field] = {
-    "marking": Field("marking", _plain(text)),
-    "tlp": Field("tlp", _plain(text)),
-    "permitted_uses": Field("permittedUses", _plain(texts)),
-    "consent_required_for": Field("consentRequiredFor", _plain(texts)),
-    "conditions": Field("conditions", _plain(texts)),
+    "marking": Field("marking", _text),
+    "tlp": Field("tlp", _text),
+    "permitted_uses": Field("permittedUses", _texts),
+    "consent_required_for": Field("consentRequiredFor", _texts),
+    "conditions": Field("conditions", _texts),
     "released_under": Field("releasedUnder", _released_under, ReleaseRef),
     "expires_at": Field("expiresAt", _optional(moment)),
     "consents": Field("consents", _consents, GrantedConsent),
@@ -283,15 +313,15 @@ def _identifiers(value: Any, _owner: Administration) -> tuple[IdentifierRecord, 
 # An entity's attributes beyond its owner and id (resolvers.sources.parts.ENTITY_PARTS), but
 # its handling, which is read with its own parts.
 ENTITY_FIELDS: dict[str, Field] = {
-    "kind": Field("kind", _plain(text)),
-    "conveyance_type": Field("conveyanceType", _optional(text)),
-    "name": Field("name", _optional(text)),
-    "name_cyrillic": Field("nameCyrillic", _optional(text)),
-    "name_key": Field("nameKey", _optional(text)),
+    "kind": Field("kind", _text),
+    "conveyance_type": Field("conveyanceType", _optional_text),
+    "name": Field("name", _optional_text),
+    "name_cyrillic": Field("nameCyrillic", _optional_text),
+    "name_key": Field("nameKey", _optional_text),
     "date_of_birth": Field("dateOfBirth", _optional(day)),
-    "address": Field("address", _optional(text)),
-    "country": Field("country", _optional(text)),
-    "description": Field("description", _plain(text)),
+    "address": Field("address", _optional_text),
+    "country": Field("country", _optional_text),
+    "description": Field("description", _text),
     "personal_data_withheld": Field("personalDataWithheld", _plain(flag)),
     "identifiers": Field("identifiers", _identifiers, IdentifierRecord),
     "created_at": Field("createdAt", _plain(moment)),
