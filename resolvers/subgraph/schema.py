@@ -2,9 +2,9 @@
 
 `_entities` resolves references in batches: one source call per entity type per request,
 whatever the number of representations, and an entity with only the attributes the operation
-selects (resolvers.selection). Each representation is read
-under the owner's policy like any other read; one the caller may not see, of the other
-administration, or of nothing at all resolves to null, identically.
+selects (resolvers.selection). Each representation is read under the owner's policy like any
+other read; one the caller may not see, of the other administration, or of nothing at all
+resolves to null, identically.
 
 Each administration's schema is the same but for what only the holder serves: the entity
 references by holder (UsEntity, UzEntity), of which the holder's subgraph gives its own an

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
+from resolvers.sources.base import SourceDown
 from resolvers.sources.ids import global_id
+from resolvers.sources.in_process import InProcessSource
 from store.models.domain import Administration
 from tests.sources.conftest import NOW, SeededStores, Subgraph
 from tests.sources.support import Caller, all_ids, counting_statements, released_ids
@@ -180,3 +182,87 @@ async def test_the_holder_named_cases_are_the_holders_cases_served_by_it_alone(
 
     response = await post(subgraph, f"{{ {other}{page} }}", **bearer(caller))
     assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+RECORDS_BY_ID = """
+query ($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Entity { id } ... on Case { id } }
+}
+"""
+
+
+async def _mixed_representations(
+    stores: SeededStores, owner: Administration
+) -> tuple[list[dict[str, Any]], list[str | None]]:
+    """Entities and cases taking turns, and one representation that names nothing: the
+    representations, and the id each answers with (None: null)."""
+    engine = stores.engines[owner]
+    entities = [global_id("Entity", owner, i) for i in sorted(await all_ids(engine, "ENTITY"))[:3]]
+    cases = [global_id("Case", owner, i) for i in sorted(await all_ids(engine, "CASE"))[:2]]
+    asked = [entities[0], cases[0], entities[1], cases[1], entities[2]]
+    representations = [
+        {"__typename": "Entity" if value in entities else "Case", "id": value} for value in asked
+    ]
+    representations.append({"__typename": "Entity", "id": "not an id"})
+    return representations, [*asked, None]
+
+
+async def test_representations_of_several_types_are_read_one_call_a_type_and_kept_in_order(
+    subgraphs: dict[Administration, Subgraph],
+    stores: SeededStores,
+    callers: dict[tuple[Administration, str], Caller],
+    owner: Administration,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    representations, expected = await _mixed_representations(stores, owner)
+    calls: list[str] = []
+    for name in ("entities_by_id", "cases_by_id"):
+        original = getattr(InProcessSource, name)
+
+        def counted(self: Any, *args: Any, _original: Any = original, _name: str = name) -> Any:
+            calls.append(_name)
+            return _original(self, *args)
+
+        monkeypatch.setattr(InProcessSource, name, counted)
+    data = await answer(
+        subgraphs[owner],
+        callers[(owner, "dashboard")],
+        RECORDS_BY_ID,
+        representations=representations,
+    )
+    assert [item and item["id"] for item in data["_entities"]] == expected
+    assert sorted(calls) == ["cases_by_id", "entities_by_id"]
+
+
+async def test_a_failed_read_is_reported_at_each_of_its_representations(
+    subgraphs: dict[Administration, Subgraph],
+    stores: SeededStores,
+    callers: dict[tuple[Administration, str], Caller],
+    owner: Administration,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The store failing for one type's read: each of that type's representations is null
+    with SOURCE_UNAVAILABLE at its place; the other type's are answered."""
+    representations, expected = await _mixed_representations(stores, owner)
+
+    async def down(self: Any, *_: Any) -> Any:
+        raise SourceDown(owner, "the store does not answer")
+
+    monkeypatch.setattr(InProcessSource, "entities_by_id", down)
+    response = await post(
+        subgraphs[owner],
+        RECORDS_BY_ID,
+        {"representations": representations},
+        **bearer(callers[(owner, "dashboard")]),
+    )
+    body = response.json()
+    answered = [item and item["id"] for item in body["data"]["_entities"]]
+    cases = [
+        value if item["__typename"] == "Case" else None
+        for value, item in zip(expected, representations, strict=True)
+    ]
+    assert answered == cases
+    failed = sorted(tuple(error["path"]) for error in body["errors"])
+    assert failed == [("_entities", 0), ("_entities", 2), ("_entities", 4), ("_entities", 5)]
+    assert {error["extensions"]["code"] for error in body["errors"]} == {"SOURCE_UNAVAILABLE"}
+    assert "does not answer" not in response.text
